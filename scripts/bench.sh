@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Prints the benchmark figures: board operations and change events (criterion), cold start
+# to board visible (median of 5 under Xvfb), backend memory after 60 s idle, and .deb size.
+# Run scripts/test.sh once first (it builds the release app and the .deb).
+source "$(dirname "$0")/lib.sh"
+
+ensure_apt "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+ensure_node
+ensure_npm_packages
+
+say "Board operations at 1,000 cards"
+cargo bench -p boardroom-board --bench board_ops -- --noplot 2>&1 | grep -E 'change event|^[a-z_0-9/]+ +time:|time:' || true
+
+APP="$CARGO_TARGET_DIR/release/boardroom"
+[ -x "$APP" ] || npx tauri build --bundles deb
+start_display_and_driver
+say "Cold start and idle memory of the release app"
+python3 scripts/bench_startup.py "$APP"
+
+say ".deb size"
+ls -l "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | awk '{printf "%s: %.1f MB\n", $NF, $5 / 1e6}'

@@ -1,0 +1,98 @@
+# Shared set-up for scripts/app.sh, scripts/test.sh and scripts/bench.sh: each step checks
+# first and installs only what is missing, so a second run is fast.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/boardroom/target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+CACHE="$HOME/.cache/boardroom"
+mkdir -p "$CACHE"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the Debian/Ubuntu packages given that are not installed yet.
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "Installing system packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+# What a Tauri 2 build needs on Debian/Ubuntu.
+BUILD_PACKAGES=(build-essential pkg-config cmake libwebkit2gtk-4.1-dev libasound2-dev curl file)
+# What the end-to-end tests need: a virtual display, WebKit's WebDriver, screenshots.
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick)
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null; then
+    say "Installing Rust (rustup)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+  fi
+}
+
+ensure_node() {
+  if ! command -v npm >/dev/null; then
+    ensure_apt nodejs npm
+  fi
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  if [ "$major" -lt 20 ]; then
+    echo "Node.js $major is too old for Vite 7; install Node.js 20 or newer (for example from NodeSource) and run this again." >&2
+    exit 1
+  fi
+}
+
+# npm packages, reinstalled only when package-lock.json changed since the last install.
+ensure_npm_packages() {
+  local stamp="node_modules/.boardroom-lock"
+  if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+    say "Installing npm packages"
+    # `npm install` rather than `npm ci`: npm 11 refuses locks that list no optional platform packages.
+    npm install --no-audit --no-fund --loglevel=error
+    cp package-lock.json "$stamp"
+  fi
+}
+
+ensure_tauri_driver() {
+  if ! command -v tauri-driver >/dev/null; then
+    say "Installing tauri-driver"
+    cargo install tauri-driver --version "^2" --locked --quiet
+  fi
+}
+
+# A Python environment with the WebDriver client and pytest for the end-to-end tests.
+ensure_python_env() {
+  VENV="$CACHE/venv"
+  if [ ! -x "$VENV/bin/pytest" ] || ! "$VENV/bin/python" -c 'import selenium' 2>/dev/null; then
+    say "Preparing the Python test environment"
+    python3 -m venv "$VENV" 2>/dev/null || { ensure_apt python3-venv; python3 -m venv "$VENV"; }
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt
+  fi
+}
+
+# Starts Xvfb on a free display and tauri-driver on port 4444; both stop when the script exits.
+start_display_and_driver() {
+  local display=99
+  while [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ]; do display=$((display + 1)); done
+  Xvfb ":$display" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
+  XVFB_PID=$!
+  export DISPLAY=":$display"
+  for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
+  tauri-driver >"$CACHE/tauri-driver.log" 2>&1 &
+  DRIVER_PID=$!
+  for _ in $(seq 100); do
+    curl -s http://127.0.0.1:4444/status >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  trap 'kill $DRIVER_PID $XVFB_PID 2>/dev/null || true' EXIT
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs every test: Rust unit, property, crash-safety and
+# command tests, the UI component tests, the release build with its .deb, the end-to-end
+# tests on the real window under Xvfb, and the installed .deb.
+source "$(dirname "$0")/lib.sh"
+
+ensure_apt "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+ensure_rust
+ensure_node
+ensure_npm_packages
+ensure_tauri_driver
+ensure_python_env
+
+say "Building the UI"
+npm run --silent ui:build >/dev/null
+
+say "Rust tests (board core, properties, crash safety, commands, bindings drift)"
+cargo test --workspace --locked
+
+say "UI component tests"
+npm run --silent ui:test
+
+say "Release build and .deb"
+npx tauri build --bundles deb
+DEB="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n 1)"
+echo "built $DEB ($(du -h "$DEB" | cut -f1))"
+
+say "End-to-end tests on the real window"
+start_display_and_driver
+export BOARDROOM_ARTIFACTS="$ROOT/test-artifacts"
+BOARDROOM_APP="$CARGO_TARGET_DIR/release/boardroom" "$VENV/bin/pytest" -q -p no:cacheprovider tests/e2e -m "not installed"
+
+say "Installing the .deb and launching the installed app"
+as_root dpkg -i "$DEB" >/dev/null
+"$VENV/bin/pytest" -q -p no:cacheprovider tests/e2e -m installed
+
+say "All tests passed"

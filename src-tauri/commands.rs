@@ -1,0 +1,189 @@
+//! Typed commands the window calls. Each is a thin wrapper that hands the work to the
+//! board actor and turns its errors into a message a person can act on.
+
+use board::{Board, Change, Edit, EditFailed, Source};
+use serde::Serialize;
+use specta::Type;
+use tauri::State;
+
+use crate::startup::{AppState, StartupNotice};
+
+/// A failed command, worded for the person who tried it.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct CommandError {
+    pub message: String,
+}
+
+impl From<EditFailed> for CommandError {
+    fn from(err: EditFailed) -> Self {
+        CommandError { message: sentence(err.to_string()) }
+    }
+}
+
+/// Capitalises the first letter so errors read as sentences in the UI.
+fn sentence(text: String) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// The whole board with its recent activity.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_board(state: State<'_, AppState>) -> Result<Board, CommandError> {
+    Ok(state.board.snapshot().await?)
+}
+
+/// Applies an edit made by hand in this window.
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_board(state: State<'_, AppState>, edit: Edit) -> Result<Change, CommandError> {
+    let change = state.board.apply(edit, Source::Hand).await?;
+    Ok((*change).clone())
+}
+
+/// What went wrong with the saved board at start, if anything.
+#[tauri::command]
+#[specta::specta]
+pub fn get_startup_notice(state: State<'_, AppState>) -> Option<StartupNotice> {
+    state.notice.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn dismiss_startup_notice(state: State<'_, AppState>) {
+    state.notice.lock().unwrap_or_else(|e| e.into_inner()).take();
+}
+
+/// The window reports its first render of the board; logged for the start-up benchmark.
+#[tauri::command]
+#[specta::specta]
+pub fn ui_ready(state: State<'_, AppState>) {
+    log::info!("board visible {} ms after launch", state.launched.elapsed().as_millis());
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use board::Status;
+    use serde_json::{json, Value};
+    use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+    use tauri::webview::InvokeRequest;
+    use tauri::{App, Listener, WebviewWindowBuilder};
+
+    use crate::bindings::builder;
+    use crate::startup;
+
+    fn app(data_dir: &std::path::Path) -> (App<tauri::test::MockRuntime>, tauri::WebviewWindow<tauri::test::MockRuntime>) {
+        let ipc = builder!(tauri::test::MockRuntime);
+        let app = mock_builder()
+            .plugin(tauri_plugin_store::Builder::default().build())
+            .invoke_handler(ipc.invoke_handler())
+            .build(mock_context(noop_assets()))
+            .unwrap();
+        // Mock apps never run setup(), so do its work here.
+        ipc.mount_events(&app);
+        startup::install(app.handle(), data_dir.to_path_buf(), Instant::now());
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+        (app, window)
+    }
+
+    fn invoke(window: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+        let request = InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(window, request).map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn column<'a>(board: &'a Value, status: &str) -> Vec<&'a str> {
+        let column = board["columns"].as_array().unwrap().iter().find(|c| c["status"] == status).unwrap();
+        column["cards"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn get_board_returns_the_seed_cards() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_app, window) = app(dir.path());
+        let board = invoke(&window, "get_board", json!({})).unwrap();
+        assert_eq!(column(&board, "Backlog"), ["card-001", "card-002", "card-003", "card-004", "card-005"]);
+        assert_eq!(board["revision"], 0);
+        assert_eq!(invoke(&window, "get_startup_notice", json!({})).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn edits_apply_emit_an_event_and_persist() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, window) = app(dir.path());
+        let (seen_tx, seen) = std::sync::mpsc::channel::<String>();
+        app.listen("board-changed", move |event| seen_tx.send(event.payload().to_owned()).unwrap());
+
+        let edit = json!({"edit": {"type": "move", "cardId": "card-003", "status": "In Progress", "position": 0}});
+        let change = invoke(&window, "edit_board", edit).unwrap();
+        assert_eq!(change["revision"], 1);
+        assert_eq!(change["source"], json!({"kind": "hand"}));
+        assert_eq!(change["after"]["card"]["status"], "In Progress");
+
+        let payload: Value = serde_json::from_str(&seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()).unwrap();
+        assert_eq!(payload["change"], change);
+
+        let saved = board::BoardFile::in_dir(dir.path()).load(0);
+        assert_eq!(saved.board().column(Status::InProgress)[0].id, "card-003");
+    }
+
+    #[test]
+    fn bad_edits_return_a_message_and_change_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_app, window) = app(dir.path());
+        let cases = [
+            (json!({"type": "delete", "cardId": "card-999"}), "There is no card \"card-999\""),
+            (json!({"type": "update", "cardId": "card-001", "title": "   ", "notes": null, "tags": null}), "A card needs a title"),
+            (json!({"type": "create", "status": "Done", "title": "x".repeat(201), "notes": "", "tags": [], "position": null}), "The title is 201 characters long"),
+        ];
+        for (edit, expected) in cases {
+            let err = invoke(&window, "edit_board", json!({ "edit": edit })).unwrap_err();
+            assert!(err["message"].as_str().unwrap().starts_with(expected), "{err}");
+        }
+        // A status that is not a column is refused by the typed IPC layer.
+        assert!(invoke(&window, "edit_board", json!({"edit": {"type": "move", "cardId": "card-001", "status": "Doing", "position": null}})).is_err());
+        let board = invoke(&window, "get_board", json!({})).unwrap();
+        assert_eq!(board["revision"], 0);
+        assert_eq!(column(&board, "Backlog").len(), 5);
+    }
+
+    #[test]
+    fn a_corrupt_board_file_is_moved_aside_and_reported() {
+        for (name, bytes) in [("garbage", &b"{{{ not json"[..]), ("empty", b""), ("truncated", br#"{"format":1,"board":{"revision":3,"#)] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("board.json"), bytes).unwrap();
+            let (_app, window) = app(dir.path());
+            let notice = invoke(&window, "get_startup_notice", json!({})).unwrap();
+            let moved_to = notice["movedTo"].as_str().unwrap_or_else(|| panic!("{name}: no notice: {notice}"));
+            assert_eq!(std::fs::read(moved_to).unwrap(), bytes, "{name}: the old file is kept as it was");
+            assert!(notice["message"].as_str().unwrap().contains(moved_to), "{name}: the message says where it went");
+            let board = invoke(&window, "get_board", json!({})).unwrap();
+            assert_eq!(column(&board, "Backlog").len(), 5, "{name}: starts from the seed board");
+            invoke(&window, "dismiss_startup_notice", json!({})).unwrap();
+            assert_eq!(invoke(&window, "get_startup_notice", json!({})).unwrap(), Value::Null);
+        }
+    }
+
+    #[test]
+    fn settings_round_trip_through_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_app, window) = app(dir.path());
+        assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), json!({"theme": "system"}));
+        invoke(&window, "set_settings", json!({"settings": {"theme": "dark"}})).unwrap();
+        assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), json!({"theme": "dark"}));
+        let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("settings.json")).unwrap()).unwrap();
+        assert_eq!(saved["theme"], "dark");
+    }
+}

@@ -1,0 +1,67 @@
+//! Board operations on a board of 1,000 cards, and the size and serialisation time of the
+//! change event the window and (later) every participant receive.
+//! Run: `cargo bench -p boardroom-board --bench board_ops`.
+
+use board::{seed, Board, BoardFile, Edit, Source, Status};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+
+const CARDS: usize = 1_000;
+
+/// 1,000 cards spread over the columns, with tags and notes of a realistic size.
+fn big_board() -> Board {
+    let mut board = seed::board();
+    while board.card_count() < CARDS {
+        let n = board.card_count();
+        let edit = Edit::Create {
+            status: Status::ALL[n % 4],
+            title: format!("Ticket {n}: follow up on the retransmission buffer sizing"),
+            notes: "Discussed in standup; needs a second look at the jitter buffer interaction.".into(),
+            tags: vec!["webrtc".into(), format!("area-{}", n % 7)],
+            position: None,
+        };
+        board.apply(edit, Source::Hand, 0).unwrap();
+    }
+    board
+}
+
+fn middle_card(board: &Board) -> String {
+    board.column(Status::InProgress)[board.column(Status::InProgress).len() / 2].id.clone()
+}
+
+fn operations(c: &mut Criterion) {
+    let board = big_board();
+    let id = middle_card(&board);
+    let mut group = c.benchmark_group("board_1000_cards");
+    let cases: Vec<(&str, Edit)> = vec![
+        ("create", Edit::Create { status: Status::Backlog, title: "New card".into(), notes: String::new(), tags: vec!["x".into()], position: Some(3) }),
+        ("move", Edit::Move { card_id: id.clone(), status: Status::Done, position: Some(10) }),
+        ("add_tags", Edit::AddTags { card_id: id.clone(), tags: vec!["blocked".into(), "risk".into()] }),
+        ("update", Edit::Update { card_id: id.clone(), title: Some("Renamed".into()), notes: Some("New notes".into()), tags: None }),
+        ("delete", Edit::Delete { card_id: id.clone() }),
+        ("undo", Edit::Undo { revision: board.revision() }),
+    ];
+    for (name, edit) in cases {
+        // The clone is setup, not measured; the actor works the same way (edit a copy, adopt it once saved).
+        group.bench_function(name, |b| {
+            b.iter_batched(|| board.clone(), |mut board| board.apply(edit.clone(), Source::Hand, 0).unwrap(), BatchSize::LargeInput)
+        });
+    }
+    group.bench_function("clone_board", |b| b.iter(|| board.clone()));
+    group.bench_function("encode_for_saving", |b| b.iter(|| BoardFile::encode(&board)));
+    group.finish();
+}
+
+fn change_event(c: &mut Criterion) {
+    let mut board = big_board();
+    let id = middle_card(&board);
+    let change = board.apply(Edit::Move { card_id: id, status: Status::Done, position: Some(0) }, Source::Hand, 0).unwrap();
+    let event = serde_json::json!({ "change": change });
+    let bytes = serde_json::to_vec(&event).unwrap().len();
+    let snapshot = serde_json::to_vec(&board).unwrap().len();
+    eprintln!("change event: {bytes} bytes of JSON; a full board snapshot at {CARDS} cards: {snapshot} bytes");
+    c.bench_function("change_event_serialise", |b| b.iter(|| serde_json::to_vec(&event).unwrap()));
+    c.bench_function("board_snapshot_serialise", |b| b.iter(|| serde_json::to_vec(&board).unwrap()));
+}
+
+criterion_group!(benches, operations, change_event);
+criterion_main!(benches);

@@ -1,0 +1,170 @@
+//! The board's single owner. Every edit — from the window, the voice operator or a
+//! participant — is sent to this actor, which applies it, saves the board and only then
+//! broadcasts the change, once, to every subscriber.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::change::{Change, Source};
+use crate::edit::{BoardError, Edit};
+use crate::file::BoardFile;
+use crate::model::Board;
+
+/// Why an edit did not happen. In every case the board is unchanged.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum EditFailed {
+    #[error(transparent)]
+    Refused(#[from] BoardError),
+    #[error("the board could not be saved ({0}), so the change was not made")]
+    NotSaved(String),
+    #[error("the board has shut down")]
+    Stopped,
+}
+
+enum Request {
+    Apply { edit: Edit, source: Source, reply: oneshot::Sender<Result<Arc<Change>, EditFailed>> },
+    Snapshot { reply: oneshot::Sender<Board> },
+}
+
+/// A cheap, cloneable way to reach the board actor.
+#[derive(Clone)]
+pub struct BoardHandle {
+    requests: mpsc::Sender<Request>,
+    changes: broadcast::Sender<Arc<Change>>,
+}
+
+/// The actor itself; run it with [`BoardActor::run`] on any Tokio runtime.
+pub struct BoardActor {
+    board: Board,
+    file: Option<BoardFile>,
+    requests: mpsc::Receiver<Request>,
+    changes: broadcast::Sender<Arc<Change>>,
+}
+
+impl BoardActor {
+    /// Creates the actor for `board`, saving to `file` after every change (`None`: keep it in memory only).
+    pub fn new(board: Board, file: Option<BoardFile>) -> (BoardActor, BoardHandle) {
+        let (request_tx, requests) = mpsc::channel(64);
+        let (changes, _) = broadcast::channel(256);
+        let handle = BoardHandle { requests: request_tx, changes: changes.clone() };
+        (BoardActor { board, file, requests, changes }, handle)
+    }
+
+    /// Serves requests until every handle is dropped.
+    pub async fn run(mut self) {
+        while let Some(request) = self.requests.recv().await {
+            match request {
+                Request::Apply { edit, source, reply } => {
+                    let result = self.apply(edit, source).await;
+                    if let Ok(change) = &result {
+                        // No subscribers is fine: nobody is watching yet.
+                        let _ = self.changes.send(Arc::clone(change));
+                    }
+                    let _ = reply.send(result);
+                }
+                Request::Snapshot { reply } => {
+                    let _ = reply.send(self.board.clone());
+                }
+            }
+        }
+    }
+
+    async fn apply(&mut self, edit: Edit, source: Source) -> Result<Arc<Change>, EditFailed> {
+        // Edit a copy and adopt it only once it is saved, so a failed save changes nothing.
+        let mut next = self.board.clone();
+        let change = next.apply(edit, source, now_ms())?;
+        if let Some(file) = &self.file {
+            let bytes = BoardFile::encode(&next);
+            let file = file.clone();
+            tokio::task::spawn_blocking(move || file.save(&bytes))
+                .await
+                .map_err(|err| EditFailed::NotSaved(err.to_string()))?
+                .map_err(|err| {
+                    log::error!("saving the board failed: {err}");
+                    EditFailed::NotSaved(err.to_string())
+                })?;
+        }
+        self.board = next;
+        Ok(Arc::new(change))
+    }
+}
+
+impl BoardHandle {
+    pub async fn apply(&self, edit: Edit, source: Source) -> Result<Arc<Change>, EditFailed> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(Request::Apply { edit, source, reply }).await.map_err(|_| EditFailed::Stopped)?;
+        answer.await.map_err(|_| EditFailed::Stopped)?
+    }
+
+    pub async fn snapshot(&self) -> Result<Board, EditFailed> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(Request::Snapshot { reply }).await.map_err(|_| EditFailed::Stopped)?;
+        answer.await.map_err(|_| EditFailed::Stopped)
+    }
+
+    /// Every change applied from now on, in order. A subscriber that falls behind gets
+    /// `RecvError::Lagged` and should take a fresh snapshot.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
+        self.changes.subscribe()
+    }
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file::LoadOutcome;
+    use crate::model::Status;
+    use crate::seed;
+
+    fn start(board: Board, file: Option<BoardFile>) -> BoardHandle {
+        let (actor, handle) = BoardActor::new(board, file);
+        tokio::spawn(actor.run());
+        handle
+    }
+
+    #[tokio::test]
+    async fn edits_are_saved_then_broadcast_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = BoardFile::in_dir(dir.path());
+        let board = start(seed::board(), Some(file.clone()));
+        let mut changes = board.subscribe();
+        let edit = Edit::Move { card_id: "card-001".into(), status: Status::Done, position: None };
+        let change = board.apply(edit, Source::Hand).await.unwrap();
+        assert_eq!(change.revision, 1);
+        assert_eq!(changes.recv().await.unwrap(), change);
+        assert!(changes.try_recv().is_err(), "broadcast exactly once");
+        match file.load(0) {
+            LoadOutcome::Loaded(saved) => assert_eq!(saved.column(Status::Done)[0].id, "card-001"),
+            other => panic!("not saved: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn refused_edits_change_nothing_and_are_not_broadcast() {
+        let board = start(seed::board(), None);
+        let mut changes = board.subscribe();
+        let err = board.apply(Edit::Delete { card_id: "nope".into() }, Source::Hand).await.unwrap_err();
+        assert!(matches!(err, EditFailed::Refused(BoardError::UnknownCard(_))));
+        assert_eq!(board.snapshot().await.unwrap(), seed::board());
+        assert!(changes.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_failed_save_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the file should go makes the rename fail.
+        let file = BoardFile::in_dir(dir.path());
+        std::fs::create_dir(file.path()).unwrap();
+        std::fs::write(file.path().join("keep"), b"x").unwrap();
+        let board = start(seed::board(), Some(file));
+        let err = board.apply(Edit::Delete { card_id: "card-001".into() }, Source::Hand).await.unwrap_err();
+        assert!(matches!(err, EditFailed::NotSaved(_)), "{err}");
+        assert_eq!(board.snapshot().await.unwrap(), seed::board());
+    }
+}

@@ -1,0 +1,53 @@
+//! Change records: what each applied edit did, who asked for it and when.
+//! They feed the activity log, undo, the UI and (later) the model and remote participants.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+use crate::edit::Edit;
+use crate::model::Card;
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Source {
+    /// Someone using this app's window.
+    Hand,
+    /// The voice operator, with the function call that carried it and what was said.
+    #[serde(rename_all = "camelCase")]
+    Voice { call_id: String, transcript: Option<String> },
+    /// A meeting participant, by the name they joined with.
+    Participant { name: String },
+}
+
+/// A card together with its place in its column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct PlacedCard {
+    pub card: Card,
+    /// Index in the column named by `card.status`.
+    pub position: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct Change {
+    /// The board's revision after this change.
+    #[specta(type = u32)]
+    pub revision: u64,
+    /// Unix time in milliseconds.
+    #[specta(type = u32)]
+    pub at: i64,
+    pub source: Source,
+    /// What was asked for.
+    pub operation: Edit,
+    /// The card before the change; absent when it was created.
+    pub before: Option<PlacedCard>,
+    /// The card after the change; absent when it was deleted.
+    pub after: Option<PlacedCard>,
+}
+
+impl Change {
+    /// The id of the card this change touched.
+    pub fn card_id(&self) -> &str {
+        self.after.as_ref().or(self.before.as_ref()).map(|p| p.card.id.as_str()).unwrap_or_default()
+    }
+}

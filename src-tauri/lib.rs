@@ -1,0 +1,36 @@
+//! The desktop app: a thin Tauri shell around the board actor. `startup` wires the
+//! pieces together, `commands` and `events` are the typed IPC surface (exported to
+//! TypeScript by `bindings`), and `settings` keeps the user's preferences.
+
+mod bindings;
+mod commands;
+mod events;
+mod settings;
+mod startup;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Starts the app and blocks until its last window closes. `data_dir` overrides where the
+/// board and settings are kept.
+pub fn run(data_dir: Option<PathBuf>) {
+    let launched = Instant::now();
+    let ipc = bindings::builder!(tauri::Wry);
+    tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .invoke_handler(ipc.invoke_handler())
+        .setup(move |app| {
+            ipc.mount_events(app);
+            let data_dir = match data_dir.clone() {
+                Some(dir) => dir,
+                None => startup::data_dir(app.handle())?,
+            };
+            startup::install(app.handle(), data_dir, launched);
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|err| {
+            log::error!("Boardroom could not start: {err}");
+            std::process::exit(1);
+        });
+}

@@ -1,0 +1,19 @@
+// Keeps a console window from opening next to the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let mut args = std::env::args().skip(1);
+    let mut data_dir = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--data-dir" => data_dir = args.next().map(std::path::PathBuf::from),
+            "--help" | "-h" => {
+                println!("Usage: boardroom [--data-dir DIR]\n\nDIR holds the board and settings (default: the app's data folder, or $BOARDROOM_DATA_DIR).");
+                return;
+            }
+            other => log::warn!("ignoring unknown argument {other:?}"),
+        }
+    }
+    boardroom_app::run(data_dir);
+}

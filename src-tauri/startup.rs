@@ -1,0 +1,76 @@
+//! Wiring at launch: where data lives, loading the saved board, starting its actor and
+//! telling the window what happened to a bad board file.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use board::{actor::now_ms, BoardActor, BoardFile, BoardHandle, LoadOutcome};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::events;
+
+/// Overrides the data directory (tests and people who keep several rooms use it).
+const DATA_DIR_VAR: &str = "BOARDROOM_DATA_DIR";
+
+/// Something the user must know about the start, shown until dismissed.
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StartupNotice {
+    pub message: String,
+    /// Where the unusable board file was moved, when it could be.
+    pub moved_to: Option<String>,
+}
+
+/// What the commands share. Each piece has one owner: the board lives in its actor.
+pub struct AppState {
+    pub board: BoardHandle,
+    pub notice: Mutex<Option<StartupNotice>>,
+    pub launched: Instant,
+    pub data_dir: PathBuf,
+}
+
+pub fn data_dir<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<PathBuf> {
+    match std::env::var_os(DATA_DIR_VAR) {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => app.path().app_data_dir(),
+    }
+}
+
+/// Loads the board from `data_dir`, starts its actor and registers the shared state.
+pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: PathBuf, launched: Instant) {
+    let file = BoardFile::in_dir(&data_dir);
+    let outcome = file.load(now_ms());
+    let notice = notice_for(&outcome, &file);
+    match &notice {
+        Some(notice) => log::warn!("{}", notice.message),
+        None => log::info!("board loaded from {}", file.path().display()),
+    }
+    let may_save = outcome.may_save();
+    let (actor, board) = BoardActor::new(outcome.into_board(), may_save.then_some(file));
+    tauri::async_runtime::spawn(actor.run());
+    events::forward_board_changes(app.clone(), &board);
+    app.manage(AppState { board, notice: Mutex::new(notice), launched, data_dir });
+}
+
+fn notice_for(outcome: &LoadOutcome, file: &BoardFile) -> Option<StartupNotice> {
+    match outcome {
+        LoadOutcome::New(_) | LoadOutcome::Loaded(_) => None,
+        LoadOutcome::MovedAside { moved_to, reason, .. } => Some(StartupNotice {
+            message: format!(
+                "Your saved board could not be opened because {reason}. It was kept at {} and a fresh board was started.",
+                moved_to.display()
+            ),
+            moved_to: Some(moved_to.display().to_string()),
+        }),
+        LoadOutcome::Unusable { reason, .. } => Some(StartupNotice {
+            message: format!(
+                "Your saved board at {} could not be opened because {reason}. A fresh board was started and will not be saved, so the old file is left as it is. Move it away and restart to save again.",
+                file.path().display()
+            ),
+            moved_to: None,
+        }),
+    }
+}

@@ -1,0 +1,78 @@
+"""Drives the real Boardroom window through WebDriver: tauri-driver in front of
+WebKitWebDriver, the app under Xvfb. The scripts/test.sh harness starts Xvfb and
+tauri-driver and says which binary to launch (BOARDROOM_APP)."""
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support.ui import WebDriverWait
+
+DRIVER_URL = os.environ.get("TAURI_DRIVER_URL", "http://127.0.0.1:4444")
+ARTIFACTS = Path(os.environ.get("BOARDROOM_ARTIFACTS", "test-artifacts"))
+
+
+def app_path() -> str:
+    app = os.environ.get("BOARDROOM_APP")
+    if not app:
+        pytest.fail("BOARDROOM_APP must name the built app (scripts/test.sh sets it)")
+    return app
+
+
+class Window:
+    """One launch of the app on a data directory."""
+
+    def __init__(self, data_dir: Path, app: str | None = None):
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": app or app_path(), "args": ["--data-dir", str(data_dir)]})
+        self.driver = webdriver.Remote(command_executor=DRIVER_URL, options=options)
+        self.driver.set_window_size(1280, 800)
+
+    def wait(self, condition, timeout=20, message=""):
+        return WebDriverWait(self.driver, timeout, ignored_exceptions=(WebDriverException,)).until(condition, message)
+
+    def column_ids(self, status: str) -> list[str]:
+        cards = self.driver.find_elements(By.CSS_SELECTOR, f'section[data-status="{status}"] li[data-card-id]')
+        return [c.get_attribute("data-card-id") for c in cards]
+
+    def wait_for_column(self, status: str, expected: list[str], timeout=20):
+        self.wait(lambda _: self.column_ids(status) == expected, timeout, f"{status} should hold {expected}, has {self.column_ids(status)}")
+
+    def card(self, card_id: str):
+        return self.driver.find_element(By.CSS_SELECTOR, f'li[data-card-id="{card_id}"]')
+
+    def card_title(self, card_id: str) -> str:
+        return self.card(card_id).find_element(By.CSS_SELECTOR, ".card-title").text
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        # Let WebKit paint the latest frame first; without this the capture can lag behind the DOM.
+        self.driver.execute_async_script("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 100)))")
+        self.driver.get_screenshot_as_file(str(path))
+        return path
+
+    def quit(self):
+        try:
+            self.driver.quit()
+        finally:
+            # Give the app a moment to exit and release its files before a relaunch.
+            time.sleep(0.5)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+def saved_board(data_dir: Path) -> dict:
+    return json.loads((data_dir / "board.json").read_text())["board"]

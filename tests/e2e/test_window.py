@@ -1,0 +1,102 @@
+"""End to end on the real built app: the seed board, drags with real pointer actions and
+with real key actions, the card editor, persistence across a relaunch, and a corrupt board file at start."""
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import Window, saved_board
+
+SEED = ["card-001", "card-002", "card-003", "card-004", "card-005"]
+
+
+def drag_with_pointer(window: Window, card_id: str, status: str):
+    """Press on the card, move in steps past dnd-kit's activation distance to the column, release."""
+    card = window.card(card_id)
+    target = window.driver.find_element(By.CSS_SELECTOR, f'section[data-status="{status}"] .card-list')
+    start, end = card.rect, target.rect
+    sx, sy = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    ex, ey = end["x"] + end["width"] / 2, end["y"] + 40
+    actions = ActionChains(window.driver, duration=50)
+    actions.move_to_element(card).click_and_hold().pause(0.2)
+    steps = 12
+    for i in range(1, steps + 1):
+        actions.move_by_offset((ex - sx) / steps, (ey - sy) / steps).pause(0.05)
+    actions.pause(0.3).release().perform()
+
+
+def drag_with_keyboard(window: Window, card_id: str, *keys: str):
+    """Focus the card, Space to lift it, the given arrow keys, Space to drop: real key actions."""
+    window.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus()", window.card(card_id))
+    actions = ActionChains(window.driver)
+    for key in (Keys.SPACE, *keys, Keys.SPACE):
+        actions.send_keys(key).pause(0.4)
+    actions.perform()
+
+
+def test_drag_edit_and_relaunch(data_dir: Path):
+    window = Window(data_dir)
+    try:
+        window.wait_for_column("Backlog", SEED)
+        assert window.column_ids("In Progress") == []
+
+        drag_with_pointer(window, "card-003", "In Progress")
+        window.wait_for_column("In Progress", ["card-003"])
+        window.wait_for_column("Backlog", ["card-001", "card-002", "card-004", "card-005"])
+
+        drag_with_keyboard(window, "card-005", Keys.ARROW_RIGHT)
+        window.wait_for_column("In Progress", ["card-005", "card-003"])
+        assert window.column_ids("Backlog") == ["card-001", "card-002", "card-004"]
+        announcements = window.driver.execute_script("return [...document.querySelectorAll('[id^=DndLiveRegion]')].map(e => e.textContent).join(' ')")
+        assert "Dropped “Add Simulcast Forwarding Controls” in In Progress." in announcements
+
+        window.card("card-001").click()
+        title = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, '[role="dialog"] input[name="title"]'))
+        title.send_keys(Keys.CONTROL, "a")
+        title.send_keys("HEVC packetizer: FU and AP support")
+        window.driver.find_element(By.XPATH, '//div[@role="dialog"]//button[text()="Save"]').click()
+        window.wait(lambda _: window.card_title("card-001") == "HEVC packetizer: FU and AP support")
+        window.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, '[role="dialog"]'))
+
+        activity = window.driver.find_element(By.CSS_SELECTOR, ".activity-list").text
+        assert "Moved “Implement ICE Restart Handling” from Backlog to In Progress" in activity
+        assert "Edited the title of" in activity
+        window.screenshot("board-after-drag-and-edit")
+    finally:
+        window.quit()
+
+    saved = saved_board(data_dir)
+    assert saved["revision"] == 3
+    in_progress = next(c for c in saved["columns"] if c["status"] == "In Progress")
+    assert [c["id"] for c in in_progress["cards"]] == ["card-005", "card-003"]
+
+    window = Window(data_dir)
+    try:
+        window.wait_for_column("In Progress", ["card-005", "card-003"])
+        assert window.card_title("card-001") == "HEVC packetizer: FU and AP support"
+        assert "Saved · revision 3" in window.driver.find_element(By.CSS_SELECTOR, ".statusbar").text
+        window.screenshot("board-after-relaunch")
+    finally:
+        window.quit()
+
+
+@pytest.mark.parametrize(
+    "name,content",
+    [("garbage", b"\x00\x01 definitely not a board"), ("empty", b""), ("truncated", b'{"format":1,"board":{"revision":4,"colu')],
+)
+def test_corrupt_board_file_is_moved_aside_and_shown(data_dir: Path, name: str, content: bytes):
+    (data_dir / "board.json").write_bytes(content)
+    window = Window(data_dir)
+    try:
+        alert = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, ".notice[role=alert]"))
+        window.wait_for_column("Backlog", SEED)
+        aside = [p for p in data_dir.iterdir() if p.name.startswith("board.corrupt-")]
+        assert len(aside) == 1, f"{name}: {list(data_dir.iterdir())}"
+        assert aside[0].read_bytes() == content, "the bad file is kept byte for byte"
+        assert str(aside[0]) in alert.text
+        window.screenshot(f"corrupt-{name}")
+    finally:
+        window.quit()

@@ -1,0 +1,208 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { commands, events, type Board, type Card, type Change, type Edit, type StartupNotice, type Theme } from "./bindings";
+import { describe, receive } from "./board";
+import { editBoard, errorMessage, fetchBoard } from "./api";
+import { BoardView } from "./components/BoardView";
+import { ActivityPanel } from "./components/ActivityPanel";
+import { ParticipantsPanel } from "./components/ParticipantsPanel";
+import { StatusBar } from "./components/StatusBar";
+import { CardEditor } from "./components/CardEditor";
+import { Toasts, type Toast } from "./components/Toasts";
+import { ThemePicker } from "./components/ThemePicker";
+
+const HIGHLIGHT_MS = 2500;
+
+export default function App() {
+  const [board, setBoard] = useState<Board | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<StartupNotice | null>(null);
+  const [editing, setEditing] = useState<Card | null>(null);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [highlighted, setHighlighted] = useState<Set<string>>(new Set());
+  const [theme, setTheme] = useState<Theme>("system");
+  const boardRef = useRef<Board | null>(null);
+  const toastId = useRef(0);
+
+  const show = useCallback((board: Board) => {
+    boardRef.current = board;
+    setBoard(board);
+  }, []);
+
+  const resync = useCallback(async () => {
+    try {
+      show(await fetchBoard());
+      setLoadError(null);
+    } catch (error) {
+      setLoadError(errorMessage(error));
+    }
+  }, [show]);
+
+  const toast = useCallback((toast: Omit<Toast, "id">) => {
+    const id = ++toastId.current;
+    setToasts((all) => [...all.slice(-3), { ...toast, id }]);
+  }, []);
+
+  const dismissToast = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
+
+  const highlight = useCallback((cardId: string) => {
+    setHighlighted((ids) => new Set(ids).add(cardId));
+    setTimeout(() => {
+      setHighlighted((ids) => {
+        const next = new Set(ids);
+        next.delete(cardId);
+        return next;
+      });
+    }, HIGHLIGHT_MS);
+  }, []);
+
+  /** Takes in a change, whether we made it or someone else did; re-fetches on a gap. */
+  const take = useCallback(
+    (change: Change) => {
+      const current = boardRef.current;
+      if (!current) return;
+      const received = receive(current, change);
+      if (received.kind === "applied") show(received.board);
+      if (received.kind === "gap") void resync();
+    },
+    [resync, show],
+  );
+
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    void (async () => {
+      const unlisten = await events.boardChanged.listen(({ payload }) => {
+        take(payload.change);
+        if (payload.change.source.kind !== "hand") {
+          const id = payload.change.after?.card.id;
+          if (id) highlight(id);
+        }
+      });
+      if (cancelled) unlisten();
+      else stop = unlisten;
+      await resync();
+      setNotice(await commands.getStartupNotice());
+      const settings = await commands.getSettings();
+      if (settings.status === "ok") setTheme(settings.data.theme);
+      if (!cancelled) void commands.uiReady();
+    })();
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, [highlight, resync, take]);
+
+  useEffect(() => {
+    const osDark = window.matchMedia("(prefers-color-scheme: dark)");
+    const apply = () => {
+      document.documentElement.dataset.theme = theme === "system" ? (osDark.matches ? "dark" : "light") : theme;
+    };
+    apply();
+    osDark.addEventListener("change", apply);
+    return () => osDark.removeEventListener("change", apply);
+  }, [theme]);
+
+  /** Sends an edit; on failure shows why and re-syncs, since the board may have moved on. */
+  const edit = useCallback(
+    async (request: Edit): Promise<Change | null> => {
+      try {
+        const change = await editBoard(request);
+        take(change);
+        return change;
+      } catch (error) {
+        toast({ tone: "error", message: errorMessage(error) });
+        await resync();
+        return null;
+      }
+    },
+    [resync, take, toast],
+  );
+
+  const undo = useCallback(
+    async (revision: number) => {
+      const change = await edit({ type: "undo", revision });
+      if (change) toast({ tone: "info", message: describe(change) });
+    },
+    [edit, toast],
+  );
+
+  const remove = useCallback(
+    async (card: Card) => {
+      const change = await edit({ type: "delete", cardId: card.id });
+      if (change) {
+        setEditing(null);
+        toast({ tone: "info", message: `Deleted “${card.title}”`, action: { label: "Undo", run: () => void undo(change.revision) } });
+      }
+    },
+    [edit, toast, undo],
+  );
+
+  const chooseTheme = useCallback(
+    async (next: Theme) => {
+      setTheme(next);
+      const saved = await commands.setSettings({ theme: next });
+      if (saved.status === "error") toast({ tone: "error", message: saved.error.message });
+    },
+    [toast],
+  );
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <h1>Boardroom</h1>
+          <span className="board-name">Team standup</span>
+        </div>
+        <ThemePicker theme={theme} onChange={chooseTheme} />
+      </header>
+      {notice && (
+        <div className="notice" role="alert">
+          <p>{notice.message}</p>
+          <button
+            className="button"
+            onClick={() => {
+              setNotice(null);
+              void commands.dismissStartupNotice();
+            }}
+          >
+            Got it
+          </button>
+        </div>
+      )}
+      <main className="workspace">
+        {board ? (
+          <BoardView board={board} highlighted={highlighted} onEdit={edit} onOpen={setEditing} />
+        ) : (
+          <div className="board-placeholder" role="status">
+            {loadError ? `The board could not be loaded: ${loadError}` : "Loading the board…"}
+          </div>
+        )}
+        <aside className="sidebar">
+          <ParticipantsPanel />
+          <ActivityPanel activity={board?.activity ?? []} onUndo={undo} />
+        </aside>
+      </main>
+      <StatusBar board={board} />
+      {editing && board && (
+        <CardEditor
+          key={editing.id}
+          card={editing}
+          onClose={() => setEditing(null)}
+          onSave={async (request) => {
+            try {
+              take(await editBoard(request));
+              setEditing(null);
+            } catch (error) {
+              // The editor shows the message; the board may have moved on meanwhile.
+              void resync();
+              throw error;
+            }
+          }}
+          onDelete={() => void remove(editing)}
+        />
+      )}
+      <Toasts toasts={toasts} onDismiss={dismissToast} />
+    </div>
+  );
+}

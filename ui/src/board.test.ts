@@ -1,0 +1,61 @@
+import { describe as suite, expect, it } from "vitest";
+import { describe, parseTags, receive } from "./board";
+import { card, moveChange, seedBoard } from "./test/fixtures";
+
+suite("receive", () => {
+  it("applies the next revision: the card leaves its column and lands at its position", () => {
+    const board = seedBoard();
+    const result = receive(board, moveChange(board, "card-003", "In Progress", 0));
+    expect(result.kind).toBe("applied");
+    if (result.kind !== "applied") return;
+    expect(result.board.revision).toBe(1);
+    expect(result.board.columns[0].cards.map((c) => c.id)).toEqual(["card-001", "card-002"]);
+    expect(result.board.columns[1].cards.map((c) => c.id)).toEqual(["card-003"]);
+    expect(result.board.activity).toHaveLength(1);
+  });
+
+  it("reorders within a column", () => {
+    const board = seedBoard();
+    const result = receive(board, moveChange(board, "card-001", "Backlog", 2));
+    if (result.kind !== "applied") throw new Error(result.kind);
+    expect(result.board.columns[0].cards.map((c) => c.id)).toEqual(["card-002", "card-003", "card-001"]);
+  });
+
+  it("creates and deletes", () => {
+    const board = seedBoard();
+    const created = card("kanban-card-001", "New", "Done");
+    const create = receive(board, {
+      revision: 1, at: 0, source: { kind: "hand" },
+      operation: { type: "create", status: "Done", title: "New", notes: "", tags: [], position: null },
+      before: null, after: { card: created, position: 0 },
+    });
+    if (create.kind !== "applied") throw new Error(create.kind);
+    expect(create.board.columns[3].cards).toEqual([created]);
+    const remove = receive(create.board, {
+      revision: 2, at: 0, source: { kind: "hand" },
+      operation: { type: "delete", cardId: "kanban-card-001" },
+      before: { card: created, position: 0 }, after: null,
+    });
+    if (remove.kind !== "applied") throw new Error(remove.kind);
+    expect(remove.board.columns[3].cards).toEqual([]);
+  });
+
+  it("ignores what it has seen and asks for a resync on a gap", () => {
+    const board = { ...seedBoard(), revision: 5 };
+    expect(receive(board, { ...moveChange(board, "card-001", "Done", 0), revision: 5 }).kind).toBe("stale");
+    expect(receive(board, { ...moveChange(board, "card-001", "Done", 0), revision: 7 }).kind).toBe("gap");
+  });
+});
+
+suite("describe", () => {
+  it("says what a move did", () => {
+    const board = seedBoard();
+    expect(describe(moveChange(board, "card-003", "In Progress", 0))).toBe(
+      "Moved “Implement ICE Restart Handling” from Backlog to In Progress",
+    );
+  });
+});
+
+it("parses comma separated tags", () => {
+  expect(parseTags(" a, b ,, c ")).toEqual(["a", "b", "c"]);
+});

@@ -1,0 +1,84 @@
+// The window's copy of the board and how it follows the backend: changes arrive in
+// revision order and are applied here; a gap means we missed one and must re-fetch.
+import type { Board, Card, Change, Source, Status } from "./bindings";
+
+export const STATUSES: Status[] = ["Backlog", "In Progress", "Blocked", "Done"];
+const ACTIVITY_LIMIT = 500;
+
+export type Received = { kind: "applied"; board: Board } | { kind: "stale" } | { kind: "gap" };
+
+/** Applies `change` if it is the next revision; reports stale (already seen) and gap (resync) otherwise. */
+export function receive(board: Board, change: Change): Received {
+  if (change.revision <= board.revision) return { kind: "stale" };
+  if (change.revision !== board.revision + 1) return { kind: "gap" };
+  const id = change.after?.card.id ?? change.before?.card.id;
+  const columns = board.columns.map((column) => {
+    const cards = column.cards.filter((card) => card.id !== id);
+    if (change.after && change.after.card.status === column.status) {
+      cards.splice(Math.min(change.after.position, cards.length), 0, change.after.card);
+    }
+    return { ...column, cards };
+  });
+  const activity = [...board.activity, change].slice(-ACTIVITY_LIMIT);
+  return { kind: "applied", board: { ...board, revision: change.revision, columns, activity } };
+}
+
+export function findCard(board: Board, id: string): Card | undefined {
+  for (const column of board.columns) {
+    const card = column.cards.find((c) => c.id === id);
+    if (card) return card;
+  }
+  return undefined;
+}
+
+export function cardIds(board: Board): Record<Status, string[]> {
+  const ids = {} as Record<Status, string[]>;
+  for (const column of board.columns) ids[column.status] = column.cards.map((c) => c.id);
+  return ids;
+}
+
+export function sourceLabel(source: Source): string {
+  switch (source.kind) {
+    case "hand":
+      return "You";
+    case "voice":
+      return "Voice";
+    case "participant":
+      return source.name;
+  }
+}
+
+function quote(title: string): string {
+  return title.length > 48 ? `“${title.slice(0, 47)}…”` : `“${title}”`;
+}
+
+/** One line saying what a change did, for the activity panel and screen readers. */
+export function describe(change: Change): string {
+  const { before, after, operation } = change;
+  const title = quote((after ?? before)?.card.title ?? "a card");
+  if (operation.type === "undo") {
+    return `Undid change #${operation.revision} on ${title}`;
+  }
+  if (!before && after) return `Created ${title} in ${after.card.status}`;
+  if (before && !after) return `Deleted ${title} from ${before.card.status}`;
+  if (before && after) {
+    if (before.card.status !== after.card.status) {
+      return `Moved ${title} from ${before.card.status} to ${after.card.status}`;
+    }
+    if (before.position !== after.position) return `Reordered ${title} in ${after.card.status}`;
+    const parts: string[] = [];
+    if (before.card.title !== after.card.title) parts.push("title");
+    if (before.card.notes !== after.card.notes) parts.push("notes");
+    if (before.card.tags.join("\u0000") !== after.card.tags.join("\u0000")) parts.push("tags");
+    return `Edited the ${parts.join(", ") || "details"} of ${title}`;
+  }
+  return `Changed ${title}`;
+}
+
+/** Tags typed as "a, b, c". */
+export function parseTags(text: string): string[] {
+  return text
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+}

@@ -1,0 +1,99 @@
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import type { Card, Edit } from "../bindings";
+import { errorMessage } from "../api";
+import { parseTags } from "../board";
+
+type Props = {
+  card: Card;
+  onClose: () => void;
+  /** Rejects with the reason when the edit is refused. */
+  onSave: (edit: Edit) => Promise<void>;
+  onDelete: () => void;
+};
+
+const TITLE_MAX = 200;
+const NOTES_MAX = 8000;
+
+export function CardEditor({ card, onClose, onSave, onDelete }: Props) {
+  const [title, setTitle] = useState(card.title);
+  const [notes, setNotes] = useState(card.notes);
+  const [tags, setTags] = useState(card.tags.join(", "));
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const dialog = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const nextTags = parseTags(tags);
+    const edit: Edit = {
+      type: "update",
+      cardId: card.id,
+      title: title !== card.title ? title : null,
+      notes: notes !== card.notes ? notes : null,
+      tags: nextTags.join("\u0000") !== card.tags.join("\u0000") ? nextTags : null,
+    };
+    if (edit.title === null && edit.notes === null && edit.tags === null) return onClose();
+    setBusy(true);
+    setError(null);
+    try {
+      await onSave(edit);
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="scrim" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="editor-heading" ref={dialog}>
+        <form onSubmit={(e) => void submit(e)}>
+          <header className="dialog-header">
+            <h2 id="editor-heading">Edit card</h2>
+            <span className="card-id">
+              {card.id} · {card.status}
+            </span>
+          </header>
+          <label className="field">
+            <span>Title</span>
+            <input autoFocus name="title" value={title} maxLength={TITLE_MAX} onChange={(e) => setTitle(e.target.value)} />
+          </label>
+          <label className="field">
+            <span>
+              Notes <small>{notes.length.toLocaleString()} / {NOTES_MAX.toLocaleString()}</small>
+            </span>
+            <textarea name="notes" rows={6} value={notes} maxLength={NOTES_MAX} onChange={(e) => setNotes(e.target.value)} />
+          </label>
+          <label className="field">
+            <span>Tags (comma separated)</span>
+            <input name="tags" value={tags} onChange={(e) => setTags(e.target.value)} />
+          </label>
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          <footer className="dialog-actions">
+            <button type="button" className="button danger" onClick={onDelete} disabled={busy}>
+              Delete
+            </button>
+            <span className="spacer" />
+            <button type="button" className="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="button primary" disabled={busy}>
+              Save
+            </button>
+          </footer>
+        </form>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,57 @@
+import type { KeyboardEvent } from "react";
+import { useSortable } from "@dnd-kit/sortable";
+import { CSS } from "@dnd-kit/utilities";
+import type { Card } from "../bindings";
+
+type Props = { card: Card; highlighted: boolean; onOpen: (card: Card) => void };
+
+export function SortableCard({ card, highlighted, onOpen }: Props) {
+  const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: card.id });
+  const style = { transform: CSS.Translate.toString(transform), transition };
+  // Enter opens the card; Space (handled by dnd-kit) lifts it for a keyboard drag.
+  const onKeyDown = (event: KeyboardEvent<HTMLLIElement>) => {
+    if (event.key === "Enter" && !isDragging) {
+      event.preventDefault();
+      onOpen(card);
+      return;
+    }
+    listeners?.onKeyDown?.(event);
+  };
+  return (
+    <li
+      ref={setNodeRef}
+      style={style}
+      className={`card-slot${isDragging ? " is-dragging" : ""}`}
+      data-card-id={card.id}
+      {...attributes}
+      {...listeners}
+      aria-roledescription="card"
+      aria-label={`${card.title}, in ${card.status}`}
+      onKeyDown={onKeyDown}
+      onClick={() => onOpen(card)}
+    >
+      <CardFace card={card} highlighted={highlighted} />
+    </li>
+  );
+}
+
+export function CardFace({ card, highlighted = false, lifted = false }: { card: Card; highlighted?: boolean; lifted?: boolean }) {
+  return (
+    <article className={`card${highlighted ? " is-highlighted" : ""}${lifted ? " is-lifted" : ""}`}>
+      <h3 className="card-title">{card.title}</h3>
+      {card.notes && <p className="card-notes">{card.notes}</p>}
+      <footer className="card-meta">
+        {card.tags.length > 0 && (
+          <ul className="tags" aria-label="Tags">
+            {card.tags.map((tag) => (
+              <li key={tag} className="tag">
+                {tag}
+              </li>
+            ))}
+          </ul>
+        )}
+        <span className="card-id">{card.id}</span>
+      </footer>
+    </article>
+  );
+}
