@@ -1,12 +1,15 @@
 """End to end on the real built app: the seed board, drags with real pointer actions and
 with real key actions, the card editor, persistence across a relaunch, and a corrupt board file at start."""
 
+import json
+import time
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from conftest import Window, saved_board
 
@@ -79,8 +82,18 @@ def test_drag_edit_and_relaunch(data_dir: Path):
         assert window.card_title("card-001") == "HEVC packetizer: FU and AP support"
         assert "Saved · revision 3" in window.driver.find_element(By.CSS_SELECTOR, ".statusbar").text
         window.screenshot("board-after-relaunch")
+
+        window.driver.set_window_size(1920, 1080)
+        window.wait(lambda d: d.execute_script("return [innerWidth, innerHeight]") == [1920, 1080])
+        time.sleep(1)  # WebKit lays out and paints the new size after reporting it
+        window.screenshot("board-1920x1080")
+        Select(window.driver.find_element(By.CSS_SELECTOR, ".theme-picker select")).select_by_value("dark")
+        window.wait(lambda d: d.execute_script("return document.documentElement.dataset.theme") == "dark")
+        time.sleep(0.5)
+        window.screenshot("board-dark")
     finally:
         window.quit()
+    assert json.loads((data_dir / "settings.json").read_text())["theme"] == "dark"
 
 
 @pytest.mark.parametrize(

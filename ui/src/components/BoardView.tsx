@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import {
   DndContext,
   DragOverlay,
@@ -85,22 +85,19 @@ export function BoardView({ board, highlighted, onEdit, onOpen }: Props) {
   };
 
   const titleOf = (id: UniqueIdentifier) => findCard(board, String(id))?.title ?? "card";
-  const announcements = useMemo<Announcements>(
-    () => ({
-      onDragStart: ({ active }) => `Picked up “${titleOf(active.id)}”. Use the arrow keys to move it, Space to drop it, Escape to cancel.`,
-      onDragOver: ({ active, over }) => {
-        const status = over && columnOf(draft ?? cardIds(board), over.id);
-        return status ? `“${titleOf(active.id)}” is over ${status}.` : `“${titleOf(active.id)}” is not over a column.`;
-      },
-      onDragEnd: ({ active, over }) => {
-        const status = over && columnOf(draft ?? cardIds(board), over.id);
-        return status ? `Dropped “${titleOf(active.id)}” in ${status}.` : `“${titleOf(active.id)}” was dropped back where it was.`;
-      },
-      onDragCancel: ({ active }) => `Moving “${titleOf(active.id)}” was cancelled; it is back where it was.`,
-    }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [board, draft],
-  );
+  const placeOf = (id: UniqueIdentifier | undefined) => (id === undefined ? undefined : columnOf(layout, id));
+  const announcements: Announcements = {
+    onDragStart: ({ active }) => `Picked up “${titleOf(active.id)}”. Use the arrow keys to move it, Space to drop it, Escape to cancel.`,
+    onDragOver: ({ active, over }) => {
+      const status = placeOf(over?.id);
+      return status ? `“${titleOf(active.id)}” is over ${status}.` : `“${titleOf(active.id)}” is not over a column.`;
+    },
+    onDragEnd: ({ active, over }) => {
+      const status = placeOf(over?.id);
+      return status ? `Dropped “${titleOf(active.id)}” in ${status}.` : `“${titleOf(active.id)}” was dropped back where it was.`;
+    },
+    onDragCancel: ({ active }) => `Moving “${titleOf(active.id)}” was cancelled; it is back where it was.`,
+  };
 
   const onDragStart = ({ active }: DragStartEvent) => {
     setActiveId(String(active.id));

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import type { Card, Edit } from "../bindings";
 import { errorMessage } from "../api";
 import { parseTags } from "../board";
@@ -20,7 +20,6 @@ export function CardEditor({ card, onClose, onSave, onDelete }: Props) {
   const [tags, setTags] = useState(card.tags.join(", "));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const dialog = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -53,7 +52,7 @@ export function CardEditor({ card, onClose, onSave, onDelete }: Props) {
 
   return (
     <div className="scrim" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="editor-heading" ref={dialog}>
+      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="editor-heading">
         <form onSubmit={(e) => void submit(e)}>
           <header className="dialog-header">
             <h2 id="editor-heading">Edit card</h2>

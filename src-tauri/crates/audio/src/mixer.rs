@@ -1,0 +1,241 @@
+//! The room mix: every 20 ms, one frame from each source (the local microphone, each
+//! remote participant), each brought to a common loudness by its own gain control,
+//! summed, and kept in range by a soft clipper — never divided by the number of sources,
+//! so three quiet people do not get quieter because a fourth joined.
+//!
+//! A tick never blocks and never allocates: each source buffers up to a bound (oldest
+//! audio dropped and counted) and a source without a full frame ready contributes
+//! silence to that tick instead of holding up the others.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+use specta::Type;
+
+use crate::agc::{Agc, AgcConfig};
+use crate::frame::{Frame, FRAME_LEN, FRAME_MS, SAMPLE_RATE, CHANNELS};
+use crate::meter::{Level, Meter};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MixerConfig {
+    pub agc: AgcConfig,
+    /// How much audio one source may have waiting, in milliseconds.
+    pub max_buffered_ms: u32,
+    /// What counts as speaking on a level meter (RMS, linear).
+    pub speaking_rms: f32,
+    /// How long "speaking" lasts after the last loud frame, in milliseconds.
+    pub speaking_hangover_ms: u32,
+    /// Where the soft clipper starts to bend the sum (linear; up to here the sum is untouched).
+    pub clip_knee: f32,
+}
+
+impl Default for MixerConfig {
+    fn default() -> Self {
+        MixerConfig { agc: AgcConfig::default(), max_buffered_ms: 1000, speaking_rms: 0.01, speaking_hangover_ms: 300, clip_knee: 0.8 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no audio source \"{0}\" in the mix")]
+pub struct UnknownSource(pub String);
+
+/// A source's state as the participants panel shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceLevel {
+    pub id: String,
+    pub level: Level,
+    pub muted: bool,
+    pub gain_db: f32,
+    /// Samples dropped because the source sent more than the buffer holds.
+    #[specta(type = u32)]
+    pub dropped_samples: u64,
+    /// Ticks at which the source had no full frame ready.
+    #[specta(type = u32)]
+    pub late_frames: u64,
+}
+
+struct Source {
+    id: String,
+    buffer: VecDeque<f32>,
+    agc: Agc,
+    meter: Meter,
+    muted: bool,
+    dropped_samples: u64,
+    late_frames: u64,
+}
+
+pub struct Mixer {
+    config: MixerConfig,
+    max_buffered: usize,
+    sources: Vec<Source>,
+    scratch: Box<Frame>,
+    mix: Box<Frame>,
+    mix_meter: Meter,
+}
+
+impl Mixer {
+    pub fn new(config: MixerConfig) -> Self {
+        let max_buffered = (SAMPLE_RATE as usize * CHANNELS * config.max_buffered_ms as usize / 1000).max(FRAME_LEN);
+        Mixer {
+            config,
+            max_buffered,
+            sources: Vec::new(),
+            scratch: Box::new([0.0; FRAME_LEN]),
+            mix: Box::new([0.0; FRAME_LEN]),
+            mix_meter: Self::meter(&config),
+        }
+    }
+
+    fn meter(config: &MixerConfig) -> Meter {
+        Meter::new(config.speaking_rms, config.speaking_hangover_ms / FRAME_MS)
+    }
+
+    /// Adds a source (a no-op if it is already there).
+    pub fn add_source(&mut self, id: &str) {
+        if self.position(id).is_none() {
+            self.sources.push(Source {
+                id: id.to_owned(),
+                buffer: VecDeque::with_capacity(self.max_buffered),
+                agc: Agc::new(self.config.agc),
+                meter: Self::meter(&self.config),
+                muted: false,
+                dropped_samples: 0,
+                late_frames: 0,
+            });
+        }
+    }
+
+    /// Removes a source and whatever it had buffered; false if there was none.
+    pub fn remove_source(&mut self, id: &str) -> bool {
+        self.position(id).map(|i| self.sources.remove(i)).is_some()
+    }
+
+    pub fn set_muted(&mut self, id: &str, muted: bool) -> Result<(), UnknownSource> {
+        self.source_mut(id)?.muted = muted;
+        Ok(())
+    }
+
+    /// Queues interleaved 48 kHz stereo samples from a source. Past the buffer bound the
+    /// oldest samples go first, so the mix stays close to live.
+    pub fn push(&mut self, id: &str, samples: &[f32]) -> Result<(), UnknownSource> {
+        let max = self.max_buffered;
+        let source = self.source_mut(id)?;
+        let samples = &samples[samples.len().saturating_sub(max)..];
+        let excess = (source.buffer.len() + samples.len()).saturating_sub(max);
+        if excess > 0 {
+            source.buffer.drain(..excess);
+            source.dropped_samples += excess as u64;
+        }
+        source.buffer.extend(samples);
+        Ok(())
+    }
+
+    /// Mixes the next 20 ms.
+    pub fn tick(&mut self) -> &Frame {
+        self.mix.fill(0.0);
+        for source in &mut self.sources {
+            if source.buffer.len() >= FRAME_LEN {
+                for (out, sample) in self.scratch.iter_mut().zip(source.buffer.drain(..FRAME_LEN)) {
+                    *out = sample;
+                }
+                // The meter shows what the microphone hears; the gain only shapes the mix.
+                source.meter.measure(&self.scratch[..]);
+                source.agc.process(&mut self.scratch[..]);
+                if !source.muted {
+                    for (sum, sample) in self.mix.iter_mut().zip(self.scratch.iter()) {
+                        *sum += sample;
+                    }
+                }
+            } else {
+                source.late_frames += 1;
+                source.meter.measure(&[]);
+            }
+        }
+        let knee = self.config.clip_knee;
+        for sample in self.mix.iter_mut() {
+            *sample = soft_clip(*sample, knee);
+        }
+        self.mix_meter.measure(&self.mix[..]);
+        &self.mix
+    }
+
+    pub fn mix_level(&self) -> Level {
+        self.mix_meter.level()
+    }
+
+    /// Each source's latest level, for the UI (allocates; call it at UI rate, not per tick).
+    pub fn source_levels(&self) -> Vec<SourceLevel> {
+        self.sources
+            .iter()
+            .map(|s| SourceLevel {
+                id: s.id.clone(),
+                level: s.meter.level(),
+                muted: s.muted,
+                gain_db: crate::frame::dbfs(s.agc.gain()),
+                dropped_samples: s.dropped_samples,
+                late_frames: s.late_frames,
+            })
+            .collect()
+    }
+
+    /// Samples a source has waiting.
+    pub fn buffered(&self, id: &str) -> Option<usize> {
+        self.position(id).map(|i| self.sources[i].buffer.len())
+    }
+
+    pub fn max_buffered(&self) -> usize {
+        self.max_buffered
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.sources.iter().position(|s| s.id == id)
+    }
+
+    fn source_mut(&mut self, id: &str) -> Result<&mut Source, UnknownSource> {
+        match self.position(id) {
+            Some(i) => Ok(&mut self.sources[i]),
+            None => Err(UnknownSource(id.to_owned())),
+        }
+    }
+}
+
+/// Leaves samples up to `knee` untouched and bends louder ones smoothly towards ±1, so
+/// the sum of several speakers never wraps or clips hard.
+pub fn soft_clip(x: f32, knee: f32) -> f32 {
+    let magnitude = x.abs();
+    if magnitude <= knee {
+        return x;
+    }
+    let room = 1.0 - knee;
+    x.signum() * (knee + room * ((magnitude - knee) / room).tanh())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn soft_clip_is_transparent_below_the_knee_and_bounded_above() {
+        assert_eq!(soft_clip(0.5, 0.8), 0.5);
+        assert_eq!(soft_clip(-0.8, 0.8), -0.8);
+        assert!((0.99..=1.0).contains(&soft_clip(5.0, 0.8)));
+        assert!(soft_clip(1.0, 0.8) < 1.0, "just past the knee it bends, it does not flatten");
+        assert!(soft_clip(-50.0, 0.8) >= -1.0);
+        // Monotonic: louder in, louder (or equal) out.
+        let mut last = 0.0;
+        for i in 0..1000 {
+            let y = soft_clip(i as f32 * 0.005, 0.8);
+            assert!(y >= last);
+            last = y;
+        }
+    }
+
+    #[test]
+    fn unknown_sources_are_reported() {
+        let mut mixer = Mixer::new(MixerConfig::default());
+        assert_eq!(mixer.push("ghost", &[0.0; 4]), Err(UnknownSource("ghost".into())));
+        assert!(mixer.set_muted("ghost", true).is_err());
+        assert!(!mixer.remove_source("ghost"));
+    }
+}

@@ -1,0 +1,157 @@
+//! The mixer: frame sizes, summing without dividing by N, the soft clipper, per-source
+//! gain, bounded buffers, late, muted and removed sources, and levels.
+
+mod support;
+
+use audio::{Mixer, MixerConfig, FRAME_LEN};
+use proptest::prelude::*;
+use support::{db, frequency, left, rms, tone_frame};
+
+/// A mixer without gain control, to check the summing itself.
+fn plain_mixer() -> Mixer {
+    let mut config = MixerConfig::default();
+    config.agc.max_gain = 1.0;
+    config.agc.min_gain = 1.0;
+    Mixer::new(config)
+}
+
+#[test]
+fn each_tick_is_one_20_ms_stereo_frame_of_the_source() {
+    let mut mixer = plain_mixer();
+    mixer.add_source("you");
+    let mut out = Vec::new();
+    for i in 0..20 {
+        mixer.push("you", &tone_frame(440.0, 0.2, i)).unwrap();
+        let frame = mixer.tick();
+        assert_eq!(frame.len(), 1920);
+        out.extend_from_slice(frame);
+    }
+    assert!((frequency(&left(&out)) - 440.0).abs() < 2.0);
+    assert!((db(rms(&out) / (0.2 / 2f32.sqrt()))).abs() < 0.1);
+}
+
+#[test]
+fn a_fourth_speaker_does_not_make_the_others_quieter() {
+    let mut three = plain_mixer();
+    let mut four = plain_mixer();
+    for mixer in [&mut three, &mut four] {
+        for (i, id) in ["a", "b", "c"].iter().enumerate() {
+            mixer.add_source(id);
+            mixer.push(id, &tone_frame(200.0 + 150.0 * i as f32, 0.05, 0)).unwrap();
+        }
+    }
+    four.add_source("d");
+    four.push("d", &[0.0; FRAME_LEN]).unwrap();
+    assert_eq!(three.tick()[..], four.tick()[..]);
+}
+
+#[test]
+fn loud_sums_are_soft_clipped_not_wrapped() {
+    let mut mixer = plain_mixer();
+    for id in ["a", "b", "c", "d"] {
+        mixer.add_source(id);
+        mixer.push(id, &tone_frame(300.0, 0.9, 0)).unwrap();
+    }
+    let frame = mixer.tick();
+    assert!(frame.iter().all(|s| s.abs() <= 1.0));
+    assert!(frame.iter().any(|s| s.abs() > 0.95), "still loud");
+}
+
+#[test]
+fn quiet_and_loud_speakers_are_evened_out() {
+    let mut mixer = Mixer::new(MixerConfig::default());
+    mixer.add_source("quiet");
+    mixer.add_source("loud");
+    for i in 0..150 {
+        mixer.push("quiet", &tone_frame(300.0, 0.02, i)).unwrap();
+        mixer.push("loud", &tone_frame(300.0, 0.6, i)).unwrap();
+        mixer.tick();
+    }
+    let gains: Vec<f32> = mixer.source_levels().iter().map(|s| s.gain_db).collect();
+    assert!(gains[0] > 10.0 && gains[1] < -10.0, "gains {gains:?}");
+}
+
+#[test]
+fn a_late_source_contributes_silence_and_is_counted() {
+    let mut mixer = plain_mixer();
+    mixer.add_source("on-time");
+    mixer.add_source("late");
+    mixer.push("on-time", &tone_frame(440.0, 0.2, 0)).unwrap();
+    mixer.push("late", &[0.5; 100]).unwrap();
+    let frame = mixer.tick().to_vec();
+    assert_eq!(frame, tone_frame(440.0, 0.2, 0).to_vec(), "the mix is the on-time source alone");
+    let late = &mixer.source_levels()[1];
+    assert_eq!(late.late_frames, 1);
+    assert_eq!(mixer.buffered("late"), Some(100), "its partial audio waits for the next tick");
+}
+
+#[test]
+fn muted_and_removed_sources_are_not_heard() {
+    let mut mixer = plain_mixer();
+    mixer.add_source("a");
+    mixer.add_source("b");
+    mixer.set_muted("a", true).unwrap();
+    mixer.push("a", &tone_frame(440.0, 0.3, 0)).unwrap();
+    mixer.push("b", &tone_frame(440.0, 0.3, 0)).unwrap();
+    assert_eq!(mixer.tick().to_vec(), tone_frame(440.0, 0.3, 0).to_vec());
+    let levels = mixer.source_levels();
+    assert!(levels[0].muted && levels[0].level.speaking, "a muted speaker still shows as speaking");
+
+    mixer.push("b", &tone_frame(440.0, 0.3, 1)).unwrap();
+    assert!(mixer.remove_source("b"));
+    assert!(mixer.tick().iter().all(|&s| s == 0.0));
+    assert_eq!(mixer.source_levels().len(), 1);
+}
+
+#[test]
+fn buffers_keep_the_newest_second() {
+    let mut mixer = plain_mixer();
+    mixer.add_source("flood");
+    for i in 0..60 {
+        mixer.push("flood", &[i as f32 / 100.0; FRAME_LEN]).unwrap();
+    }
+    assert_eq!(mixer.buffered("flood"), Some(mixer.max_buffered()));
+    assert_eq!(mixer.max_buffered(), 96_000);
+    assert_eq!(mixer.source_levels()[0].dropped_samples, 10 * FRAME_LEN as u64);
+    assert_eq!(mixer.tick()[0], 0.1, "the oldest 200 ms were dropped");
+}
+
+#[test]
+fn levels_follow_speech() {
+    let mut mixer = Mixer::new(MixerConfig::default());
+    mixer.add_source("you");
+    mixer.push("you", &tone_frame(300.0, 0.3, 0)).unwrap();
+    mixer.tick();
+    let level = mixer.source_levels()[0].level;
+    assert!(level.speaking && (level.rms_dbfs - db(0.3 / 2f32.sqrt())).abs() < 0.2, "{level:?}");
+    assert!(mixer.mix_level().speaking);
+    for _ in 0..16 {
+        mixer.push("you", &[0.0; FRAME_LEN]).unwrap();
+        mixer.tick();
+    }
+    assert!(!mixer.source_levels()[0].level.speaking, "300 ms of silence ends speaking");
+}
+
+proptest! {
+    #[test]
+    fn any_sources_give_bounded_full_frames(
+        amplitudes in prop::collection::vec(0.0f32..4.0, 0..12),
+        chunks in prop::collection::vec(0usize..3000, 1..30),
+    ) {
+        let mut mixer = Mixer::new(MixerConfig::default());
+        let ids: Vec<String> = (0..amplitudes.len()).map(|i| format!("p{i}")).collect();
+        for id in &ids {
+            mixer.add_source(id);
+        }
+        for (n, chunk) in chunks.iter().enumerate() {
+            for (id, amplitude) in ids.iter().zip(&amplitudes) {
+                let samples: Vec<f32> = (0..*chunk).map(|i| amplitude * ((i + n) as f32 * 0.1).sin()).collect();
+                mixer.push(id, &samples).unwrap();
+                prop_assert!(mixer.buffered(id).unwrap() <= mixer.max_buffered());
+            }
+            let frame = mixer.tick();
+            prop_assert_eq!(frame.len(), FRAME_LEN);
+            prop_assert!(frame.iter().all(|s| s.is_finite() && s.abs() <= 1.0));
+        }
+    }
+}
