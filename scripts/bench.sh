@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prints the benchmark figures: board operations and change events (criterion), cold start
+# Prints the benchmark figures: board operations and change events, the mixer and Opus
+# encode (criterion), cold start
 # to board visible (median of 5 under Xvfb), backend memory after 60 s idle, and .deb size.
 # Run scripts/test.sh once first (it builds the release app and the .deb).
 source "$(dirname "$0")/lib.sh"
@@ -9,7 +10,10 @@ ensure_node
 ensure_npm_packages
 
 say "Board operations at 1,000 cards"
-cargo bench -p boardroom-board --bench board_ops -- --noplot 2>&1 | grep -E 'change event|^[a-z_0-9/]+ +time:|time:' || true
+cargo bench -p boardroom-board --bench board_ops -- --noplot 2>&1 | grep -E 'change event|time:' || true
+
+say "Mixer per 20 ms frame (ours against the original's tick) and Opus encode"
+cargo bench -p boardroom-audio --bench mixer -- --noplot 2>&1 | grep -E 'time:' || true
 
 APP="$CARGO_TARGET_DIR/release/boardroom"
 [ -x "$APP" ] || npx tauri build --bundles deb

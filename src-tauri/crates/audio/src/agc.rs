@@ -2,8 +2,6 @@
 //! microphone and a loud one sit together in the mix. Below a speech floor (silence,
 //! breathing, background hum) the gain is frozen, so noise is never pumped up.
 
-use crate::frame::rms;
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AgcConfig {
     /// The loudness speech is brought to (RMS, linear; 0.1 ≈ -20 dBFS).
@@ -41,10 +39,9 @@ impl Agc {
         self.gain
     }
 
-    /// Applies the gain to `frame` in place, ramping from the previous gain to the new one
-    /// across the frame so the change makes no click.
-    pub fn process(&mut self, frame: &mut [f32]) {
-        let level = rms(frame);
+    /// Applies the gain to `frame` (whose RMS is `level`) in place, ramping from the
+    /// previous gain to the new one across the frame so the change makes no click.
+    pub fn process(&mut self, frame: &mut [f32], level: f32) {
         let start = self.gain;
         if level >= self.config.speech_floor_rms {
             let wanted = (self.config.target_rms / level).clamp(self.config.min_gain, self.config.max_gain);
@@ -61,7 +58,16 @@ impl Agc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::FRAME_LEN;
+    use crate::frame::{rms_and_peak, FRAME_LEN};
+
+    fn process(agc: &mut Agc, frame: &mut [f32]) {
+        let (level, _) = rms_and_peak(frame);
+        agc.process(frame, level);
+    }
+
+    fn rms(frame: &[f32]) -> f32 {
+        rms_and_peak(frame).0
+    }
 
     fn tone(amplitude: f32, offset: usize) -> Vec<f32> {
         (0..FRAME_LEN).map(|i| amplitude * (((i + offset) / 2) as f32 * 0.0576).sin()).collect()
@@ -73,7 +79,7 @@ mod tests {
         let mut out = Vec::new();
         for n in 0..200 {
             out = tone(0.02, n * FRAME_LEN);
-            agc.process(&mut out);
+            process(&mut agc, &mut out);
         }
         let level = rms(&out);
         assert!((level - 0.1).abs() < 0.01, "converged to {level}");
@@ -83,7 +89,7 @@ mod tests {
     fn gain_is_capped() {
         let mut agc = Agc::new(AgcConfig::default());
         for n in 0..500 {
-            agc.process(&mut tone(0.006, n * FRAME_LEN));
+            process(&mut agc, &mut tone(0.006, n * FRAME_LEN));
         }
         assert!(agc.gain() <= 10.0 + 1e-4);
     }
@@ -92,11 +98,11 @@ mod tests {
     fn gain_freezes_below_the_speech_floor() {
         let mut agc = Agc::new(AgcConfig::default());
         for n in 0..100 {
-            agc.process(&mut tone(0.05, n * FRAME_LEN));
+            process(&mut agc, &mut tone(0.05, n * FRAME_LEN));
         }
         let settled = agc.gain();
         for n in 0..100 {
-            agc.process(&mut tone(0.001, n * FRAME_LEN));
+            process(&mut agc, &mut tone(0.001, n * FRAME_LEN));
         }
         assert_eq!(agc.gain(), settled, "noise does not move the gain");
     }
@@ -105,7 +111,7 @@ mod tests {
     fn loud_speech_is_brought_down_fast() {
         let mut agc = Agc::new(AgcConfig::default());
         for n in 0..10 {
-            agc.process(&mut tone(0.9, n * FRAME_LEN));
+            process(&mut agc, &mut tone(0.9, n * FRAME_LEN));
         }
         assert!(agc.gain() < 0.2, "{}", agc.gain());
     }

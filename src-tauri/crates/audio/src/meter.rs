@@ -4,7 +4,7 @@
 use serde::Serialize;
 use specta::Type;
 
-use crate::frame::{dbfs, peak, rms};
+use crate::frame::dbfs;
 
 /// The level of one source or of the mix, as the UI shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Type)]
@@ -34,12 +34,12 @@ impl Meter {
         }
     }
 
-    pub fn measure(&mut self, frame: &[f32]) -> Level {
-        let level = rms(frame);
-        self.frames_since_speech = if level >= self.threshold_rms { 0 } else { self.frames_since_speech.saturating_add(1) };
+    /// Takes the next frame's RMS and peak (linear, from [`crate::frame::rms_and_peak`]).
+    pub fn update(&mut self, rms: f32, peak: f32) -> Level {
+        self.frames_since_speech = if rms >= self.threshold_rms { 0 } else { self.frames_since_speech.saturating_add(1) };
         self.level = Level {
-            rms_dbfs: dbfs(level),
-            peak_dbfs: dbfs(peak(frame)),
+            rms_dbfs: dbfs(rms),
+            peak_dbfs: dbfs(peak),
             speaking: self.frames_since_speech <= self.hangover_frames,
         };
         self.level
@@ -53,6 +53,14 @@ impl Meter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frame::rms_and_peak;
+
+    impl Meter {
+        fn measure(&mut self, frame: &[f32]) -> Level {
+            let (rms, peak) = rms_and_peak(frame);
+            self.update(rms, peak)
+        }
+    }
 
     #[test]
     fn speaking_lasts_through_the_hangover() {

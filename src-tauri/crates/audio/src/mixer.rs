@@ -13,7 +13,7 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::agc::{Agc, AgcConfig};
-use crate::frame::{Frame, FRAME_LEN, FRAME_MS, SAMPLE_RATE, CHANNELS};
+use crate::frame::{rms_and_peak, Frame, CHANNELS, FRAME_LEN, FRAME_MS, SAMPLE_RATE};
 use crate::meter::{Level, Meter};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -136,27 +136,31 @@ impl Mixer {
         self.mix.fill(0.0);
         for source in &mut self.sources {
             if source.buffer.len() >= FRAME_LEN {
-                for (out, sample) in self.scratch.iter_mut().zip(source.buffer.drain(..FRAME_LEN)) {
-                    *out = sample;
-                }
+                let (front, back) = source.buffer.as_slices();
+                let from_front = front.len().min(FRAME_LEN);
+                self.scratch[..from_front].copy_from_slice(&front[..from_front]);
+                self.scratch[from_front..].copy_from_slice(&back[..FRAME_LEN - from_front]);
+                source.buffer.drain(..FRAME_LEN);
                 // The meter shows what the microphone hears; the gain only shapes the mix.
-                source.meter.measure(&self.scratch[..]);
-                source.agc.process(&mut self.scratch[..]);
+                let (rms, peak) = rms_and_peak(&self.scratch[..]);
+                source.meter.update(rms, peak);
                 if !source.muted {
+                    source.agc.process(&mut self.scratch[..], rms);
                     for (sum, sample) in self.mix.iter_mut().zip(self.scratch.iter()) {
                         *sum += sample;
                     }
                 }
             } else {
                 source.late_frames += 1;
-                source.meter.measure(&[]);
+                source.meter.update(0.0, 0.0);
             }
         }
         let knee = self.config.clip_knee;
         for sample in self.mix.iter_mut() {
             *sample = soft_clip(*sample, knee);
         }
-        self.mix_meter.measure(&self.mix[..]);
+        let (rms, peak) = rms_and_peak(&self.mix[..]);
+        self.mix_meter.update(rms, peak);
         &self.mix
     }
 

@@ -33,14 +33,20 @@ fn a_tone_survives_encode_and_decode() {
     assert!(level.abs() < 1.0, "level off by {level} dB");
 }
 
+/// A decoder that has played the first `count` packets.
+fn decoder_after(packets: &[Vec<u8>], count: usize) -> (OpusDecoder, Frame) {
+    let mut decoder = OpusDecoder::new().unwrap();
+    let mut frame: Frame = [0.0; FRAME_LEN];
+    for packet in &packets[..count] {
+        decoder.decode(Some(packet), &mut frame).unwrap();
+    }
+    (decoder, frame)
+}
+
 #[test]
 fn a_lost_packet_is_concealed() {
     let packets = encoded_tone();
-    let mut decoder = OpusDecoder::new().unwrap();
-    let mut frame: Frame = [0.0; FRAME_LEN];
-    for packet in &packets[..30] {
-        decoder.decode(Some(packet), &mut frame).unwrap();
-    }
+    let (mut decoder, mut frame) = decoder_after(&packets, 30);
     decoder.decode(None, &mut frame).unwrap();
     let concealed = left(&frame);
     let level = db(rms(&concealed) / rms(&left(&tone_frame(440.0, 0.3, 30))));
@@ -52,11 +58,7 @@ fn a_lost_packet_is_concealed() {
 #[test]
 fn a_lost_packet_is_rebuilt_from_the_next_ones_fec() {
     let packets = encoded_tone();
-    let mut decoder = OpusDecoder::new().unwrap();
-    let mut frame: Frame = [0.0; FRAME_LEN];
-    for packet in &packets[..30] {
-        decoder.decode(Some(packet), &mut frame).unwrap();
-    }
+    let (mut decoder, mut frame) = decoder_after(&packets, 30);
     decoder.recover(&packets[31], &mut frame).unwrap();
     let level = db(rms(&left(&frame)) / rms(&left(&tone_frame(440.0, 0.3, 30))));
     assert!(level.abs() < 3.0, "recovered frame level off by {level} dB");

@@ -38,9 +38,16 @@ pub struct BoardHandle {
 /// The actor itself; run it with [`BoardActor::run`] on any Tokio runtime.
 pub struct BoardActor {
     board: Board,
-    file: Option<BoardFile>,
+    saving: Option<Saving>,
     requests: mpsc::Receiver<Request>,
     changes: broadcast::Sender<Arc<Change>>,
+}
+
+/// Where the board is saved, and the bytes of the board as last saved: if a save fails,
+/// the board goes back to them, so a change that is not on disk is not kept either.
+struct Saving {
+    file: BoardFile,
+    last_saved: Arc<Vec<u8>>,
 }
 
 impl BoardActor {
@@ -49,7 +56,8 @@ impl BoardActor {
         let (request_tx, requests) = mpsc::channel(64);
         let (changes, _) = broadcast::channel(256);
         let handle = BoardHandle { requests: request_tx, changes: changes.clone() };
-        (BoardActor { board, file, requests, changes }, handle)
+        let saving = file.map(|file| Saving { last_saved: Arc::new(BoardFile::encode(&board)), file });
+        (BoardActor { board, saving, requests, changes }, handle)
     }
 
     /// Serves requests until every handle is dropped.
@@ -72,21 +80,23 @@ impl BoardActor {
     }
 
     async fn apply(&mut self, edit: Edit, source: Source) -> Result<Arc<Change>, EditFailed> {
-        // Edit a copy and adopt it only once it is saved, so a failed save changes nothing.
-        let mut next = self.board.clone();
-        let change = next.apply(edit, source, now_ms())?;
-        if let Some(file) = &self.file {
-            let bytes = BoardFile::encode(&next);
-            let file = file.clone();
-            tokio::task::spawn_blocking(move || file.save(&bytes))
+        let change = self.board.apply(edit, source, now_ms())?;
+        if let Some(saving) = &mut self.saving {
+            let bytes = Arc::new(BoardFile::encode(&self.board));
+            let (file, to_write) = (saving.file.clone(), Arc::clone(&bytes));
+            let saved = tokio::task::spawn_blocking(move || file.save(&to_write))
                 .await
-                .map_err(|err| EditFailed::NotSaved(err.to_string()))?
-                .map_err(|err| {
+                .map_err(|err| err.to_string())
+                .and_then(|result| result.map_err(|err| err.to_string()));
+            match saved {
+                Ok(()) => saving.last_saved = bytes,
+                Err(err) => {
                     log::error!("saving the board failed: {err}");
-                    EditFailed::NotSaved(err.to_string())
-                })?;
+                    self.board = BoardFile::decode(&saving.last_saved).expect("the last saved board decodes");
+                    return Err(EditFailed::NotSaved(err));
+                }
+            }
         }
-        self.board = next;
         Ok(Arc::new(change))
     }
 }

@@ -73,7 +73,7 @@ impl BoardFile {
     /// Reads the saved board; `now_ms` names the moved-aside copy of a bad file.
     pub fn load(&self, now_ms: i64) -> LoadOutcome {
         let reason = match fs::read(&self.path) {
-            Ok(bytes) => match decode(&bytes) {
+            Ok(bytes) => match Self::decode(&bytes) {
                 Ok(board) => return LoadOutcome::Loaded(board),
                 Err(reason) => reason,
             },
@@ -92,6 +92,19 @@ impl BoardFile {
         serde_json::to_vec(&Saved { format: FORMAT, board }).expect("a board always serialises")
     }
 
+    /// Reads a board in the saved format, checking its invariants.
+    pub fn decode(bytes: &[u8]) -> Result<Board, String> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err("the file is empty".into());
+        }
+        let saved: Saved<Board> = serde_json::from_slice(bytes).map_err(|err| format!("it is not a valid board file ({err})"))?;
+        if saved.format != FORMAT {
+            return Err(format!("it has format {} and this version reads format {FORMAT}", saved.format));
+        }
+        saved.board.check().map_err(|err| format!("it is inconsistent: {err}"))?;
+        Ok(saved.board)
+    }
+
     /// Atomically replaces the saved board with `bytes` (from [`BoardFile::encode`]).
     pub fn save(&self, bytes: &[u8]) -> io::Result<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
@@ -105,18 +118,6 @@ impl BoardFile {
         // The rename itself must reach the disk too, or a power cut could bring back the old name.
         File::open(dir)?.sync_all()
     }
-}
-
-fn decode(bytes: &[u8]) -> Result<Board, String> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err("the file is empty".into());
-    }
-    let saved: Saved<Board> = serde_json::from_slice(bytes).map_err(|err| format!("it is not a valid board file ({err})"))?;
-    if saved.format != FORMAT {
-        return Err(format!("it has format {} and this version reads format {FORMAT}", saved.format));
-    }
-    saved.board.check().map_err(|err| format!("it is inconsistent: {err}"))?;
-    Ok(saved.board)
 }
 
 #[cfg(test)]
