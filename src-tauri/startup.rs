@@ -44,9 +44,10 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: PathBuf, launched: Inst
     let file = BoardFile::in_dir(&data_dir);
     let outcome = file.load(now_ms());
     let notice = notice_for(&outcome, &file);
-    match &notice {
-        Some(notice) => log::warn!("{}", notice.message),
-        None => log::info!("board loaded from {}", file.path().display()),
+    match (&notice, &outcome) {
+        (Some(notice), _) => log::warn!("{}", notice.message),
+        (None, LoadOutcome::New(_)) => log::info!("new board; it will be saved in {}", file.path().display()),
+        (None, _) => log::info!("board loaded from {}", file.path().display()),
     }
     let may_save = outcome.may_save();
     let (actor, board) = BoardActor::new(outcome.into_board(), may_save.then_some(file));
