@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every test: Rust unit, property, crash-safety and
-# command tests, the UI component tests, the release build with its .deb, the end-to-end
-# tests on the real window under Xvfb, and the installed .deb.
+# command tests, microphone capture on a virtual PulseAudio source, the UI component
+# tests, the release build with its .deb, the end-to-end tests on the real window under
+# Xvfb, and the installed .deb.
 source "$(dirname "$0")/lib.sh"
 
 ensure_apt "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
@@ -16,6 +17,10 @@ npm run --silent ui:build >/dev/null
 
 say "Rust tests (board core, properties, crash safety, commands, bindings drift)"
 cargo test --workspace --locked
+
+say "Microphone capture on a virtual PulseAudio microphone"
+cargo test --locked -p boardroom-audio --test microphone -- --ignored
+pulseaudio --kill 2>/dev/null || true
 
 say "UI component tests"
 npm run --silent ui:test

@@ -1,17 +1,21 @@
-//! Room audio, in the order the sound flows: 20 ms stereo frames (`frame`), per-source
+//! Room audio, in the order the sound flows: the microphone (`capture`), converted to the
+//! room format (`resample`), 20 ms stereo frames (`frame`), per-source
 //! automatic gain (`agc`), level meters (`meter`), the mixer that sums every source into
 //! one room mix (`mixer`), its hand-out to every consumer (`fanout`), and the Opus codec
-//! (`codec`). All of it is plain Rust without I/O; devices and network tracks are thin
-//! shells around it.
+//! (`codec`). Apart from `capture`, the thin shell over the
+//! audio device, all of it is plain Rust without I/O.
 
 pub mod agc;
+pub mod capture;
 pub mod codec;
 pub mod fanout;
 pub mod frame;
 pub mod meter;
 pub mod mixer;
+pub mod resample;
 
 pub use agc::{Agc, AgcConfig};
+pub use capture::{input_names, CaptureError, Microphone};
 pub use codec::{CodecError, OpusDecoder, OpusEncoder};
 pub use fanout::{Fanout, MixReceiver};
 pub use frame::{Frame, FRAME_LEN, FRAME_SAMPLES_PER_CHANNEL, SAMPLE_RATE};

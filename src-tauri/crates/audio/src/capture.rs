@@ -1,0 +1,150 @@
+//! The local microphone through cpal. The device callback only copies samples into a
+//! lock-free ring buffer (no locks, no allocation); the audio thread drains it, converts
+//! to 48 kHz stereo and feeds the mixer. A `Microphone` is not `Send` (cpal streams are
+//! not), so it lives on the thread that reads it.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::{FromSample, SampleFormat, SizedSample};
+use ringbuf::traits::{Consumer, Producer, Split};
+use ringbuf::{HeapCons, HeapProd, HeapRb};
+
+use crate::resample::{ResampleError, ToRoomFormat};
+
+/// How much device audio the ring holds before the callback starts dropping: 1 s at 48 kHz stereo.
+const RING_SAMPLES: usize = 96_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("no microphone was found; plug one in or pick another input in Settings")]
+    NoDevice,
+    #[error("the microphone \"{0}\" is not connected; pick another input in Settings")]
+    NotFound(String),
+    #[error("the microphone could not be opened: {0}")]
+    Open(String),
+    #[error("the microphone stopped working: {0}")]
+    Lost(String),
+    #[error(transparent)]
+    Format(#[from] ResampleError),
+}
+
+/// The names of the input devices, default first.
+pub fn input_names() -> Vec<String> {
+    let host = cpal::default_host();
+    let default = host.default_input_device().and_then(|d| d.name().ok());
+    let mut names: Vec<String> = host.input_devices().map(|devices| devices.filter_map(|d| d.name().ok()).collect()).unwrap_or_default();
+    if let Some(default) = default {
+        names.retain(|n| *n != default);
+        names.insert(0, default);
+    }
+    names
+}
+
+pub struct Microphone {
+    name: String,
+    /// Capture runs for as long as the stream lives; it is only held.
+    _stream: cpal::Stream,
+    samples: HeapCons<f32>,
+    converter: ToRoomFormat,
+    scratch: Vec<f32>,
+    overflowed: Arc<AtomicU64>,
+    failure: Arc<std::sync::Mutex<Option<String>>>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Microphone {
+    /// Opens the named input, or the default one, and starts capturing.
+    pub fn open(name: Option<&str>) -> Result<Self, CaptureError> {
+        let host = cpal::default_host();
+        let device = match name {
+            Some(wanted) => host
+                .input_devices()
+                .map_err(|err| CaptureError::Open(err.to_string()))?
+                .find(|d| d.name().is_ok_and(|n| n == wanted))
+                .ok_or_else(|| CaptureError::NotFound(wanted.to_owned()))?,
+            None => host.default_input_device().ok_or(CaptureError::NoDevice)?,
+        };
+        let name = device.name().unwrap_or_else(|_| "microphone".into());
+        // A listed device whose configuration cannot be read is as good as absent (ALSA's null device).
+        let config = device.default_input_config().map_err(|_| CaptureError::NoDevice)?;
+        let converter = ToRoomFormat::new(config.sample_rate().0, config.channels())?;
+        let (producer, samples) = HeapRb::<f32>::new(RING_SAMPLES).split();
+        let overflowed = Arc::new(AtomicU64::new(0));
+        let failed = Arc::new(AtomicBool::new(false));
+        let failure = Arc::new(std::sync::Mutex::new(None));
+        let stream_config = config.config();
+        let on_error = {
+            let (failed, failure) = (Arc::clone(&failed), Arc::clone(&failure));
+            move |err: cpal::StreamError| {
+                *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(err.to_string());
+                failed.store(true, Ordering::Release);
+            }
+        };
+        let ring = Ring { producer, overflowed: Arc::clone(&overflowed) };
+        let stream = match config.sample_format() {
+            SampleFormat::F32 => build::<f32>(&device, &stream_config, ring, on_error),
+            SampleFormat::I16 => build::<i16>(&device, &stream_config, ring, on_error),
+            SampleFormat::U16 => build::<u16>(&device, &stream_config, ring, on_error),
+            SampleFormat::I32 => build::<i32>(&device, &stream_config, ring, on_error),
+            SampleFormat::I8 => build::<i8>(&device, &stream_config, ring, on_error),
+            SampleFormat::U8 => build::<u8>(&device, &stream_config, ring, on_error),
+            SampleFormat::F64 => build::<f64>(&device, &stream_config, ring, on_error),
+            other => return Err(CaptureError::Open(format!("unsupported sample format {other}"))),
+        }
+        .map_err(|err| CaptureError::Open(err.to_string()))?;
+        stream.play().map_err(|err| CaptureError::Open(err.to_string()))?;
+        log::info!("capturing from \"{name}\" at {} Hz, {} channels, {:?}", config.sample_rate().0, config.channels(), config.sample_format());
+        Ok(Microphone { name, _stream: stream, samples, converter, scratch: vec![0.0; RING_SAMPLES], overflowed, failure, failed })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Moves what was captured since the last call, as 48 kHz stereo, onto `out`.
+    pub fn read(&mut self, out: &mut Vec<f32>) -> Result<(), CaptureError> {
+        if self.failed.load(Ordering::Acquire) {
+            let reason = self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default();
+            return Err(CaptureError::Lost(reason));
+        }
+        let count = self.samples.pop_slice(&mut self.scratch);
+        self.converter.convert(&self.scratch[..count], out);
+        Ok(())
+    }
+
+    /// Device samples the callback had to drop because this side fell a second behind.
+    pub fn overflowed(&self) -> u64 {
+        self.overflowed.load(Ordering::Relaxed)
+    }
+}
+
+/// The callback's end of the ring: it only ever pushes, never waits.
+struct Ring {
+    producer: HeapProd<f32>,
+    overflowed: Arc<AtomicU64>,
+}
+
+fn build<T>(
+    device: &cpal::Device,
+    config: &cpal::StreamConfig,
+    mut ring: Ring,
+    on_error: impl FnMut(cpal::StreamError) + Send + 'static,
+) -> Result<cpal::Stream, cpal::BuildStreamError>
+where
+    T: SizedSample + Send + 'static,
+    f32: FromSample<T>,
+{
+    device.build_input_stream(
+        config,
+        move |data: &[T], _| {
+            let pushed = ring.producer.push_iter(data.iter().map(|&s| f32::from_sample_(s)));
+            if pushed < data.len() {
+                ring.overflowed.fetch_add((data.len() - pushed) as u64, Ordering::Relaxed);
+            }
+        },
+        on_error,
+        None,
+    )
+}

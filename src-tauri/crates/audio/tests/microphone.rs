@@ -1,0 +1,136 @@
+//! On a real (virtual) microphone: PulseAudio with a null sink whose monitor is the default
+//! source, read by cpal through ALSA's PulseAudio plugin. A sox tone played into the sink
+//! must come out of the mixer at its pitch and level; then PulseAudio is stopped under the
+//! open microphone, which must report the loss, and capture resumes once it is back.
+//!
+//! Needs `pulseaudio`, `pulseaudio-utils`, `libasound2-plugins` and `sox`; scripts/test.sh
+//! runs it with `cargo test -p boardroom-audio --test microphone -- --ignored`.
+
+mod support;
+
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use audio::{input_names, CaptureError, Microphone, Mixer, MixerConfig, FRAME_LEN};
+use support::{frequency, left};
+
+const SINK: &str = "boardroom_vmic";
+
+fn run(program: &str, args: &[&str]) {
+    let status = Command::new(program).args(args).status().unwrap_or_else(|err| panic!("{program}: {err}"));
+    assert!(status.success(), "{program} {args:?} failed");
+}
+
+/// Starts PulseAudio (if it is not running) with the virtual microphone as default source.
+fn start_virtual_microphone() {
+    if !Command::new("pactl").arg("info").output().is_ok_and(|o| o.status.success()) {
+        run("pulseaudio", &["-D", "--exit-idle-time=-1", "--system=false"]);
+        let started = Instant::now();
+        while !Command::new("pactl").arg("info").output().is_ok_and(|o| o.status.success()) {
+            assert!(started.elapsed() < Duration::from_secs(10), "PulseAudio did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    let modules = String::from_utf8(Command::new("pactl").args(["list", "short", "sinks"]).output().unwrap().stdout).unwrap();
+    if !modules.contains(SINK) {
+        run("pactl", &["load-module", "module-null-sink", &format!("sink_name={SINK}")]);
+    }
+    run("pactl", &["set-default-source", &format!("{SINK}.monitor")]);
+}
+
+fn play_tone(dir: &std::path::Path, seconds: u32) -> Child {
+    let wav = dir.join("tone.wav");
+    // 44.1 kHz mono at -15 dBFS RMS, so the path resamples and up-mixes.
+    run("sox", &["-n", "-r", "44100", "-c", "1", wav.to_str().unwrap(), "synth", &seconds.to_string(), "sine", "440", "vol", "0.25"]);
+    Command::new("paplay").args(["-d", SINK, wav.to_str().unwrap()]).spawn().unwrap()
+}
+
+/// Waits for the first audio from a freshly opened microphone (ALSA's PulseAudio plugin
+/// takes about two seconds to start delivering here) and returns how long that took.
+fn wait_for_audio(mic: &mut Microphone) -> Duration {
+    let start = Instant::now();
+    let mut out = Vec::new();
+    while out.is_empty() {
+        mic.read(&mut out).unwrap();
+        assert!(start.elapsed() < Duration::from_secs(10), "no audio from the microphone");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    start.elapsed()
+}
+
+/// Reads the microphone into the mixer for `duration`, one tick per 20 ms; returns the mix.
+fn capture(mic: &mut Microphone, mixer: &mut Mixer, duration: Duration) -> Result<Vec<f32>, CaptureError> {
+    let mut mix = Vec::new();
+    let mut captured = Vec::new();
+    let start = Instant::now();
+    let mut next_tick = start;
+    while start.elapsed() < duration {
+        mic.read(&mut captured)?;
+        mixer.push("you", &captured).unwrap();
+        captured.clear();
+        mix.extend_from_slice(mixer.tick());
+        // Tick on the clock, as the audio thread does, so the mix keeps pace with the device.
+        next_tick += Duration::from_millis(20);
+        std::thread::sleep(next_tick.saturating_duration_since(Instant::now()));
+    }
+    Ok(mix)
+}
+
+#[test]
+#[ignore = "needs PulseAudio; scripts/test.sh runs it"]
+fn a_tone_on_the_virtual_microphone_reaches_the_mix_and_losing_the_device_is_reported() {
+    start_virtual_microphone();
+    let dir = tempfile::tempdir().unwrap();
+    let names = input_names();
+    assert!(names.first().is_some_and(|n| n == "default"), "the default input is listed first: {names:?}");
+    let mut mic = Microphone::open(None).expect("the virtual microphone opens");
+    let startup = wait_for_audio(&mut mic);
+    let mut mixer = Mixer::new(MixerConfig::default());
+    mixer.add_source("you");
+
+    let mut player = play_tone(dir.path(), 4);
+    let mix = capture(&mut mic, &mut mixer, Duration::from_secs(3)).unwrap();
+    player.wait().ok();
+
+    // Judge the longest unbroken stretch of tone (a tick can fall between two device
+    // deliveries and carry silence, which would blur a pitch measured across it).
+    let frames: Vec<&[f32]> = mix.chunks_exact(FRAME_LEN).collect();
+    let (mut best, mut start) = ((0, 0), 0);
+    for (i, frame) in frames.iter().enumerate() {
+        if support::rms(frame) < 0.01 {
+            start = i + 1;
+        } else if i + 1 - start > best.1 - best.0 {
+            best = (start, i + 1);
+        }
+    }
+    assert!(best.1 - best.0 >= 60, "at least 1.2 s of unbroken tone: {} frames", best.1 - best.0);
+    // Skip the onset, where the player's start click and the gain settling blur the pitch.
+    let tone: Vec<f32> = frames[best.0 + 10..best.1].concat();
+    let pitch = frequency(&left(&tone));
+    assert!((pitch - 440.0).abs() < 5.0, "the mix carries the tone: {pitch} Hz");
+    let level = support::db(support::rms(&tone));
+    assert!((-26.0..=-14.0).contains(&level), "brought towards the -20 dBFS target: {level:.1} dBFS");
+    let you = &mixer.source_levels()[0];
+    println!(
+        "first audio after {startup:?}; mix {pitch:.1} Hz at {level:.1} dBFS over {} frames; microphone {:.1} dBFS, gain {:.1} dB, late frames {} of {}",
+        best.1 - best.0, you.level.rms_dbfs, you.gain_db, you.late_frames, frames.len()
+    );
+
+    // The microphone disappears: PulseAudio goes away under the open stream.
+    run("pulseaudio", &["--kill"]);
+    let lost = capture(&mut mic, &mut mixer, Duration::from_secs(5));
+    assert!(matches!(lost, Err(CaptureError::Lost(_))), "the loss is reported, not a hang or a crash: {:?}", lost.map(|m| m.len()));
+    drop(mic);
+    assert!(matches!(Microphone::open(Some("no such microphone")), Err(CaptureError::NotFound(_))));
+
+    // …and comes back: opening again captures again.
+    start_virtual_microphone();
+    let mut mic = Microphone::open(None).expect("the microphone opens again");
+    wait_for_audio(&mut mic);
+    let mut player = play_tone(dir.path(), 2);
+    let mix = capture(&mut mic, &mut mixer, Duration::from_millis(1500)).unwrap();
+    player.wait().ok();
+    assert!(support::rms(&mix[mix.len() / 2..]) > 0.01, "audio flows again");
+}
+
+
