@@ -19,7 +19,7 @@ say "Rust tests (board core, properties, crash safety, commands, bindings drift)
 cargo test --workspace --locked
 
 say "Microphone capture on a virtual PulseAudio microphone"
-cargo test --locked -p boardroom-audio --test microphone -- --ignored
+cargo test --locked -p boardroom-audio --test microphone -- --ignored --test-threads=1
 pulseaudio --kill 2>/dev/null || true
 
 say "UI component tests"

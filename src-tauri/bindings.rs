@@ -14,8 +14,16 @@ macro_rules! builder {
                 crate::commands::ui_ready,
                 crate::settings::get_settings::<$runtime>,
                 crate::settings::set_settings::<$runtime>,
+                crate::audio::join_room::<$runtime>,
+                crate::audio::leave_room,
+                crate::audio::set_muted,
+                crate::audio::list_microphones,
             ])
-            .events(tauri_specta::collect_events![crate::events::BoardChanged])
+            .events(tauri_specta::collect_events![
+                crate::events::BoardChanged,
+                crate::audio::MicrophoneChanged,
+                crate::audio::AudioLevels,
+            ])
     };
 }
 pub(crate) use builder;

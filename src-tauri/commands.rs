@@ -87,6 +87,7 @@ mod tests {
         // Mock apps never run setup(), so do its work here.
         ipc.mount_events(&app);
         startup::install(app.handle(), data_dir.to_path_buf(), Instant::now());
+        crate::audio::install(app.handle()).unwrap();
         let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
         (app, window)
     }
@@ -180,10 +181,26 @@ mod tests {
     fn settings_round_trip_through_the_store() {
         let dir = tempfile::tempdir().unwrap();
         let (_app, window) = app(dir.path());
-        assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), json!({"theme": "system"}));
-        invoke(&window, "set_settings", json!({"settings": {"theme": "dark"}})).unwrap();
-        assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), json!({"theme": "dark"}));
+        assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), json!({"theme": "system", "microphone": null}));
+        let chosen = json!({"theme": "dark", "microphone": "USB headset"});
+        invoke(&window, "set_settings", json!({ "settings": chosen })).unwrap();
+        assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen);
         let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("settings.json")).unwrap()).unwrap();
         assert_eq!(saved["theme"], "dark");
+    }
+
+    #[test]
+    fn joining_without_a_usable_microphone_says_so_and_leaving_turns_it_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let (app, window) = app(dir.path());
+        let (seen_tx, seen) = std::sync::mpsc::channel::<Value>();
+        app.listen("microphone-changed", move |event| seen_tx.send(serde_json::from_str(event.payload()).unwrap()).unwrap());
+        invoke(&window, "set_settings", json!({"settings": {"theme": "system", "microphone": "no such microphone"}})).unwrap();
+        invoke(&window, "join_room", json!({})).unwrap();
+        let status = seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()["status"].clone();
+        assert_eq!(status["state"], "unavailable");
+        assert!(status["reason"].as_str().unwrap().contains("\"no such microphone\" is not connected"), "{status}");
+        invoke(&window, "leave_room", json!({})).unwrap();
+        assert_eq!(seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()["status"], json!({"state": "off"}));
     }
 }

@@ -1,7 +1,8 @@
-//! The desktop app: a thin Tauri shell around the board actor. `startup` wires the
-//! pieces together, `commands` and `events` are the typed IPC surface (exported to
+//! The desktop app: a thin Tauri shell around the board actor and the audio thread.
+//! `startup` wires the board, `audio` the room's sound, `commands` and `events` are the typed IPC surface (exported to
 //! TypeScript by `bindings`), and `settings` keeps the user's preferences.
 
+mod audio;
 mod bindings;
 mod commands;
 mod events;
@@ -26,6 +27,7 @@ pub fn run(data_dir: Option<PathBuf>) {
                 None => startup::data_dir(app.handle())?,
             };
             startup::install(app.handle(), data_dir, launched);
+            audio::install(app.handle())?;
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -10,6 +10,7 @@ use crate::startup::AppState;
 
 const STORE_FILE: &str = "settings.json";
 const THEME_KEY: &str = "theme";
+const MICROPHONE_KEY: &str = "microphone";
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -24,6 +25,8 @@ pub enum Theme {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct Settings {
     pub theme: Theme,
+    /// The input device by name; `None` follows the system default.
+    pub microphone: Option<String>,
 }
 
 fn store<R: Runtime>(app: &AppHandle<R>) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, CommandError> {
@@ -38,7 +41,8 @@ pub fn get_settings<R: Runtime>(app: AppHandle<R>) -> Result<Settings, CommandEr
     let store = store(&app)?;
     // A value this version does not understand falls back to the default rather than failing.
     let theme = store.get(THEME_KEY).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-    Ok(Settings { theme })
+    let microphone = store.get(MICROPHONE_KEY).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+    Ok(Settings { theme, microphone })
 }
 
 #[tauri::command]
@@ -46,5 +50,6 @@ pub fn get_settings<R: Runtime>(app: AppHandle<R>) -> Result<Settings, CommandEr
 pub fn set_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> Result<(), CommandError> {
     let store = store(&app)?;
     store.set(THEME_KEY, serde_json::json!(settings.theme));
+    store.set(MICROPHONE_KEY, serde_json::json!(settings.microphone));
     store.save().map_err(|err| CommandError { message: format!("Settings could not be saved: {err}") })
 }

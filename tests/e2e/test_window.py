@@ -87,7 +87,7 @@ def test_drag_edit_and_relaunch(data_dir: Path):
         window.wait(lambda d: d.execute_script("return [innerWidth, innerHeight]") == [1920, 1080])
         time.sleep(1)  # WebKit lays out and paints the new size after reporting it
         window.screenshot("board-1920x1080")
-        Select(window.driver.find_element(By.CSS_SELECTOR, ".theme-picker select")).select_by_value("dark")
+        Select(window.driver.find_element(By.XPATH, '//label[span[text()="Theme"]]/select')).select_by_value("dark")
         window.wait(lambda d: d.execute_script("return document.documentElement.dataset.theme") == "dark")
         time.sleep(0.5)
         window.screenshot("board-dark")
@@ -111,5 +111,25 @@ def test_corrupt_board_file_is_moved_aside_and_shown(data_dir: Path, name: str, 
         assert aside[0].read_bytes() == content, "the bad file is kept byte for byte"
         assert str(aside[0]) in alert.text
         window.screenshot(f"corrupt-{name}")
+    finally:
+        window.quit()
+
+
+def test_join_and_leave_the_room(data_dir: Path):
+    """Joining turns the microphone on — live, or a clear reason when this machine has none —
+    and the board keeps working either way; leaving turns it off."""
+    window = Window(data_dir)
+    try:
+        window.wait_for_column("Backlog", SEED)
+        panel = window.driver.find_element(By.CSS_SELECTOR, "section.participants")
+        panel.find_element(By.XPATH, './/button[text()="Join room"]').click()
+        window.wait(lambda _: "You" in panel.text and "Microphone off" not in panel.text, message=panel.text)
+        status = window.driver.find_element(By.CSS_SELECTOR, ".statusbar").text
+        assert "Microphone: " in status or "(trying again)" in status, status
+        window.screenshot("joined")
+        drag_with_keyboard(window, "card-002", Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
+        window.wait_for_column("Blocked", ["card-002"])
+        panel.find_element(By.XPATH, './/button[text()="Leave room"]').click()
+        window.wait(lambda d: "Microphone off" in d.find_element(By.CSS_SELECTOR, ".statusbar").text)
     finally:
         window.quit()

@@ -8,8 +8,13 @@ import { moveChange, seedBoard } from "./test/fixtures";
 const backend = vi.hoisted(() => ({
   board: null as Board | null,
   listener: null as ((event: { payload: BoardChanged }) => void) | null,
+  microphone: null as ((event: { payload: { status: unknown } }) => void) | null,
+  levels: null as ((event: { payload: { levels: unknown } }) => void) | null,
   editBoard: vi.fn(),
   getBoard: vi.fn(),
+  joinRoom: vi.fn(async () => ({ status: "ok", data: null })),
+  leaveRoom: vi.fn(async () => null),
+  setMuted: vi.fn(async () => null),
 }));
 
 vi.mock("./bindings", () => ({
@@ -19,13 +24,29 @@ vi.mock("./bindings", () => ({
     getStartupNotice: vi.fn(async () => null),
     dismissStartupNotice: vi.fn(async () => null),
     uiReady: vi.fn(async () => null),
-    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system" } })),
+    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null } })),
     setSettings: vi.fn(async () => ({ status: "ok", data: null })),
+    joinRoom: backend.joinRoom,
+    leaveRoom: backend.leaveRoom,
+    setMuted: backend.setMuted,
+    listMicrophones: vi.fn(async () => ({ status: "ok", data: ["default", "USB headset"] })),
   },
   events: {
     boardChanged: {
       listen: vi.fn(async (listener: (event: { payload: BoardChanged }) => void) => {
         backend.listener = listener;
+        return () => {};
+      }),
+    },
+    microphoneChanged: {
+      listen: vi.fn(async (listener: (event: { payload: { status: unknown } }) => void) => {
+        backend.microphone = listener;
+        return () => {};
+      }),
+    },
+    audioLevels: {
+      listen: vi.fn(async (listener: (event: { payload: { levels: unknown } }) => void) => {
+        backend.levels = listener;
         return () => {};
       }),
     },
@@ -132,5 +153,46 @@ describe("the board window", () => {
     fireEvent.click(screen.getByRole("button", { name: `Undo: Moved “Implement ICE Restart Handling” from Backlog to Done` }));
     expect(await screen.findByText("Card changed since")).toBeTruthy();
     expect(backend.editBoard).toHaveBeenCalledWith({ type: "undo", revision: 1 });
+  });
+});
+
+describe("the participants panel", () => {
+  it("joins, shows you speaking with a live level, mutes and leaves", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    const panel = screen.getByRole("region", { name: "Participants" });
+    expect(within(panel).getByText("You are not in the room. Join to turn your microphone on.")).toBeTruthy();
+    fireEvent.click(within(panel).getByRole("button", { name: "Join room" }));
+    expect(backend.joinRoom).toHaveBeenCalled();
+
+    act(() => backend.microphone!({ payload: { status: { state: "live", device: "default" } } }));
+    const level = { rmsDbfs: -18, peakDbfs: -12, speaking: true };
+    act(() =>
+      backend.levels!({
+        payload: { levels: { sources: [{ id: "you", level, muted: false, gainDb: 2, droppedSamples: 0, lateFrames: 0 }], mix: level } },
+      }),
+    );
+    expect(within(panel).getByText("speaking")).toBeTruthy();
+    expect(within(panel).getByRole("meter", { name: "Your microphone level" }).getAttribute("aria-valuenow")).toBe("70");
+    expect(within(panel).getByText("Microphone: default")).toBeTruthy();
+
+    fireEvent.click(within(panel).getByRole("button", { name: "Mute" }));
+    expect(backend.setMuted).toHaveBeenCalledWith(true);
+    expect(within(panel).queryByText("speaking")).toBeNull();
+
+    fireEvent.click(within(panel).getByRole("button", { name: "Leave room" }));
+    expect(backend.leaveRoom).toHaveBeenCalled();
+  });
+
+  it("says clearly when there is no microphone, and the board still works", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    act(() =>
+      backend.microphone!({
+        payload: { status: { state: "unavailable", reason: "no microphone was found; plug one in or choose another microphone" } },
+      }),
+    );
+    expect(screen.getAllByText(/No microphone was found/).length).toBeGreaterThan(0);
+    expect(within(column("Backlog")).getByText("Implement ICE Restart Handling")).toBeTruthy();
   });
 });

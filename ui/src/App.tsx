@@ -1,5 +1,17 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { commands, events, type Board, type Card, type Change, type Edit, type StartupNotice, type Theme } from "./bindings";
+import {
+  commands,
+  events,
+  type Board,
+  type Card,
+  type Change,
+  type Edit,
+  type Levels,
+  type MicrophoneStatus,
+  type Settings,
+  type StartupNotice,
+  type Theme,
+} from "./bindings";
 import { describe, receive } from "./board";
 import { editBoard, errorMessage, fetchBoard } from "./api";
 import { BoardView } from "./components/BoardView";
@@ -9,8 +21,14 @@ import { StatusBar } from "./components/StatusBar";
 import { CardEditor } from "./components/CardEditor";
 import { Toasts, type Toast } from "./components/Toasts";
 import { ThemePicker } from "./components/ThemePicker";
+import { MicrophonePicker } from "./components/MicrophonePicker";
 
 const HIGHLIGHT_MS = 2500;
+
+async function listMicrophones(): Promise<string[]> {
+  const listed = await commands.listMicrophones();
+  return listed.status === "ok" ? listed.data : [];
+}
 
 export default function App() {
   const [board, setBoard] = useState<Board | null>(null);
@@ -19,7 +37,11 @@ export default function App() {
   const [editing, setEditing] = useState<Card | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [highlighted, setHighlighted] = useState<Set<string>>(new Set());
-  const [theme, setTheme] = useState<Theme>("system");
+  const [settings, setSettings] = useState<Settings>({ theme: "system", microphone: null });
+  const [microphone, setMicrophone] = useState<MicrophoneStatus>({ state: "off" });
+  const [levels, setLevels] = useState<Levels | null>(null);
+  const [muted, setMuted] = useState(false);
+  const theme: Theme = settings.theme;
   const boardRef = useRef<Board | null>(null);
   const toastId = useRef(0);
 
@@ -68,27 +90,31 @@ export default function App() {
   );
 
   useEffect(() => {
-    let stop: (() => void) | undefined;
+    const stops: (() => void)[] = [];
     let cancelled = false;
     void (async () => {
-      const unlisten = await events.boardChanged.listen(({ payload }) => {
-        take(payload.change);
-        if (payload.change.source.kind !== "hand") {
-          const id = payload.change.after?.card.id;
-          if (id) highlight(id);
-        }
-      });
-      if (cancelled) unlisten();
-      else stop = unlisten;
+      const unlisteners = await Promise.all([
+        events.boardChanged.listen(({ payload }) => {
+          take(payload.change);
+          if (payload.change.source.kind !== "hand") {
+            const id = payload.change.after?.card.id;
+            if (id) highlight(id);
+          }
+        }),
+        events.microphoneChanged.listen(({ payload }) => setMicrophone(payload.status)),
+        events.audioLevels.listen(({ payload }) => setLevels(payload.levels)),
+      ]);
+      if (cancelled) unlisteners.forEach((unlisten) => unlisten());
+      else stops.push(...unlisteners);
       await resync();
       setNotice(await commands.getStartupNotice());
-      const settings = await commands.getSettings();
-      if (settings.status === "ok") setTheme(settings.data.theme);
+      const saved = await commands.getSettings();
+      if (saved.status === "ok") setSettings(saved.data);
       if (!cancelled) void commands.uiReady();
     })();
     return () => {
       cancelled = true;
-      stop?.();
+      stops.forEach((stop) => stop());
     };
   }, [highlight, resync, take]);
 
@@ -137,14 +163,38 @@ export default function App() {
     [edit, toast, undo],
   );
 
-  const chooseTheme = useCallback(
-    async (next: Theme) => {
-      setTheme(next);
-      const saved = await commands.setSettings({ theme: next });
+  const saveSettings = useCallback(
+    async (next: Settings) => {
+      setSettings(next);
+      const saved = await commands.setSettings(next);
       if (saved.status === "error") toast({ tone: "error", message: saved.error.message });
     },
     [toast],
   );
+
+  const join = useCallback(async () => {
+    setMuted(false);
+    const joined = await commands.joinRoom();
+    if (joined.status === "error") toast({ tone: "error", message: joined.error.message });
+  }, [toast]);
+
+  const chooseMicrophone = useCallback(
+    async (device: string | null) => {
+      await saveSettings({ ...settings, microphone: device });
+      // Switch at once when already in the room.
+      if (microphone.state !== "off") {
+        await commands.leaveRoom();
+        await join();
+      }
+    },
+    [join, microphone.state, saveSettings, settings],
+  );
+
+  const toggleMute = useCallback(() => {
+    const next = !muted;
+    setMuted(next);
+    void commands.setMuted(next);
+  }, [muted]);
 
   return (
     <div className="app">
@@ -154,7 +204,10 @@ export default function App() {
           <h1>Boardroom</h1>
           <span className="board-name">Team standup</span>
         </div>
-        <ThemePicker theme={theme} onChange={chooseTheme} />
+        <div className="settings">
+          <MicrophonePicker microphone={settings.microphone ?? null} onChange={(device) => void chooseMicrophone(device)} list={listMicrophones} />
+          <ThemePicker theme={theme} onChange={(next) => void saveSettings({ ...settings, theme: next })} />
+        </div>
       </header>
       {notice && (
         <div className="notice" role="alert">
@@ -179,11 +232,18 @@ export default function App() {
           </div>
         )}
         <aside className="sidebar">
-          <ParticipantsPanel />
+          <ParticipantsPanel
+            status={microphone}
+            levels={levels}
+            muted={muted}
+            onJoin={() => void join()}
+            onLeave={() => void commands.leaveRoom()}
+            onToggleMute={toggleMute}
+          />
           <ActivityPanel activity={board?.activity ?? []} onUndo={undo} />
         </aside>
       </main>
-      <StatusBar board={board} />
+      <StatusBar board={board} microphone={microphone} />
       {editing && board && (
         <CardEditor
           key={editing.id}

@@ -16,16 +16,29 @@ export const commands = {
 	dismissStartupNotice: () => __TAURI_INVOKE<void>("dismiss_startup_notice"),
 	/**  The window reports its first render of the board; logged for the start-up benchmark. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
-	getSettings: () => typedError<Settings, CommandError>(__TAURI_INVOKE("get_settings")),
-	setSettings: (settings: Settings) => typedError<null, CommandError>(__TAURI_INVOKE("set_settings", { settings })),
+	getSettings: () => typedError<Settings_Serialize, CommandError>(__TAURI_INVOKE("get_settings")),
+	setSettings: (settings: Settings_Deserialize) => typedError<null, CommandError>(__TAURI_INVOKE("set_settings", { settings })),
+	/**  Turns the microphone on (the one chosen in Settings, or the system default). */
+	joinRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("join_room")),
+	leaveRoom: () => __TAURI_INVOKE<void>("leave_room"),
+	setMuted: (muted: boolean) => __TAURI_INVOKE<void>("set_muted", { muted }),
+	/**  The input devices, the system default first. */
+	listMicrophones: () => typedError<string[], CommandError>(__TAURI_INVOKE("list_microphones")),
 };
 
 /** Events */
 export const events = {
+	audioLevels: makeEvent<AudioLevels, AudioLevels>("audio-levels"),
 	boardChanged: makeEvent<BoardChanged_Serialize, BoardChanged_Deserialize>("board-changed"),
+	microphoneChanged: makeEvent<MicrophoneChanged, MicrophoneChanged>("microphone-changed"),
 };
 
 /* Types */
+/**  Levels of every source and the mix, ten times a second. */
+export type AudioLevels = {
+	levels: Levels,
+};
+
 /**  The whole board state; it is also what gets saved. */
 export type Board = Board_Serialize | Board_Deserialize;
 
@@ -138,6 +151,28 @@ export type Edit_Serialize = { type: "create"; status: Status; title: string; no
 /**  Reverts the change with this revision, as a new change. */
 { type: "undo"; revision: number };
 
+/**  The level of one source or of the mix, as the UI shows it. */
+export type Level = {
+	rmsDbfs: number | null,
+	peakDbfs: number | null,
+	speaking: boolean,
+};
+
+export type Levels = {
+	sources: SourceLevel[],
+	mix: Level,
+};
+
+/**  The microphone started, stopped, went missing or came back. */
+export type MicrophoneChanged = {
+	status: MicrophoneStatus,
+};
+
+/**  What the microphone is doing, for the status bar and the participants panel. */
+export type MicrophoneStatus = { state: "off" } | { state: "live"; device: string } | 
+/**  Not capturing; `reason` says why and what to do. It is tried again every two seconds. */
+{ state: "unavailable"; reason: string };
+
 /**  A card together with its place in its column. */
 export type PlacedCard = {
 	card: Card,
@@ -145,12 +180,34 @@ export type PlacedCard = {
 	position: number,
 };
 
-export type Settings = {
+export type Settings = Settings_Serialize | Settings_Deserialize;
+
+export type Settings_Deserialize = {
 	theme: Theme,
+	/**  The input device by name; `None` follows the system default. */
+	microphone?: string | null,
+};
+
+export type Settings_Serialize = {
+	theme: Theme,
+	/**  The input device by name; `None` follows the system default. */
+	microphone: string | null,
 };
 
 /**  Who made a change. */
 export type Source = Source_Serialize | Source_Deserialize;
+
+/**  A source's state as the participants panel shows it. */
+export type SourceLevel = {
+	id: string,
+	level: Level,
+	muted: boolean,
+	gainDb: number | null,
+	/**  Samples dropped because the source sent more than the buffer holds. */
+	droppedSamples: number,
+	/**  Ticks at which the source had no full frame ready. */
+	lateFrames: number,
+};
 
 /**  Who made a change. */
 export type Source_Deserialize = 

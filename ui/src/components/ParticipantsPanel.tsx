@@ -1,12 +1,83 @@
-/** Who is in the room. Empty until rooms and audio arrive; the layout is ready for them. */
-export function ParticipantsPanel() {
+import type { Level, Levels, MicrophoneStatus } from "../bindings";
+
+type Props = {
+  status: MicrophoneStatus;
+  levels: Levels | null;
+  muted: boolean;
+  onJoin: () => void;
+  onLeave: () => void;
+  onToggleMute: () => void;
+};
+
+/** Maps -60…0 dBFS onto the meter's width. */
+export function meterPercent(level: Level | undefined): number {
+  if (!level) return 0;
+  return Math.max(0, Math.min(100, (((level.rmsDbfs ?? -100) + 60) / 60) * 100));
+}
+
+/** Who is in the room: you for now; remote participants join in a later version. */
+export function ParticipantsPanel({ status, levels, muted, onJoin, onLeave, onToggleMute }: Props) {
+  const joined = status.state !== "off";
+  const you = levels?.sources.find((source) => source.id === "you");
+  const speaking = Boolean(you?.level.speaking) && !muted && status.state === "live";
   return (
     <section className="panel participants" aria-labelledby="participants-heading">
       <header className="panel-header">
         <h2 id="participants-heading">Participants</h2>
-        <span className="count">0</span>
+        <span className="count">{joined ? 1 : 0}</span>
       </header>
-      <p className="panel-empty">No one has joined yet. People in the room will appear here with their speaking levels.</p>
+      {joined ? (
+        <ul className="participant-list">
+          <li className={`participant${speaking ? " is-speaking" : ""}`}>
+            <span className="avatar" aria-hidden="true">
+              Y
+            </span>
+            <div className="participant-body">
+              <p className="participant-name">
+                You {speaking && <span className="speaking-badge">speaking</span>}
+              </p>
+              <div
+                className="meter"
+                role="meter"
+                aria-label="Your microphone level"
+                aria-valuemin={0}
+                aria-valuemax={100}
+                aria-valuenow={Math.round(meterPercent(you?.level))}
+              >
+                <div className="meter-fill" style={{ width: `${muted ? 0 : meterPercent(you?.level)}%` }} />
+              </div>
+              <p className="participant-meta">{describeMicrophone(status)}</p>
+            </div>
+            <button className={`button small${muted ? " danger" : ""}`} aria-pressed={muted} onClick={onToggleMute}>
+              {muted ? "Unmute" : "Mute"}
+            </button>
+          </li>
+        </ul>
+      ) : (
+        <p className="panel-empty">You are not in the room. Join to turn your microphone on.</p>
+      )}
+      <div className="panel-actions">
+        {joined ? (
+          <button className="button" onClick={onLeave}>
+            Leave room
+          </button>
+        ) : (
+          <button className="button primary" onClick={onJoin}>
+            Join room
+          </button>
+        )}
+      </div>
     </section>
   );
+}
+
+export function describeMicrophone(status: MicrophoneStatus): string {
+  switch (status.state) {
+    case "off":
+      return "Microphone off";
+    case "live":
+      return `Microphone: ${status.device}`;
+    case "unavailable":
+      return `${status.reason.charAt(0).toUpperCase()}${status.reason.slice(1)} (trying again)`;
+  }
 }

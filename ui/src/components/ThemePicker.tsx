@@ -8,7 +8,7 @@ const CHOICES: { value: Theme; label: string }[] = [
 
 export function ThemePicker({ theme, onChange }: { theme: Theme; onChange: (theme: Theme) => void }) {
   return (
-    <label className="theme-picker">
+    <label className="picker">
       <span>Theme</span>
       <select value={theme} onChange={(e) => onChange(e.target.value as Theme)}>
         {CHOICES.map((choice) => (

@@ -18,9 +18,9 @@ const RING_SAMPLES: usize = 96_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
-    #[error("no microphone was found; plug one in or pick another input in Settings")]
+    #[error("no microphone was found; plug one in or choose another microphone")]
     NoDevice,
-    #[error("the microphone \"{0}\" is not connected; pick another input in Settings")]
+    #[error("the microphone \"{0}\" is not connected; plug it in or choose another microphone")]
     NotFound(String),
     #[error("the microphone could not be opened: {0}")]
     Open(String),

@@ -1,13 +1,14 @@
 //! Room audio, in the order the sound flows: the microphone (`capture`), converted to the
-//! room format (`resample`), 20 ms stereo frames (`frame`), per-source
-//! automatic gain (`agc`), level meters (`meter`), the mixer that sums every source into
-//! one room mix (`mixer`), its hand-out to every consumer (`fanout`), and the Opus codec
-//! (`codec`). Apart from `capture`, the thin shell over the
-//! audio device, all of it is plain Rust without I/O.
+//! room format (`resample`), 20 ms stereo frames (`frame`), per-source automatic gain
+//! (`agc`), level meters (`meter`), the mixer that sums every source into one room mix
+//! (`mixer`), its hand-out to every consumer (`fanout`), the Opus codec (`codec`), and the
+//! audio thread that runs it all on a 20 ms clock (`engine`). Apart from `capture` and
+//! `engine`, the thin shells over the device and the clock, it is plain Rust without I/O.
 
 pub mod agc;
 pub mod capture;
 pub mod codec;
+pub mod engine;
 pub mod fanout;
 pub mod frame;
 pub mod meter;
@@ -17,6 +18,7 @@ pub mod resample;
 pub use agc::{Agc, AgcConfig};
 pub use capture::{input_names, CaptureError, Microphone};
 pub use codec::{CodecError, OpusDecoder, OpusEncoder};
+pub use engine::{AudioEngine, EngineEvent, Levels, MicrophoneStatus};
 pub use fanout::{Fanout, MixReceiver};
 pub use frame::{Frame, FRAME_LEN, FRAME_SAMPLES_PER_CHANNEL, SAMPLE_RATE};
 pub use meter::{Level, Meter};

@@ -134,3 +134,38 @@ fn a_tone_on_the_virtual_microphone_reaches_the_mix_and_losing_the_device_is_rep
 }
 
 
+
+#[test]
+#[ignore = "needs PulseAudio; scripts/test.sh runs it"]
+fn the_audio_thread_goes_live_and_shows_you_speaking() {
+    start_virtual_microphone();
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, events) = std::sync::mpsc::channel();
+    let engine = audio::AudioEngine::start(move |event| {
+        let _ = tx.send(event);
+    })
+    .unwrap();
+    engine.join(None);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut live = false;
+    let mut speaking = None;
+    let mut player = None;
+    while Instant::now() < deadline && speaking.is_none() {
+        match events.recv_timeout(Duration::from_millis(200)) {
+            Ok(audio::EngineEvent::Microphone(audio::MicrophoneStatus::Live { .. })) => {
+                live = true;
+                player = Some(play_tone(dir.path(), 3));
+            }
+            Ok(audio::EngineEvent::Levels(levels)) => {
+                speaking = levels.sources.iter().find(|s| s.id == "you" && s.level.speaking).map(|s| s.level);
+            }
+            _ => {}
+        }
+    }
+    if let Some(mut player) = player {
+        player.kill().ok();
+    }
+    assert!(live, "the microphone went live");
+    let level = speaking.expect("\"you\" shows as speaking while the tone plays");
+    assert!(level.rms_dbfs > -30.0, "{level:?}");
+}

@@ -1,0 +1,77 @@
+//! The room's sound in the app: starts the audio thread, forwards its microphone status and
+//! levels to the window as typed events, and offers join, leave, mute and the device list.
+
+use audio::{AudioEngine, EngineEvent, Levels, MicrophoneStatus};
+use serde::Serialize;
+use specta::Type;
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_specta::Event;
+
+use crate::commands::CommandError;
+use crate::settings;
+
+/// The microphone started, stopped, went missing or came back.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct MicrophoneChanged {
+    pub status: MicrophoneStatus,
+}
+
+/// Levels of every source and the mix, ten times a second.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct AudioLevels {
+    pub levels: Levels,
+}
+
+pub struct AudioState {
+    engine: AudioEngine,
+}
+
+/// Starts the audio thread; its events go straight to the window.
+pub fn install<R: Runtime>(app: &AppHandle<R>) -> std::io::Result<()> {
+    let handle = app.clone();
+    let engine = AudioEngine::start(move |event| {
+        let sent = match event {
+            EngineEvent::Microphone(status) => {
+                log::info!("microphone: {status:?}");
+                MicrophoneChanged { status }.emit(&handle)
+            }
+            EngineEvent::Levels(levels) => AudioLevels { levels }.emit(&handle),
+        };
+        if let Err(err) = sent {
+            log::debug!("could not send audio news to the window: {err}");
+        }
+    })?;
+    app.manage(AudioState { engine });
+    Ok(())
+}
+
+/// Turns the microphone on (the one chosen in Settings, or the system default).
+#[tauri::command]
+#[specta::specta]
+pub fn join_room<R: Runtime>(app: AppHandle<R>, state: State<'_, AudioState>) -> Result<(), CommandError> {
+    let device = settings::get_settings(app)?.microphone;
+    state.engine.join(device);
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn leave_room(state: State<'_, AudioState>) {
+    state.engine.leave();
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn set_muted(state: State<'_, AudioState>, muted: bool) {
+    state.engine.set_muted(muted);
+}
+
+/// The input devices, the system default first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_microphones() -> Result<Vec<String>, CommandError> {
+    tauri::async_runtime::spawn_blocking(audio::input_names)
+        .await
+        .map_err(|err| CommandError { message: format!("The microphones could not be listed: {err}") })
+}
+

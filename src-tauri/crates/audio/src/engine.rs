@@ -1,0 +1,184 @@
+//! The audio thread: every 20 ms it drains the microphone into the mixer, mixes, hands the
+//! frame to every consumer, and ten times a second reports levels. It owns the microphone
+//! (cpal streams cannot move between threads) and retries it when it is missing or lost,
+//! so the rest of the app never waits on a device.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use specta::Type;
+
+use crate::capture::Microphone;
+use crate::fanout::{Fanout, MixReceiver};
+use crate::frame::FRAME_MS;
+use crate::meter::Level;
+use crate::mixer::{Mixer, MixerConfig, SourceLevel};
+
+/// The mixer source name of this machine's microphone.
+pub const LOCAL_SOURCE: &str = "you";
+const LEVELS_EVERY: Duration = Duration::from_millis(100);
+const RETRY_EVERY: Duration = Duration::from_secs(2);
+
+/// What the microphone is doing, for the status bar and the participants panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum MicrophoneStatus {
+    Off,
+    Live { device: String },
+    /// Not capturing; `reason` says why and what to do. It is tried again every two seconds.
+    Unavailable { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct Levels {
+    pub sources: Vec<SourceLevel>,
+    pub mix: Level,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineEvent {
+    Microphone(MicrophoneStatus),
+    Levels(Levels),
+}
+
+enum Command {
+    /// Turn the microphone on (`device`: by name, or the default).
+    Join { device: Option<String> },
+    Leave,
+    Mute(bool),
+    Attach { name: String, queue_frames: usize, reply: Sender<MixReceiver> },
+    Stop,
+}
+
+/// A handle on the audio thread; dropping it stops the thread.
+pub struct AudioEngine {
+    commands: Sender<Command>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl AudioEngine {
+    /// Starts the audio thread; `events` is called from it, so it must not block.
+    pub fn start(events: impl FnMut(EngineEvent) + Send + 'static) -> std::io::Result<Self> {
+        let (commands, inbox) = mpsc::channel();
+        let thread = std::thread::Builder::new().name("audio".into()).spawn(move || run(inbox, events))?;
+        Ok(AudioEngine { commands, thread: Some(thread) })
+    }
+
+    pub fn join(&self, device: Option<String>) {
+        let _ = self.commands.send(Command::Join { device });
+    }
+
+    pub fn leave(&self) {
+        let _ = self.commands.send(Command::Leave);
+    }
+
+    pub fn set_muted(&self, muted: bool) {
+        let _ = self.commands.send(Command::Mute(muted));
+    }
+
+    /// A new consumer of the mix (see [`Fanout::attach`]); `None` if the thread has stopped.
+    pub fn attach(&self, name: &str, queue_frames: usize) -> Option<MixReceiver> {
+        let (reply, answer) = mpsc::channel();
+        self.commands.send(Command::Attach { name: name.to_owned(), queue_frames, reply }).ok()?;
+        answer.recv().ok()
+    }
+}
+
+impl Drop for AudioEngine {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Stop);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Capture {
+    wanted: Option<Option<String>>,
+    microphone: Option<Microphone>,
+    next_try: Instant,
+}
+
+/// Reports the microphone's status only when it changes, not at every retry.
+struct LastStatus(MicrophoneStatus);
+
+impl LastStatus {
+    fn report(&mut self, status: MicrophoneStatus, events: &mut impl FnMut(EngineEvent)) {
+        if status != self.0 {
+            self.0 = status.clone();
+            events(EngineEvent::Microphone(status));
+        }
+    }
+}
+
+fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
+    let mut mixer = Mixer::new(MixerConfig::default());
+    let mut fanout = Fanout::new();
+    let mut capture = Capture { wanted: None, microphone: None, next_try: Instant::now() };
+    let mut status = LastStatus(MicrophoneStatus::Off);
+    let mut captured = Vec::new();
+    let mut next_tick = Instant::now();
+    let mut next_levels = Instant::now();
+    loop {
+        for command in inbox.try_iter() {
+            match command {
+                Command::Join { device } => {
+                    capture = Capture { wanted: Some(device), microphone: None, next_try: Instant::now() };
+                    mixer.add_source(LOCAL_SOURCE);
+                }
+                Command::Leave => {
+                    capture = Capture { wanted: None, microphone: None, next_try: Instant::now() };
+                    mixer.remove_source(LOCAL_SOURCE);
+                    status.report(MicrophoneStatus::Off, &mut events);
+                }
+                Command::Mute(muted) => {
+                    let _ = mixer.set_muted(LOCAL_SOURCE, muted);
+                }
+                Command::Attach { name, queue_frames, reply } => {
+                    let _ = reply.send(fanout.attach(&name, queue_frames));
+                }
+                Command::Stop => return,
+            }
+        }
+        if let Some(device) = &capture.wanted {
+            if capture.microphone.is_none() && Instant::now() >= capture.next_try {
+                capture.next_try = Instant::now() + RETRY_EVERY;
+                match Microphone::open(device.as_deref()) {
+                    Ok(microphone) => {
+                        status.report(MicrophoneStatus::Live { device: microphone.name().to_owned() }, &mut events);
+                        capture.microphone = Some(microphone);
+                    }
+                    Err(err) => status.report(MicrophoneStatus::Unavailable { reason: err.to_string() }, &mut events),
+                }
+            }
+        }
+        if let Some(microphone) = &mut capture.microphone {
+            match microphone.read(&mut captured) {
+                Ok(()) => {
+                    let _ = mixer.push(LOCAL_SOURCE, &captured);
+                }
+                Err(err) => {
+                    log::warn!("{err}");
+                    capture.microphone = None;
+                    capture.next_try = Instant::now() + RETRY_EVERY;
+                    status.report(MicrophoneStatus::Unavailable { reason: err.to_string() }, &mut events);
+                }
+            }
+            captured.clear();
+        }
+        fanout.send(mixer.tick());
+        if Instant::now() >= next_levels {
+            next_levels += LEVELS_EVERY;
+            events(EngineEvent::Levels(Levels { sources: mixer.source_levels(), mix: mixer.mix_level() }));
+        }
+        // Tick on the clock, not after a fixed sleep, so the mix keeps real time.
+        next_tick += Duration::from_millis(u64::from(FRAME_MS));
+        let now = Instant::now();
+        if next_tick < now {
+            next_tick = now;
+        }
+        std::thread::sleep(next_tick - now);
+    }
+}

@@ -1,0 +1,51 @@
+//! The audio thread without a microphone: the mix keeps flowing at 50 frames a second,
+//! levels come ten times a second, and a missing device is reported, not fatal.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use audio::{AudioEngine, EngineEvent, MicrophoneStatus};
+use tokio::sync::mpsc::error::TryRecvError;
+
+fn next_status(events: &mpsc::Receiver<EngineEvent>) -> MicrophoneStatus {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while let Ok(event) = events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        if let EngineEvent::Microphone(status) = event {
+            return status;
+        }
+    }
+    panic!("no microphone status within 5 s");
+}
+
+#[test]
+fn the_mix_and_levels_keep_time_and_a_missing_microphone_is_reported() {
+    let (tx, events) = mpsc::channel();
+    let engine = AudioEngine::start(move |event| {
+        let _ = tx.send(event);
+    })
+    .unwrap();
+    let mut mix = engine.attach("test", 100).unwrap();
+
+    let start = Instant::now();
+    let mut frames = 0;
+    while start.elapsed() < Duration::from_secs(1) {
+        if mix.try_recv().is_ok() {
+            frames += 1;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!((45..=55).contains(&frames), "{frames} frames in a second");
+    let levels = events.try_iter().filter(|e| matches!(e, EngineEvent::Levels(_))).count();
+    assert!((8..=12).contains(&levels), "{levels} level reports in a second");
+
+    engine.join(Some("no such microphone".into()));
+    match next_status(&events) {
+        MicrophoneStatus::Unavailable { reason } => assert!(reason.contains("no such microphone"), "{reason}"),
+        other => panic!("expected the microphone to be unavailable, got {other:?}"),
+    }
+    engine.leave();
+    assert_eq!(next_status(&events), MicrophoneStatus::Off);
+    drop(engine);
+    while mix.try_recv().is_ok() {}
+    assert_eq!(mix.try_recv(), Err(TryRecvError::Disconnected), "the mix ends with the engine");
+}
