@@ -137,7 +137,7 @@ fn a_tone_on_the_virtual_microphone_reaches_the_mix_and_losing_the_device_is_rep
 
 #[test]
 #[ignore = "needs PulseAudio; scripts/test.sh runs it"]
-fn the_audio_thread_goes_live_and_shows_you_speaking() {
+fn the_audio_thread_goes_live_shows_you_speaking_and_recovers_the_device() {
     start_virtual_microphone();
     let dir = tempfile::tempdir().unwrap();
     let (tx, events) = std::sync::mpsc::channel();
@@ -168,4 +168,17 @@ fn the_audio_thread_goes_live_and_shows_you_speaking() {
     assert!(live, "the microphone went live");
     let level = speaking.expect("\"you\" shows as speaking while the tone plays");
     assert!(level.rms_dbfs > -30.0, "{level:?}");
+
+    // Unplugged: the status says so; plugged back: the thread picks it up by itself.
+    run("pulseaudio", &["--kill"]);
+    let status = |events: &std::sync::mpsc::Receiver<audio::EngineEvent>| loop {
+        match events.recv_timeout(Duration::from_secs(10)).expect("a microphone status") {
+            audio::EngineEvent::Microphone(status) => break status,
+            audio::EngineEvent::Levels(_) => {}
+        }
+    };
+    assert!(matches!(status(&events), audio::MicrophoneStatus::Unavailable { .. }));
+    start_virtual_microphone();
+    assert!(matches!(status(&events), audio::MicrophoneStatus::Live { .. }), "capture resumes once the device is back");
+    drop(engine);
 }
