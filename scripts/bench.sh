@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the benchmark figures: board operations and change events, the mixer and Opus
-# encode (criterion), cold start
+# encode (criterion), capture → encoded packet latency, cold start
 # to board visible (median of 5 under Xvfb), backend memory after 60 s idle, and .deb size.
 # Run scripts/test.sh once first (it builds the release app and the .deb).
 source "$(dirname "$0")/lib.sh"
@@ -10,10 +10,14 @@ ensure_node
 ensure_npm_packages
 
 say "Board operations at 1,000 cards"
-cargo bench -p boardroom-board --bench board_ops -- --noplot 2>&1 | grep -E 'change event|time:' || true
+cargo bench -p boardroom-board --bench board_ops -- --noplot 2>&1 | grep -E 'change event|time:|^[a-z_0-9/]+$' || true
 
 say "Mixer per 20 ms frame (ours against the original's tick) and Opus encode"
-cargo bench -p boardroom-audio --bench mixer -- --noplot 2>&1 | grep -E 'time:' || true
+cargo bench -p boardroom-audio --bench mixer -- --noplot 2>&1 | grep -E 'time:|^[a-z_0-9/]+$' || true
+
+say "Capture to encoded packet latency on a virtual PulseAudio microphone"
+cargo bench -p boardroom-audio --bench capture_latency 2>&1 | grep -E 'latency'
+pulseaudio --kill 2>/dev/null || true
 
 APP="$CARGO_TARGET_DIR/release/boardroom"
 [ -x "$APP" ] || npx tauri build --bundles deb
