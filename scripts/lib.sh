@@ -31,8 +31,9 @@ ensure_apt() {
 # What a Tauri 2 build needs on Debian/Ubuntu.
 BUILD_PACKAGES=(build-essential pkg-config cmake libwebkit2gtk-4.1-dev libasound2-dev curl file)
 # What the tests need: a virtual display, WebKit's WebDriver and screenshots for the window;
-# PulseAudio with ALSA's plugin (so cpal can read a virtual microphone) and sox for audio.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick pulseaudio pulseaudio-utils libasound2-plugins sox)
+# PulseAudio with ALSA's plugin (so cpal can read a virtual microphone), sox and espeak-ng
+# to make tones and speech.
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng)
 
 ensure_rust() {
   if ! command -v cargo >/dev/null; then

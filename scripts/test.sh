@@ -34,6 +34,7 @@ say "End-to-end tests on the real window"
 start_display_and_driver
 export BOARDROOM_ARTIFACTS="$ROOT/test-artifacts"
 BOARDROOM_APP="$CARGO_TARGET_DIR/release/boardroom" "$VENV/bin/pytest" -q -p no:cacheprovider tests/e2e -m "not installed"
+pulseaudio --kill 2>/dev/null || true
 
 say "Installing the .deb and launching the installed app"
 as_root dpkg -i "$DEB" >/dev/null

@@ -4,6 +4,7 @@ tauri-driver and says which binary to launch (BOARDROOM_APP)."""
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -76,3 +77,32 @@ def data_dir(tmp_path: Path) -> Path:
 
 def saved_board(data_dir: Path) -> dict:
     return json.loads((data_dir / "board.json").read_text())["board"]
+
+
+@pytest.fixture
+def virtual_microphone(tmp_path: Path):
+    """PulseAudio with a null sink whose monitor is the default source: what is played into
+    the sink is what the app's microphone hears. Yields a function that speaks a sentence."""
+
+    def pactl(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["pactl", *args], capture_output=True, text=True)
+
+    if pactl("info").returncode != 0:
+        subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "--system=false"], check=True, capture_output=True)
+        for _ in range(100):
+            if pactl("info").returncode == 0:
+                break
+            time.sleep(0.1)
+    if "boardroom_vmic" not in pactl("list", "short", "sinks").stdout:
+        pactl("load-module", "module-null-sink", "sink_name=boardroom_vmic")
+    pactl("set-default-source", "boardroom_vmic.monitor")
+    players = []
+
+    def speak(text: str, times: int = 1) -> None:
+        wav = tmp_path / "speech.wav"
+        subprocess.run(["espeak-ng", "-w", str(wav), text], check=True)
+        players.append(subprocess.Popen(["bash", "-c", f'for i in $(seq {times}); do paplay -d boardroom_vmic "{wav}"; done']))
+
+    yield speak
+    for player in players:
+        player.kill()

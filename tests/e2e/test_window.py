@@ -133,3 +133,21 @@ def test_join_and_leave_the_room(data_dir: Path):
         window.wait(lambda d: "Microphone off" in d.find_element(By.CSS_SELECTOR, ".statusbar").text)
     finally:
         window.quit()
+
+
+def test_your_voice_shows_in_the_participants_panel(data_dir: Path, virtual_microphone):
+    """Speech on the (virtual) microphone lights up "You" as speaking with a live meter."""
+    window = Window(data_dir)
+    try:
+        window.wait_for_column("Backlog", SEED)
+        panel = window.driver.find_element(By.CSS_SELECTOR, "section.participants")
+        panel.find_element(By.XPATH, './/button[text()="Join room"]').click()
+        window.wait(lambda _: "Microphone: " in panel.text, message=panel.text)
+        virtual_microphone("Yesterday I finished the ICE restart handling. Today I pick up the retransmission buffer.", times=3)
+        meter = lambda: int(window.driver.find_element(By.CSS_SELECTOR, "[role=meter]").get_attribute("aria-valuenow"))
+        window.wait(lambda _: "speaking" in panel.text and meter() > 40, timeout=15, message=f"{panel.text} / meter {meter()}")
+        window.screenshot("you-speaking")
+        panel.find_element(By.XPATH, './/button[text()="Mute"]').click()
+        window.wait(lambda _: not panel.find_elements(By.CSS_SELECTOR, ".speaking-badge") and meter() == 0, message=panel.text)
+    finally:
+        window.quit()

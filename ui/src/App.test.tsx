@@ -179,6 +179,7 @@ describe("the participants panel", () => {
     fireEvent.click(within(panel).getByRole("button", { name: "Mute" }));
     expect(backend.setMuted).toHaveBeenCalledWith(true);
     expect(within(panel).queryByText("speaking")).toBeNull();
+    expect(within(panel).getByRole("meter", { name: "Your microphone level" }).getAttribute("aria-valuenow")).toBe("0");
 
     fireEvent.click(within(panel).getByRole("button", { name: "Leave room" }));
     expect(backend.leaveRoom).toHaveBeenCalled();

@@ -20,6 +20,8 @@ export function ParticipantsPanel({ status, levels, muted, onJoin, onLeave, onTo
   const joined = status.state !== "off";
   const you = levels?.sources.find((source) => source.id === "you");
   const speaking = Boolean(you?.level.speaking) && !muted && status.state === "live";
+  // Muted, you are not heard, so the meter shows nothing.
+  const percent = muted ? 0 : meterPercent(you?.level);
   return (
     <section className="panel participants" aria-labelledby="participants-heading">
       <header className="panel-header">
@@ -42,9 +44,9 @@ export function ParticipantsPanel({ status, levels, muted, onJoin, onLeave, onTo
                 aria-label="Your microphone level"
                 aria-valuemin={0}
                 aria-valuemax={100}
-                aria-valuenow={Math.round(meterPercent(you?.level))}
+                aria-valuenow={Math.round(percent)}
               >
-                <div className="meter-fill" style={{ width: `${muted ? 0 : meterPercent(you?.level)}%` }} />
+                <div className="meter-fill" style={{ width: `${percent}%` }} />
               </div>
               <p className="participant-meta">{describeMicrophone(status)}</p>
             </div>
