@@ -99,6 +99,14 @@ struct Capture {
     wanted: Option<Option<String>>,
     microphone: Option<Microphone>,
     next_try: Instant,
+    /// Samples the device callback had dropped at the last report.
+    overflow_reported: u64,
+}
+
+impl Capture {
+    fn new(wanted: Option<Option<String>>) -> Self {
+        Capture { wanted, microphone: None, next_try: Instant::now(), overflow_reported: 0 }
+    }
 }
 
 /// Reports the microphone's status only when it changes, not at every retry.
@@ -116,7 +124,7 @@ impl LastStatus {
 fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
     let mut mixer = Mixer::new(MixerConfig::default());
     let mut fanout = Fanout::new();
-    let mut capture = Capture { wanted: None, microphone: None, next_try: Instant::now() };
+    let mut capture = Capture::new(None);
     let mut status = LastStatus(MicrophoneStatus::Off);
     let mut captured = Vec::new();
     let mut next_tick = Instant::now();
@@ -125,11 +133,11 @@ fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
         for command in inbox.try_iter() {
             match command {
                 Command::Join { device } => {
-                    capture = Capture { wanted: Some(device), microphone: None, next_try: Instant::now() };
+                    capture = Capture::new(Some(device));
                     mixer.add_source(LOCAL_SOURCE);
                 }
                 Command::Leave => {
-                    capture = Capture { wanted: None, microphone: None, next_try: Instant::now() };
+                    capture = Capture::new(None);
                     mixer.remove_source(LOCAL_SOURCE);
                     status.report(MicrophoneStatus::Off, &mut events);
                 }
@@ -149,6 +157,7 @@ fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
                     Ok(microphone) => {
                         status.report(MicrophoneStatus::Live { device: microphone.name().to_owned() }, &mut events);
                         capture.microphone = Some(microphone);
+                        capture.overflow_reported = 0;
                     }
                     Err(err) => status.report(MicrophoneStatus::Unavailable { reason: err.to_string() }, &mut events),
                 }
@@ -171,6 +180,13 @@ fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
         fanout.send(mixer.tick());
         if Instant::now() >= next_levels {
             next_levels += LEVELS_EVERY;
+            if let Some(microphone) = &capture.microphone {
+                let overflowed = microphone.overflowed();
+                if overflowed > capture.overflow_reported {
+                    log::warn!("the audio thread fell behind; {overflowed} microphone samples dropped so far");
+                    capture.overflow_reported = overflowed;
+                }
+            }
             events(EngineEvent::Levels(Levels { sources: mixer.source_levels(), mix: mixer.mix_level() }));
         }
         // Tick on the clock, not after a fixed sleep, so the mix keeps real time.
