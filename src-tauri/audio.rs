@@ -74,4 +74,3 @@ pub async fn list_microphones() -> Result<Vec<String>, CommandError> {
         .await
         .map_err(|err| CommandError { message: format!("The microphones could not be listed: {err}") })
 }
-

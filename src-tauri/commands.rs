@@ -77,7 +77,9 @@ mod tests {
     use crate::bindings::builder;
     use crate::startup;
 
-    fn app(data_dir: &std::path::Path) -> (App<tauri::test::MockRuntime>, tauri::WebviewWindow<tauri::test::MockRuntime>) {
+    fn app(
+        data_dir: &std::path::Path,
+    ) -> (App<tauri::test::MockRuntime>, tauri::WebviewWindow<tauri::test::MockRuntime>) {
         let ipc = builder!(tauri::test::MockRuntime);
         let app = mock_builder()
             .plugin(tauri_plugin_store::Builder::default().build())
@@ -133,7 +135,8 @@ mod tests {
         assert_eq!(change["source"], json!({"kind": "hand"}));
         assert_eq!(change["after"]["card"]["status"], "In Progress");
 
-        let payload: Value = serde_json::from_str(&seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()).unwrap();
+        let payload: Value =
+            serde_json::from_str(&seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()).unwrap();
         assert_eq!(payload["change"], change);
 
         let saved = board::BoardFile::in_dir(dir.path()).load(0);
@@ -146,15 +149,26 @@ mod tests {
         let (_app, window) = app(dir.path());
         let cases = [
             (json!({"type": "delete", "cardId": "card-999"}), "There is no card \"card-999\""),
-            (json!({"type": "update", "cardId": "card-001", "title": "   ", "notes": null, "tags": null}), "A card needs a title"),
-            (json!({"type": "create", "status": "Done", "title": "x".repeat(201), "notes": "", "tags": [], "position": null}), "The title is 201 characters long"),
+            (
+                json!({"type": "update", "cardId": "card-001", "title": "   ", "notes": null, "tags": null}),
+                "A card needs a title",
+            ),
+            (
+                json!({"type": "create", "status": "Done", "title": "x".repeat(201), "notes": "", "tags": [], "position": null}),
+                "The title is 201 characters long",
+            ),
         ];
         for (edit, expected) in cases {
             let err = invoke(&window, "edit_board", json!({ "edit": edit })).unwrap_err();
             assert!(err["message"].as_str().unwrap().starts_with(expected), "{err}");
         }
         // A status that is not a column is refused by the typed IPC layer.
-        assert!(invoke(&window, "edit_board", json!({"edit": {"type": "move", "cardId": "card-001", "status": "Doing", "position": null}})).is_err());
+        assert!(invoke(
+            &window,
+            "edit_board",
+            json!({"edit": {"type": "move", "cardId": "card-001", "status": "Doing", "position": null}})
+        )
+        .is_err());
         let board = invoke(&window, "get_board", json!({})).unwrap();
         assert_eq!(board["revision"], 0);
         assert_eq!(column(&board, "Backlog").len(), 5);
@@ -162,7 +176,9 @@ mod tests {
 
     #[test]
     fn a_corrupt_board_file_is_moved_aside_and_reported() {
-        for (name, bytes) in [("garbage", &b"{{{ not json"[..]), ("empty", b""), ("truncated", br#"{"format":1,"board":{"revision":3,"#)] {
+        for (name, bytes) in
+            [("garbage", &b"{{{ not json"[..]), ("empty", b""), ("truncated", br#"{"format":1,"board":{"revision":3,"#)]
+        {
             let dir = tempfile::tempdir().unwrap();
             std::fs::write(dir.path().join("board.json"), bytes).unwrap();
             let (_app, window) = app(dir.path());
@@ -194,8 +210,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (app, window) = app(dir.path());
         let (seen_tx, seen) = std::sync::mpsc::channel::<Value>();
-        app.listen("microphone-changed", move |event| seen_tx.send(serde_json::from_str(event.payload()).unwrap()).unwrap());
-        invoke(&window, "set_settings", json!({"settings": {"theme": "system", "microphone": "no such microphone"}})).unwrap();
+        app.listen("microphone-changed", move |event| {
+            seen_tx.send(serde_json::from_str(event.payload()).unwrap()).unwrap()
+        });
+        invoke(&window, "set_settings", json!({"settings": {"theme": "system", "microphone": "no such microphone"}}))
+            .unwrap();
         invoke(&window, "join_room", json!({})).unwrap();
         let status = seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()["status"].clone();
         assert_eq!(status["state"], "unavailable");

@@ -29,7 +29,15 @@ fn main() {
         }
     }
     let _ = std::fs::remove_file(PIPE);
-    assert!(pactl(&["load-module", "module-pipe-source", "source_name=boardroom_bench", &format!("file={PIPE}"), "format=s16le", "rate=48000", "channels=1"]));
+    assert!(pactl(&[
+        "load-module",
+        "module-pipe-source",
+        "source_name=boardroom_bench",
+        &format!("file={PIPE}"),
+        "format=s16le",
+        "rate=48000",
+        "channels=1"
+    ]));
     assert!(pactl(&["set-default-source", "boardroom_bench"]));
     let mut pipe = OpenOptions::new().write(true).open(PIPE).expect("the pipe source's FIFO");
 

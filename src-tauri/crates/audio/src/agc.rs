@@ -20,7 +20,14 @@ pub struct AgcConfig {
 
 impl Default for AgcConfig {
     fn default() -> Self {
-        AgcConfig { target_rms: 0.1, speech_floor_rms: 0.005, max_gain: 10.0, min_gain: 0.1, attack: 0.3, release: 0.05 }
+        AgcConfig {
+            target_rms: 0.1,
+            speech_floor_rms: 0.005,
+            max_gain: 10.0,
+            min_gain: 0.1,
+            attack: 0.3,
+            release: 0.05,
+        }
     }
 }
 

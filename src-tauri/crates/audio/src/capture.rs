@@ -34,7 +34,8 @@ pub enum CaptureError {
 pub fn input_names() -> Vec<String> {
     let host = cpal::default_host();
     let default = host.default_input_device().and_then(|d| d.name().ok());
-    let mut names: Vec<String> = host.input_devices().map(|devices| devices.filter_map(|d| d.name().ok()).collect()).unwrap_or_default();
+    let mut names: Vec<String> =
+        host.input_devices().map(|devices| devices.filter_map(|d| d.name().ok()).collect()).unwrap_or_default();
     if let Some(default) = default {
         names.retain(|n| *n != default);
         names.insert(0, default);
@@ -95,8 +96,22 @@ impl Microphone {
         }
         .map_err(|err| CaptureError::Open(err.to_string()))?;
         stream.play().map_err(|err| CaptureError::Open(err.to_string()))?;
-        log::info!("capturing from \"{name}\" at {} Hz, {} channels, {:?}", config.sample_rate().0, config.channels(), config.sample_format());
-        Ok(Microphone { name, _stream: stream, samples, converter, scratch: vec![0.0; RING_SAMPLES], overflowed, failure, failed })
+        log::info!(
+            "capturing from \"{name}\" at {} Hz, {} channels, {:?}",
+            config.sample_rate().0,
+            config.channels(),
+            config.sample_format()
+        );
+        Ok(Microphone {
+            name,
+            _stream: stream,
+            samples,
+            converter,
+            scratch: vec![0.0; RING_SAMPLES],
+            overflowed,
+            failure,
+            failed,
+        })
     }
 
     pub fn name(&self) -> &str {

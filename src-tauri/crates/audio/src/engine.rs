@@ -26,9 +26,13 @@ const RETRY_EVERY: Duration = Duration::from_secs(2);
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum MicrophoneStatus {
     Off,
-    Live { device: String },
+    Live {
+        device: String,
+    },
     /// Not capturing; `reason` says why and what to do. It is tried again every two seconds.
-    Unavailable { reason: String },
+    Unavailable {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
@@ -45,10 +49,16 @@ pub enum EngineEvent {
 
 enum Command {
     /// Turn the microphone on (`device`: by name, or the default).
-    Join { device: Option<String> },
+    Join {
+        device: Option<String>,
+    },
     Leave,
     Mute(bool),
-    Attach { name: String, queue_frames: usize, reply: Sender<MixReceiver> },
+    Attach {
+        name: String,
+        queue_frames: usize,
+        reply: Sender<MixReceiver>,
+    },
     Stop,
 }
 

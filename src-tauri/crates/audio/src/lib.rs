@@ -14,6 +14,7 @@ pub mod frame;
 pub mod meter;
 pub mod mixer;
 pub mod resample;
+pub mod signal;
 
 pub use agc::{Agc, AgcConfig};
 pub use capture::{input_names, CaptureError, Microphone};

@@ -36,7 +36,8 @@ impl Meter {
 
     /// Takes the next frame's RMS and peak (linear, from [`crate::frame::rms_and_peak`]).
     pub fn update(&mut self, rms: f32, peak: f32) -> Level {
-        self.frames_since_speech = if rms >= self.threshold_rms { 0 } else { self.frames_since_speech.saturating_add(1) };
+        self.frames_since_speech =
+            if rms >= self.threshold_rms { 0 } else { self.frames_since_speech.saturating_add(1) };
         self.level = Level {
             rms_dbfs: dbfs(rms),
             peak_dbfs: dbfs(peak),

@@ -31,7 +31,13 @@ pub struct MixerConfig {
 
 impl Default for MixerConfig {
     fn default() -> Self {
-        MixerConfig { agc: AgcConfig::default(), max_buffered_ms: 1000, speaking_rms: 0.01, speaking_hangover_ms: 300, clip_knee: 0.8 }
+        MixerConfig {
+            agc: AgcConfig::default(),
+            max_buffered_ms: 1000,
+            speaking_rms: 0.01,
+            speaking_hangover_ms: 300,
+            clip_knee: 0.8,
+        }
     }
 }
 

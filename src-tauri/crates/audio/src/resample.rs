@@ -47,7 +47,8 @@ impl ToRoomFormat {
     /// Input that does not fill a resampler chunk waits for the next call.
     pub fn convert(&mut self, device_samples: &[f32], out: &mut Vec<f32>) {
         let channels = self.channels;
-        self.pending.extend(device_samples.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() / channels as f32));
+        self.pending
+            .extend(device_samples.chunks_exact(channels).map(|frame| frame.iter().sum::<f32>() / channels as f32));
         let Some(resampler) = &mut self.resampler else {
             out.extend(self.pending.drain(..).flat_map(|s| [s; CHANNELS]));
             return;

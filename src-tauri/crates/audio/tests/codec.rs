@@ -1,10 +1,9 @@
 //! The Opus wrapper on real libopus: a tone survives the round trip at the right frequency
 //! and level, and lost packets are concealed or rebuilt from FEC.
 
-mod support;
-
+use audio::frame::dbfs as db;
+use audio::signal::{frequency, left, rms, tone_frame};
 use audio::{Frame, OpusDecoder, OpusEncoder, FRAME_LEN};
-use support::{db, frequency, left, rms, tone_frame};
 
 const FRAMES: usize = 50;
 
@@ -16,7 +15,11 @@ fn encoded_tone() -> Vec<Vec<u8>> {
 #[test]
 fn a_tone_survives_encode_and_decode() {
     let packets = encoded_tone();
-    assert!(packets.iter().all(|p| !p.is_empty() && p.len() < 400), "packet sizes {:?}", packets.iter().map(Vec::len).collect::<Vec<_>>());
+    assert!(
+        packets.iter().all(|p| !p.is_empty() && p.len() < 400),
+        "packet sizes {:?}",
+        packets.iter().map(Vec::len).collect::<Vec<_>>()
+    );
     let mut decoder = OpusDecoder::new().unwrap();
     let mut decoded = Vec::new();
     let mut frame: Frame = [0.0; FRAME_LEN];

@@ -6,13 +6,12 @@
 //! Needs `pulseaudio`, `pulseaudio-utils`, `libasound2-plugins` and `sox`; scripts/test.sh
 //! runs it with `cargo test -p boardroom-audio --test microphone -- --ignored`.
 
-mod support;
-
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use audio::frame::dbfs;
+use audio::signal::{frequency, left, rms};
 use audio::{input_names, CaptureError, Microphone, Mixer, MixerConfig, FRAME_LEN};
-use support::{frequency, left};
 
 const SINK: &str = "boardroom_vmic";
 
@@ -31,7 +30,8 @@ fn start_virtual_microphone() {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-    let modules = String::from_utf8(Command::new("pactl").args(["list", "short", "sinks"]).output().unwrap().stdout).unwrap();
+    let modules =
+        String::from_utf8(Command::new("pactl").args(["list", "short", "sinks"]).output().unwrap().stdout).unwrap();
     if !modules.contains(SINK) {
         run("pactl", &["load-module", "module-null-sink", &format!("sink_name={SINK}")]);
     }
@@ -41,7 +41,23 @@ fn start_virtual_microphone() {
 fn play_tone(dir: &std::path::Path, seconds: u32) -> Child {
     let wav = dir.join("tone.wav");
     // 44.1 kHz mono at -15 dBFS RMS, so the path resamples and up-mixes.
-    run("sox", &["-n", "-r", "44100", "-c", "1", wav.to_str().unwrap(), "synth", &seconds.to_string(), "sine", "440", "vol", "0.25"]);
+    run(
+        "sox",
+        &[
+            "-n",
+            "-r",
+            "44100",
+            "-c",
+            "1",
+            wav.to_str().unwrap(),
+            "synth",
+            &seconds.to_string(),
+            "sine",
+            "440",
+            "vol",
+            "0.25",
+        ],
+    );
     Command::new("paplay").args(["-d", SINK, wav.to_str().unwrap()]).spawn().unwrap()
 }
 
@@ -97,7 +113,7 @@ fn a_tone_on_the_virtual_microphone_reaches_the_mix_and_losing_the_device_is_rep
     let frames: Vec<&[f32]> = mix.chunks_exact(FRAME_LEN).collect();
     let (mut best, mut start) = ((0, 0), 0);
     for (i, frame) in frames.iter().enumerate() {
-        if support::rms(frame) < 0.01 {
+        if rms(frame) < 0.01 {
             start = i + 1;
         } else if i + 1 - start > best.1 - best.0 {
             best = (start, i + 1);
@@ -108,7 +124,7 @@ fn a_tone_on_the_virtual_microphone_reaches_the_mix_and_losing_the_device_is_rep
     let tone: Vec<f32> = frames[best.0 + 10..best.1].concat();
     let pitch = frequency(&left(&tone));
     assert!((pitch - 440.0).abs() < 5.0, "the mix carries the tone: {pitch} Hz");
-    let level = support::db(support::rms(&tone));
+    let level = dbfs(rms(&tone));
     assert!((-26.0..=-14.0).contains(&level), "brought towards the -20 dBFS target: {level:.1} dBFS");
     let you = &mixer.source_levels()[0];
     println!(
@@ -119,7 +135,11 @@ fn a_tone_on_the_virtual_microphone_reaches_the_mix_and_losing_the_device_is_rep
     // The microphone disappears: PulseAudio goes away under the open stream.
     run("pulseaudio", &["--kill"]);
     let lost = capture(&mut mic, &mut mixer, Duration::from_secs(5));
-    assert!(matches!(lost, Err(CaptureError::Lost(_))), "the loss is reported, not a hang or a crash: {:?}", lost.map(|m| m.len()));
+    assert!(
+        matches!(lost, Err(CaptureError::Lost(_))),
+        "the loss is reported, not a hang or a crash: {:?}",
+        lost.map(|m| m.len())
+    );
     drop(mic);
     assert!(matches!(Microphone::open(Some("no such microphone")), Err(CaptureError::NotFound(_))));
 
@@ -130,10 +150,8 @@ fn a_tone_on_the_virtual_microphone_reaches_the_mix_and_losing_the_device_is_rep
     let mut player = play_tone(dir.path(), 2);
     let mix = capture(&mut mic, &mut mixer, Duration::from_millis(1500)).unwrap();
     player.wait().ok();
-    assert!(support::rms(&mix[mix.len() / 2..]) > 0.01, "audio flows again");
+    assert!(rms(&mix[mix.len() / 2..]) > 0.01, "audio flows again");
 }
-
-
 
 #[test]
 #[ignore = "needs PulseAudio; scripts/test.sh runs it"]

@@ -1,11 +1,10 @@
 //! The mixer: frame sizes, summing without dividing by N, the soft clipper, per-source
 //! gain, bounded buffers, late, muted and removed sources, and levels.
 
-mod support;
-
+use audio::frame::dbfs as db;
+use audio::signal::{frequency, left, rms, tone_frame};
 use audio::{Mixer, MixerConfig, FRAME_LEN};
 use proptest::prelude::*;
-use support::{db, frequency, left, rms, tone_frame};
 
 /// A mixer without gain control, to check the summing itself.
 fn plain_mixer() -> Mixer {

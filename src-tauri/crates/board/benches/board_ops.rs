@@ -33,10 +33,27 @@ fn operations(c: &mut Criterion) {
     let id = middle_card(&board);
     let mut group = c.benchmark_group("board_1000_cards");
     let cases: Vec<(&str, Edit)> = vec![
-        ("create", Edit::Create { status: Status::Backlog, title: "New card".into(), notes: String::new(), tags: vec!["x".into()], position: Some(3) }),
+        (
+            "create",
+            Edit::Create {
+                status: Status::Backlog,
+                title: "New card".into(),
+                notes: String::new(),
+                tags: vec!["x".into()],
+                position: Some(3),
+            },
+        ),
         ("move", Edit::Move { card_id: id.clone(), status: Status::Done, position: Some(10) }),
         ("add_tags", Edit::AddTags { card_id: id.clone(), tags: vec!["blocked".into(), "risk".into()] }),
-        ("update", Edit::Update { card_id: id.clone(), title: Some("Renamed".into()), notes: Some("New notes".into()), tags: None }),
+        (
+            "update",
+            Edit::Update {
+                card_id: id.clone(),
+                title: Some("Renamed".into()),
+                notes: Some("New notes".into()),
+                tags: None,
+            },
+        ),
         ("delete", Edit::Delete { card_id: id.clone() }),
         ("undo", Edit::Undo { revision: board.revision() }),
     ];
@@ -61,7 +78,8 @@ fn operations(c: &mut Criterion) {
 fn change_event(c: &mut Criterion) {
     let mut board = big_board();
     let id = middle_card(&board);
-    let change = board.apply(Edit::Move { card_id: id, status: Status::Done, position: Some(0) }, Source::Hand, 0).unwrap();
+    let change =
+        board.apply(Edit::Move { card_id: id, status: Status::Done, position: Some(0) }, Source::Hand, 0).unwrap();
     let event = serde_json::json!({ "change": change });
     let bytes = serde_json::to_vec(&event).unwrap().len();
     let snapshot = serde_json::to_vec(&board).unwrap().len();

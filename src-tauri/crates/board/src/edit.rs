@@ -12,12 +12,32 @@ use crate::model::{Board, Card, Slot, Status, ACTIVITY_LIMIT, GENERATED_ID_PREFI
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Edit {
-    Create { status: Status, title: String, notes: String, tags: Vec<String>, position: Option<u32> },
-    Move { card_id: String, status: Status, position: Option<u32> },
-    AddTags { card_id: String, tags: Vec<String> },
+    Create {
+        status: Status,
+        title: String,
+        notes: String,
+        tags: Vec<String>,
+        position: Option<u32>,
+    },
+    Move {
+        card_id: String,
+        status: Status,
+        position: Option<u32>,
+    },
+    AddTags {
+        card_id: String,
+        tags: Vec<String>,
+    },
     /// Replaces the fields that are given; the others stay as they are.
-    Update { card_id: String, title: Option<String>, notes: Option<String>, tags: Option<Vec<String>> },
-    Delete { card_id: String },
+    Update {
+        card_id: String,
+        title: Option<String>,
+        notes: Option<String>,
+        tags: Option<Vec<String>>,
+    },
+    Delete {
+        card_id: String,
+    },
     /// Reverts the change with this revision, as a new change.
     Undo {
         #[specta(type = u32)]

@@ -34,10 +34,17 @@ pub enum LoadOutcome {
     New(Board),
     Loaded(Board),
     /// The saved file could not be used. It was moved to `moved_to` and the seed board is used.
-    MovedAside { board: Board, moved_to: PathBuf, reason: String },
+    MovedAside {
+        board: Board,
+        moved_to: PathBuf,
+        reason: String,
+    },
     /// The saved file could not be used nor moved aside. The seed board is used and nothing
     /// may be saved this session, so the file stays as it is.
-    Unusable { board: Board, reason: String },
+    Unusable {
+        board: Board,
+        reason: String,
+    },
 }
 
 impl LoadOutcome {
@@ -83,7 +90,10 @@ impl BoardFile {
         let aside = self.path.with_file_name(format!("board.corrupt-{now_ms}.json"));
         match fs::rename(&self.path, &aside) {
             Ok(()) => LoadOutcome::MovedAside { board: seed::board(), moved_to: aside, reason },
-            Err(err) => LoadOutcome::Unusable { board: seed::board(), reason: format!("{reason}; moving it aside failed: {err}") },
+            Err(err) => LoadOutcome::Unusable {
+                board: seed::board(),
+                reason: format!("{reason}; moving it aside failed: {err}"),
+            },
         }
     }
 
@@ -97,7 +107,8 @@ impl BoardFile {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err("the file is empty".into());
         }
-        let saved: Saved<Board> = serde_json::from_slice(bytes).map_err(|err| format!("it is not a valid board file ({err})"))?;
+        let saved: Saved<Board> =
+            serde_json::from_slice(bytes).map_err(|err| format!("it is not a valid board file ({err})"))?;
         if saved.format != FORMAT {
             return Err(format!("it has format {} and this version reads format {FORMAT}", saved.format));
         }
@@ -155,7 +166,11 @@ mod tests {
             ("garbage", b"\x00\xffnot json at all".to_vec(), "not a valid board file"),
             ("empty", Vec::new(), "empty"),
             ("truncated", full[..full.len() / 2].to_vec(), "not a valid board file"),
-            ("inconsistent", br#"{"format":1,"board":{"revision":0,"nextCardNumber":1,"columns":[],"activity":[]}}"#.to_vec(), "inconsistent"),
+            (
+                "inconsistent",
+                br#"{"format":1,"board":{"revision":0,"nextCardNumber":1,"columns":[],"activity":[]}}"#.to_vec(),
+                "inconsistent",
+            ),
         ];
         for (name, bytes, expected) in cases {
             let dir = tempfile::tempdir().unwrap();

@@ -102,7 +102,7 @@ mod tests {
         let many: Vec<String> = (0..33).map(|i| format!("t{i}")).collect();
         assert!(matches!(tags(&many), Err(BoardError::TooManyTags { count: 33 })));
         assert!(tags(&many[..32]).is_ok());
-        assert!(matches!(tags(&[ "x".repeat(41) ]), Err(BoardError::TagTooLong { .. })));
+        assert!(matches!(tags(&["x".repeat(41)]), Err(BoardError::TagTooLong { .. })));
         assert!(tags(&["x".repeat(40)]).is_ok());
     }
 }

@@ -172,7 +172,10 @@ impl Board {
                 }
                 if let Some(number) = generated_number(&card.id) {
                     if number >= self.next_card_number {
-                        return Err(format!("card id {} is not below the id counter {}", card.id, self.next_card_number));
+                        return Err(format!(
+                            "card id {} is not below the id counter {}",
+                            card.id, self.next_card_number
+                        ));
                     }
                 }
             }

@@ -14,10 +14,25 @@ const KILLS: usize = 200;
 /// The board after `n` edits of the deterministic sequence the child runs.
 fn step(board: &mut Board, n: u64) {
     let edit = match n % 4 {
-        0 => Edit::Create { status: Status::Backlog, title: format!("Card {n}"), notes: "n".repeat((n % 50) as usize * 40), tags: vec![format!("t{n}")], position: Some(0) },
-        1 => Edit::Move { card_id: "card-001".into(), status: if n % 8 == 1 { Status::Done } else { Status::Backlog }, position: None },
+        0 => Edit::Create {
+            status: Status::Backlog,
+            title: format!("Card {n}"),
+            notes: "n".repeat((n % 50) as usize * 40),
+            tags: vec![format!("t{n}")],
+            position: Some(0),
+        },
+        1 => Edit::Move {
+            card_id: "card-001".into(),
+            status: if n % 8 == 1 { Status::Done } else { Status::Backlog },
+            position: None,
+        },
         2 => Edit::AddTags { card_id: "card-002".into(), tags: vec![format!("tag{n}")] },
-        _ => Edit::Update { card_id: "card-003".into(), title: Some(format!("ICE restart {n}")), notes: None, tags: Some(vec![]) },
+        _ => Edit::Update {
+            card_id: "card-003".into(),
+            title: Some(format!("ICE restart {n}")),
+            notes: None,
+            tags: Some(vec![]),
+        },
     };
     // A fixed timestamp keeps states reproducible.
     board.apply(edit, Source::Hand, n as i64).expect("the sequence is valid");
@@ -87,7 +102,11 @@ fn sigkill_at_random_moments_never_leaves_a_torn_file() {
             LoadOutcome::New(_) => {}
             LoadOutcome::Loaded(saved) => {
                 let revision = saved.revision();
-                assert_eq!(saved, state_at(revision), "kill {kill}: the file holds exactly the state written at revision {revision}");
+                assert_eq!(
+                    saved,
+                    state_at(revision),
+                    "kill {kill}: the file holds exactly the state written at revision {revision}"
+                );
                 seen_revisions.insert(revision);
             }
             other => panic!("kill {kill}: the saved file was torn: {other:?}"),

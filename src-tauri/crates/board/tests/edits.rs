@@ -41,7 +41,13 @@ fn create_assigns_new_ids_that_are_never_reused() {
 #[test]
 fn create_at_a_position() {
     let mut board = seed::board();
-    let edit = Edit::Create { status: Status::Backlog, title: "Top".into(), notes: "n".into(), tags: vec!["a".into()], position: Some(0) };
+    let edit = Edit::Create {
+        status: Status::Backlog,
+        title: "Top".into(),
+        notes: "n".into(),
+        tags: vec!["a".into()],
+        position: Some(0),
+    };
     let change = apply(&mut board, edit).unwrap();
     assert_eq!(ids(&board, Status::Backlog)[0], change.card_id());
     assert_eq!(change.after.unwrap().position, 0);
@@ -76,11 +82,17 @@ fn moving_to_where_a_card_already_is_changes_nothing() {
 #[test]
 fn add_tags_merges_and_update_replaces() {
     let mut board = seed::board();
-    let edit = Edit::AddTags { card_id: "card-001".into(), tags: vec![" blocked ".into(), "RTP".into(), "risk".into()] };
+    let edit =
+        Edit::AddTags { card_id: "card-001".into(), tags: vec![" blocked ".into(), "RTP".into(), "risk".into()] };
     apply(&mut board, edit).unwrap();
     assert_eq!(board.card("card-001").unwrap().tags, ["webrtc", "rtp", "hevc", "blocked", "risk"]);
 
-    let edit = Edit::Update { card_id: "card-001".into(), title: Some("  HEVC packetizer ".into()), notes: None, tags: Some(vec!["x".into()]) };
+    let edit = Edit::Update {
+        card_id: "card-001".into(),
+        title: Some("  HEVC packetizer ".into()),
+        notes: None,
+        tags: Some(vec!["x".into()]),
+    };
     let change = apply(&mut board, edit).unwrap();
     let card = board.card("card-001").unwrap();
     assert_eq!((card.title.as_str(), card.tags.as_slice()), ("HEVC packetizer", &["x".to_string()][..]));
@@ -96,11 +108,25 @@ fn bad_input_is_refused_and_changes_nothing() {
         (Edit::Delete { card_id: "x".repeat(10_000) }, "no card"),
         (create(Status::Done, "   "), "needs a title"),
         (create(Status::Done, &"t".repeat(201)), "201 characters"),
-        (Edit::Update { card_id: "card-001".into(), title: None, notes: Some("n".repeat(8_001)), tags: None }, "8001 characters"),
-        (Edit::AddTags { card_id: "card-001".into(), tags: (0..30).map(|i| i.to_string()).collect() }, "at most 32 tags"),
+        (
+            Edit::Update { card_id: "card-001".into(), title: None, notes: Some("n".repeat(8_001)), tags: None },
+            "8001 characters",
+        ),
+        (
+            Edit::AddTags { card_id: "card-001".into(), tags: (0..30).map(|i| i.to_string()).collect() },
+            "at most 32 tags",
+        ),
         (Edit::AddTags { card_id: "card-001".into(), tags: vec!["t".repeat(41)] }, "too long"),
         (Edit::AddTags { card_id: "card-001".into(), tags: vec!["RTP".into()] }, "already has"),
-        (Edit::Update { card_id: "card-001".into(), title: Some("Finish RTP HEVC Packetizer".into()), notes: None, tags: None }, "nothing to change"),
+        (
+            Edit::Update {
+                card_id: "card-001".into(),
+                title: Some("Finish RTP HEVC Packetizer".into()),
+                notes: None,
+                tags: None,
+            },
+            "nothing to change",
+        ),
         (Edit::Undo { revision: 7 }, "not in the activity log"),
     ];
     for (edit, expected) in refused {
@@ -118,7 +144,10 @@ fn change_records_say_who_and_when() {
     assert_eq!((change.at, &change.source), (42, &source));
     assert_eq!(board.activity().last().unwrap(), &change);
     let json = serde_json::to_value(&change).unwrap();
-    assert_eq!(json["source"], serde_json::json!({"kind": "voice", "callId": "call_1", "transcript": "ICE restart is in progress"}));
+    assert_eq!(
+        json["source"],
+        serde_json::json!({"kind": "voice", "callId": "call_1", "transcript": "ICE restart is in progress"})
+    );
     assert_eq!(json["operation"]["type"], "move");
 }
 
@@ -127,7 +156,11 @@ fn undo_restores_each_kind_of_change() {
     let mut board = seed::board();
     let original = board.clone();
     let moved = apply(&mut board, mv("card-002", Status::Blocked, None)).unwrap();
-    let edited = apply(&mut board, Edit::Update { card_id: "card-004".into(), title: Some("DTLS".into()), notes: None, tags: None }).unwrap();
+    let edited = apply(
+        &mut board,
+        Edit::Update { card_id: "card-004".into(), title: Some("DTLS".into()), notes: None, tags: None },
+    )
+    .unwrap();
     let created = apply(&mut board, create(Status::Done, "New")).unwrap();
     let deleted = apply(&mut board, Edit::Delete { card_id: "card-001".into() }).unwrap();
     for change in [deleted, created, edited, moved] {
@@ -157,7 +190,11 @@ fn undo_is_refused_when_the_card_changed_since() {
 #[test]
 fn undo_of_an_edit_keeps_the_card_where_it_now_is() {
     let mut board = seed::board();
-    let edited = apply(&mut board, Edit::Update { card_id: "card-005".into(), title: Some("Simulcast".into()), notes: None, tags: None }).unwrap();
+    let edited = apply(
+        &mut board,
+        Edit::Update { card_id: "card-005".into(), title: Some("Simulcast".into()), notes: None, tags: None },
+    )
+    .unwrap();
     apply(&mut board, mv("card-001", Status::Backlog, None)).unwrap();
     apply(&mut board, Edit::Undo { revision: edited.revision }).unwrap();
     assert_eq!(ids(&board, Status::Backlog), ["card-002", "card-003", "card-004", "card-005", "card-001"]);

@@ -1,7 +1,7 @@
-//! Signals and measurements shared by the audio tests.
-#![allow(dead_code)]
+//! Test signals and measurements: sine tones in room frames, and the frequency and level
+//! of what comes out. Used by the benches, the tests and the fake Realtime server.
 
-use audio::{Frame, FRAME_LEN, SAMPLE_RATE};
+use crate::frame::{Frame, FRAME_LEN, SAMPLE_RATE};
 
 /// The `index`-th 20 ms frame of a stereo sine tone.
 pub fn tone_frame(frequency: f32, amplitude: f32, index: usize) -> Frame {
@@ -34,8 +34,4 @@ pub fn frequency(mono: &[f32]) -> f32 {
 
 pub fn rms(samples: &[f32]) -> f32 {
     (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
-}
-
-pub fn db(ratio: f32) -> f32 {
-    20.0 * ratio.log10()
 }

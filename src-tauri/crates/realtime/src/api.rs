@@ -1,0 +1,128 @@
+//! The Realtime calls API over HTTP: set up a call by posting our SDP offer with the
+//! session config, and hang it up. The key is sent only as the Bearer header and is never
+//! logged or shown.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::fault::Fault;
+
+const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
+const HANGUP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where to reach the API and with which key.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// The API base, e.g. `https://api.openai.com/v1` (no trailing slash needed).
+    pub base_url: String,
+    pub api_key: String,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint").field("base_url", &self.base_url).field("api_key", &"<hidden>").finish()
+    }
+}
+
+impl Endpoint {
+    fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.base_url.trim_end_matches('/'))
+    }
+
+    /// Whether the endpoint is on this machine (tests, local proxies): then loopback ICE
+    /// candidates are worth offering.
+    pub fn is_local(&self) -> bool {
+        reqwest::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .is_some_and(|host| host == "localhost" || host == "[::1]" || host.starts_with("127."))
+    }
+}
+
+/// A call the API accepted.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub sdp: String,
+    pub call_id: String,
+}
+
+#[derive(Clone)]
+pub struct CallsApi {
+    http: reqwest::Client,
+    endpoint: Endpoint,
+}
+
+impl CallsApi {
+    pub fn new(endpoint: Endpoint) -> Self {
+        CallsApi { http: reqwest::Client::new(), endpoint }
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// `POST {base}/realtime/calls` with the offer and session; expects `201` with the SDP
+    /// answer and the call id in `Location`.
+    pub async fn create_call(&self, offer_sdp: &str, session: &Value) -> Result<Answer, Fault> {
+        let form =
+            reqwest::multipart::Form::new().text("sdp", offer_sdp.to_owned()).text("session", session.to_string());
+        let response = self
+            .http
+            .post(self.endpoint.url("realtime/calls"))
+            .bearer_auth(&self.endpoint.api_key)
+            .multipart(form)
+            .timeout(SETUP_TIMEOUT)
+            .send()
+            .await
+            .map_err(|err| Fault::Network(without_url(err)))?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            return Err(Fault::from_http(status.as_u16(), &body));
+        }
+        let call_id = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|location| location.trim_end_matches('/').rsplit('/').next())
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| Fault::Protocol("the call was accepted without a Location header naming it".into()))?;
+        let sdp = response.text().await.map_err(|err| Fault::Network(without_url(err)))?;
+        if !sdp.starts_with("v=0") {
+            return Err(Fault::Protocol("the call was accepted but the answer is not SDP".into()));
+        }
+        Ok(Answer { sdp, call_id })
+    }
+
+    /// `POST {base}/realtime/calls/{id}/hangup`. Failures are logged only: the call ends
+    /// on the server anyway once our peer goes away.
+    pub async fn hangup(&self, call_id: &str) {
+        let sent = self
+            .http
+            .post(self.endpoint.url(&format!("realtime/calls/{call_id}/hangup")))
+            .bearer_auth(&self.endpoint.api_key)
+            .timeout(HANGUP_TIMEOUT)
+            .send()
+            .await;
+        match sent {
+            Ok(response) if response.status().is_success() => log::info!("hung up call {call_id}"),
+            Ok(response) => log::warn!("hanging up call {call_id}: the API answered {}", response.status()),
+            Err(err) => log::warn!("hanging up call {call_id}: {}", without_url(err)),
+        }
+    }
+}
+
+/// A reqwest error's text and causes, without its URL (which could carry credentials in a proxy URL).
+fn without_url(err: reqwest::Error) -> String {
+    let err = err.without_url();
+    let mut text = err.to_string();
+    let mut cause = std::error::Error::source(&err);
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}

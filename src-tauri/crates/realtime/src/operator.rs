@@ -1,0 +1,408 @@
+//! The voice operator: keeps one call to the Realtime API going while the room is open.
+//! It feeds the room mix to the call as Opus, applies the model's tool calls to the board
+//! exactly once each and answers every one, keeps the model's copy of the board fresh with
+//! coalesced `session.update`s, reconnects with backoff after faults, renews the call before
+//! the server's 60-minute limit, and reports its state and the transcript.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use audio::{MixReceiver, OpusEncoder};
+use board::{actor::now_ms, BoardHandle, Source};
+use serde_json::Value;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::api::{CallsApi, Endpoint};
+use crate::backoff::Backoff;
+use crate::calls::{CallLedger, Sighting, Verdict};
+use crate::fault::Fault;
+use crate::peer::{AudioOut, Call, PeerEvent};
+use crate::protocol::{self, ClientEvent, OutputItem, ServerEvent};
+use crate::session;
+use crate::status::{OperatorStatus, TranscriptLine};
+use crate::tools::{self, ToolAction};
+use crate::transcripts::Transcripts;
+
+/// At most one `session.update` per this long; the last state is always sent.
+pub const UPDATE_EVERY: Duration = Duration::from_millis(200);
+/// Calls are renewed this long after they start, before the server's 60-minute limit.
+pub const RENEW_AFTER: Duration = Duration::from_secs(55 * 60);
+/// The room mix is encoded at this rate: plenty for speech recognition.
+const BITRATE: i32 = 48_000;
+
+pub struct OperatorConfig {
+    pub endpoint: Endpoint,
+    pub model: String,
+    pub renew_after: Duration,
+}
+
+impl OperatorConfig {
+    pub fn new(endpoint: Endpoint, model: String) -> Self {
+        OperatorConfig { endpoint, model, renew_after: RENEW_AFTER }
+    }
+}
+
+/// News from the operator, for the window, the host's log or a test.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OperatorEvent {
+    Status(OperatorStatus),
+    Transcript(TranscriptLine),
+}
+
+pub type Notify = Arc<dyn Fn(OperatorEvent) + Send + Sync>;
+
+/// A running operator; stop it with [`Operator::stop`] to hang up cleanly.
+pub struct Operator {
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+    pump: JoinHandle<()>,
+}
+
+impl Operator {
+    /// Starts calling on the current Tokio runtime; `mix` is the room mix to send.
+    pub fn start(config: OperatorConfig, board: BoardHandle, mix: MixReceiver, notify: Notify) -> Operator {
+        let (out_tx, out_rx) = watch::channel(None);
+        let (stop, stopped) = oneshot::channel();
+        let pump = tokio::spawn(pump(mix, out_rx));
+        let task = tokio::spawn(async move {
+            let mut operator = Running {
+                api: CallsApi::new(config.endpoint),
+                model: config.model,
+                renew_after: config.renew_after,
+                changes_board: board.subscribe(),
+                board,
+                notify,
+                audio_out: out_tx,
+                ledger: CallLedger::new(),
+                transcripts: Transcripts::new(),
+                compact_logged: false,
+            };
+            operator.run(stopped).await;
+            operator.audio_out.send_replace(None);
+            (operator.notify)(OperatorEvent::Status(OperatorStatus::Off));
+        });
+        Operator { stop: Some(stop), task, pump }
+    }
+
+    /// Hangs up and waits for the operator to finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+        self.pump.abort();
+    }
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.pump.abort();
+    }
+}
+
+/// Encodes every mix frame and sends it on the current call, if there is one.
+async fn pump(mut mix: MixReceiver, out: watch::Receiver<Option<AudioOut>>) {
+    let mut encoder = match OpusEncoder::new(BITRATE) {
+        Ok(encoder) => encoder,
+        Err(err) => {
+            log::error!("the Opus encoder could not start, so the model hears nothing: {err}");
+            return;
+        }
+    };
+    while let Some(frame) = mix.recv().await {
+        let Some(track) = out.borrow().clone() else {
+            continue;
+        };
+        match encoder.encode(&frame) {
+            Ok(packet) => {
+                if let Err(err) = track.send(packet).await {
+                    log::debug!("room audio not sent: {err}");
+                }
+            }
+            Err(err) => log::warn!("a room frame could not be encoded: {err}"),
+        }
+    }
+}
+
+/// How a call ended.
+enum End {
+    /// The person left the room.
+    Stopped(Call),
+    /// Time for a fresh call (the server's session limit).
+    Renew(Call, &'static str),
+    Lost(Call, String),
+}
+
+struct Running {
+    api: CallsApi,
+    model: String,
+    renew_after: Duration,
+    board: BoardHandle,
+    changes_board: tokio::sync::broadcast::Receiver<Arc<board::Change>>,
+    notify: Notify,
+    audio_out: watch::Sender<Option<AudioOut>>,
+    ledger: CallLedger,
+    transcripts: Transcripts,
+    /// Whether the last session config needed the compact board (logged when it changes).
+    compact_logged: bool,
+}
+
+impl Running {
+    fn status(&self, status: OperatorStatus) {
+        (self.notify)(OperatorEvent::Status(status));
+    }
+
+    async fn run(&mut self, mut stopped: oneshot::Receiver<()>) {
+        let mut backoff = Backoff::new();
+        let mut ready: Option<(Call, mpsc::Receiver<PeerEvent>)> = None;
+        loop {
+            let connected = match ready.take() {
+                Some(call) => Ok(call),
+                None => {
+                    self.status(OperatorStatus::Connecting);
+                    tokio::select! {
+                        connected = self.connect() => connected,
+                        _ = &mut stopped => return,
+                    }
+                }
+            };
+            let fault = match connected {
+                Ok((call, events)) => {
+                    backoff.reset();
+                    self.audio_out.send_replace(Some(call.audio_out()));
+                    log::info!("listening on call {}", call.call_id);
+                    self.status(OperatorStatus::Listening { call_id: call.call_id.clone() });
+                    match self.serve(call, events, &mut stopped).await {
+                        End::Stopped(call) => {
+                            call.hang_up(&self.api).await;
+                            return;
+                        }
+                        End::Renew(old, why) => {
+                            // Make before break: the old call keeps carrying audio until the new one is up.
+                            log::info!("renewing call {} ({why})", old.call_id);
+                            let renewed = self.connect().await;
+                            let api = self.api.clone();
+                            tokio::spawn(async move { old.hang_up(&api).await });
+                            match renewed {
+                                Ok(call) => {
+                                    ready = Some(call);
+                                    continue;
+                                }
+                                Err(fault) => fault,
+                            }
+                        }
+                        End::Lost(call, reason) => {
+                            log::warn!("call {} lost: {reason}", call.call_id);
+                            let api = self.api.clone();
+                            tokio::spawn(async move { call.hang_up(&api).await });
+                            Fault::Connection(reason)
+                        }
+                    }
+                }
+                Err(fault) => fault,
+            };
+            self.audio_out.send_replace(None);
+            if fault.is_final() {
+                log::error!("the voice operator stopped: {fault}");
+                self.status(OperatorStatus::Stopped { reason: capitalised(&fault.to_string()) });
+                let _ = stopped.await;
+                return;
+            }
+            let delay = backoff.next_delay(rand::random());
+            log::warn!("voice operator: {fault}; trying again in {:.1} s", delay.as_secs_f64());
+            self.status(OperatorStatus::Reconnecting {
+                attempt: backoff.attempt() - 1,
+                retry_in_secs: delay.as_secs_f64().ceil() as u32,
+                reason: capitalised(&fault.to_string()),
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = &mut stopped => return,
+            }
+        }
+    }
+
+    async fn connect(&mut self) -> Result<(Call, mpsc::Receiver<PeerEvent>), Fault> {
+        let session = self.session().await?;
+        Call::connect(&self.api, &session).await
+    }
+
+    /// The session config with the board as it is now.
+    async fn session(&mut self) -> Result<Value, Fault> {
+        let board = self.board.snapshot().await.map_err(|err| Fault::Connection(err.to_string()))?;
+        let instructions = session::instructions(&board);
+        if instructions.compact != self.compact_logged {
+            self.compact_logged = instructions.compact;
+            if instructions.compact {
+                log::info!(
+                    "the board is too large to embed whole: the model gets a compact board ({} cards left out)",
+                    instructions.cards_left_out
+                );
+            }
+        }
+        Ok(session::session(&self.model, &instructions.text))
+    }
+
+    async fn serve(
+        &mut self,
+        call: Call,
+        mut events: mpsc::Receiver<PeerEvent>,
+        stopped: &mut oneshot::Receiver<()>,
+    ) -> End {
+        let renew_at = Instant::now() + self.renew_after;
+        let mut last_update = Instant::now();
+        let mut board_changed = false;
+        loop {
+            tokio::select! {
+                _ = &mut *stopped => return End::Stopped(call),
+                _ = tokio::time::sleep_until(renew_at) => return End::Renew(call, "the call is near the server's time limit"),
+                event = events.recv() => match event {
+                    Some(PeerEvent::Message(text)) => {
+                        if let Some(why) = self.on_message(&call, &text).await {
+                            return End::Renew(call, why);
+                        }
+                    }
+                    Some(PeerEvent::Lost(reason)) => return End::Lost(call, reason),
+                    None => return End::Lost(call, "the call ended".into()),
+                },
+                change = self.changes_board.recv() => match change {
+                    Ok(_) | Err(RecvError::Lagged(_)) => board_changed = true,
+                    Err(RecvError::Closed) => return End::Stopped(call),
+                },
+                _ = tokio::time::sleep_until(last_update + UPDATE_EVERY), if board_changed => {
+                    board_changed = false;
+                    last_update = Instant::now();
+                    match self.session().await {
+                        Ok(session) => {
+                            if let Err(err) = call.send(&ClientEvent::SessionUpdate { session }.to_json()).await {
+                                log::warn!("the board update could not be sent to the model: {err}");
+                            }
+                        }
+                        Err(err) => log::warn!("the board update was not made: {err}"),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one server event; returns why the call must be renewed, if it must.
+    async fn on_message(&mut self, call: &Call, text: &str) -> Option<&'static str> {
+        let event = match protocol::parse(text) {
+            Ok(event) => event,
+            Err(err) => {
+                log::warn!("ignoring a Realtime message: {err}: {}", board::limits::shorten(text, 200));
+                return None;
+            }
+        };
+        match event {
+            ServerEvent::Error { error } if error.code.as_deref() == Some("session_expired") => {
+                return Some("the server ended the session");
+            }
+            ServerEvent::Error { error } => {
+                log::warn!("the Realtime API reported an error: {}", error.describe())
+            }
+            ServerEvent::Committed { item_id } => self.transcripts.committed(&item_id),
+            ServerEvent::TranscriptionCompleted { item_id, transcript } => {
+                self.transcripts.finished(&item_id, &transcript);
+                let line = TranscriptLine { item_id, text: transcript.trim().to_owned(), at: now_ms() };
+                (self.notify)(OperatorEvent::Transcript(line));
+            }
+            ServerEvent::TranscriptionFailed { item_id, error } => {
+                let why = error.map(|e| e.describe()).unwrap_or_default();
+                log::warn!("speech item {item_id} could not be transcribed: {why}");
+            }
+            ServerEvent::OutputItemDone {
+                response_id,
+                item: OutputItem::FunctionCall { call_id, name, arguments },
+            } => {
+                let seen = Sighting {
+                    call_id: &call_id,
+                    name: Some(&name),
+                    arguments: &arguments,
+                    response_id: response_id.as_deref(),
+                    abandoned: false,
+                };
+                self.consider(call, seen).await;
+            }
+            ServerEvent::FunctionCallArgumentsDone { response_id, call_id, name, arguments } => {
+                let seen = Sighting {
+                    call_id: &call_id,
+                    name: name.as_deref(),
+                    arguments: &arguments,
+                    response_id: response_id.as_deref(),
+                    abandoned: false,
+                };
+                self.consider(call, seen).await;
+            }
+            ServerEvent::ResponseDone { response } => {
+                let abandoned = response.was_abandoned();
+                if let (true, Some(id)) = (abandoned, &response.id) {
+                    self.ledger.response_abandoned(id);
+                }
+                for item in &response.output {
+                    if let OutputItem::FunctionCall { call_id, name, arguments } = item {
+                        let seen = Sighting {
+                            call_id,
+                            name: Some(name),
+                            arguments,
+                            response_id: response.id.as_deref(),
+                            abandoned,
+                        };
+                        self.consider(call, seen).await;
+                    }
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    async fn consider(&mut self, call: &Call, seen: Sighting<'_>) {
+        if let Verdict::Apply { call_id, name, arguments } = self.ledger.sighting(seen) {
+            let output = self.apply(&call_id, &name, &arguments).await;
+            let event = ClientEvent::function_call_output(&call_id, &output);
+            if let Err(err) = call.send(&event.to_json()).await {
+                log::warn!("the result of call {call_id} could not be sent: {err}");
+            }
+        }
+    }
+
+    /// Applies one tool call and gives its result for the model.
+    async fn apply(&mut self, call_id: &str, name: &str, arguments: &str) -> Value {
+        let action = match tools::parse_call(name, arguments) {
+            Ok(action) => action,
+            Err(err) => {
+                log::warn!("refused {name} ({call_id}): {err}");
+                return tools::refused(&err.to_string());
+            }
+        };
+        match action {
+            ToolAction::Nothing { reason } => {
+                log::info!("nothing to change ({call_id}): {reason}");
+                tools::nothing_done()
+            }
+            ToolAction::Edit(edit) => {
+                let source = Source::Voice { call_id: call_id.to_owned(), transcript: self.transcripts.for_call() };
+                match self.board.apply(edit, source).await {
+                    Ok(change) => {
+                        log::info!("{name} ({call_id}) applied as revision {}", change.revision);
+                        tools::applied(&change)
+                    }
+                    Err(err) => {
+                        log::warn!("refused {name} ({call_id}): {err}");
+                        tools::refused(&err.to_string())
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

@@ -1,0 +1,381 @@
+//! The voice operator against the fake Realtime service: a real WebRTC call over loopback,
+//! real Opus, the real HTTP set-up, and scripted server events.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use audio::frame::dbfs;
+use audio::signal::{frequency, left, rms, tone_frame};
+use audio::Fanout;
+use board::{BoardActor, BoardFile, BoardHandle, Edit, Source, Status};
+use fake_realtime::{FakeCall, FakeRealtime};
+use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent, OperatorStatus};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+const KEY: &str = "sk-test-operator";
+const TONE_AMPLITUDE: f32 = 0.3;
+const SOON: Duration = Duration::from_secs(20);
+
+struct Rig {
+    fake: FakeRealtime,
+    board: BoardHandle,
+    dir: tempfile::TempDir,
+    operator: Option<Operator>,
+    news: mpsc::UnboundedReceiver<OperatorEvent>,
+    tone: tokio::task::JoinHandle<()>,
+}
+
+impl Rig {
+    async fn start(key: &str, renew_after: Option<Duration>) -> Rig {
+        let _ = env_logger::builder().is_test(true).try_init();
+        let fake = FakeRealtime::start(KEY).await;
+        let dir = tempfile::tempdir().unwrap();
+        let (actor, board) = BoardActor::new(board::seed::board(), Some(BoardFile::in_dir(dir.path())));
+        tokio::spawn(actor.run());
+        // The room mix: a 440 Hz tone, one frame every 20 ms, as the audio thread would send it.
+        let mut fanout = Fanout::new();
+        let mix = fanout.attach("realtime", 50);
+        let tone = tokio::spawn(async move {
+            let mut clock = tokio::time::interval(Duration::from_millis(20));
+            for index in 0.. {
+                clock.tick().await;
+                fanout.send(&tone_frame(440.0, TONE_AMPLITUDE, index));
+            }
+        });
+        let (news_tx, news) = mpsc::unbounded_channel();
+        let mut config = OperatorConfig::new(
+            Endpoint { base_url: fake.base_url.clone(), api_key: key.to_owned() },
+            "gpt-realtime-2".to_owned(),
+        );
+        if let Some(after) = renew_after {
+            config.renew_after = after;
+        }
+        let operator = Operator::start(config, board.clone(), mix, Arc::new(move |event| drop(news_tx.send(event))));
+        Rig { fake, board, dir, operator: Some(operator), news, tone }
+    }
+
+    /// Waits for a status matching `wanted`, returning every status seen on the way.
+    async fn status_until(&mut self, what: &str, wanted: impl Fn(&OperatorStatus) -> bool) -> Vec<OperatorStatus> {
+        let mut seen = Vec::new();
+        let deadline = tokio::time::Instant::now() + SOON;
+        loop {
+            match tokio::time::timeout_at(deadline, self.news.recv()).await {
+                Ok(Some(OperatorEvent::Status(status))) => {
+                    let done = wanted(&status);
+                    seen.push(status);
+                    if done {
+                        return seen;
+                    }
+                }
+                Ok(Some(OperatorEvent::Transcript(_))) => {}
+                _ => panic!("no {what} status; saw {seen:?}"),
+            }
+        }
+    }
+
+    async fn stop(mut self) -> (FakeRealtime, board::Board) {
+        self.operator.take().unwrap().stop().await;
+        self.tone.abort();
+        let board = self.board.snapshot().await.unwrap();
+        let saved = BoardFile::in_dir(self.dir.path()).load(0).into_board();
+        assert_eq!(saved, board, "the board file holds the final board");
+        (self.fake, board)
+    }
+}
+
+fn listening(status: &OperatorStatus) -> bool {
+    matches!(status, OperatorStatus::Listening { .. })
+}
+
+fn function_call_item(call_id: &str, name: &str, arguments: &Value) -> Value {
+    json!({ "type": "function_call", "call_id": call_id, "name": name, "arguments": arguments.to_string() })
+}
+
+/// The three ways the server reports a call, in the order it sends them.
+async fn send_call_in_all_three_forms(call: &FakeCall, response_id: &str, call_id: &str, name: &str, arguments: Value) {
+    let item = function_call_item(call_id, name, &arguments);
+    call.send_json(
+        json!({ "type": "response.created", "response": { "id": response_id, "status": "in_progress", "output": [] } }),
+    )
+    .await;
+    call.send_json(json!({ "type": "response.function_call_arguments.done", "response_id": response_id, "call_id": call_id, "name": name, "arguments": arguments.to_string() }))
+        .await;
+    call.send_json(json!({ "type": "response.output_item.done", "response_id": response_id, "item": item })).await;
+    call.send_json(
+        json!({ "type": "response.done", "response": { "id": response_id, "status": "completed", "output": [item] } }),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_call_carries_the_session_and_the_room_mix() {
+    let mut rig = Rig::start(KEY, None).await;
+    let seen = rig.status_until("listening", listening).await;
+    assert_eq!(seen[0], OperatorStatus::Connecting);
+    let call = rig.fake.next_call(SOON).await;
+
+    let instructions = call.session["instructions"].as_str().unwrap();
+    for id in ["card-001", "card-002", "card-003", "card-004", "card-005"] {
+        assert!(instructions.contains(id), "the instructions embed {id}");
+    }
+    assert_eq!(call.session["model"], "gpt-realtime-2");
+
+    // Two seconds of the tone, past the first packets while the codec settles.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let audio = call.audio();
+    assert!(audio.len() > 48_000 * 2 * 2, "{} samples arrived", audio.len());
+    let steady = left(&audio[audio.len() - 48_000 * 2 * 2..]);
+    let heard = frequency(&steady);
+    assert!((heard - 440.0).abs() <= 5.0, "the model hears {heard} Hz");
+    let sent_db = dbfs(TONE_AMPLITUDE / 2f32.sqrt());
+    let heard_db = dbfs(rms(&steady));
+    assert!((heard_db - sent_db).abs() <= 3.0, "sent {sent_db:.1} dBFS, heard {heard_db:.1} dBFS");
+
+    let (fake, _) = rig.stop().await;
+    assert_eq!(fake.hangups(), vec![call.call_id.clone()], "leaving hangs up the call");
+    assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_calls_apply_exactly_once_and_each_gets_one_answer() {
+    let mut rig = Rig::start(KEY, None).await;
+    rig.status_until("listening", listening).await;
+    let call = rig.fake.next_call(SOON).await;
+    let start_revision = rig.board.snapshot().await.unwrap().revision();
+
+    // What was said, transcribed, then the call it led to, reported three times.
+    call.send_json(json!({ "type": "input_audio_buffer.committed", "item_id": "item_1", "previous_item_id": null }))
+        .await;
+    call.send_json(json!({ "type": "conversation.item.input_audio_transcription.completed", "item_id": "item_1", "content_index": 0, "transcript": "I started on ICE restarts." }))
+        .await;
+    send_call_in_all_three_forms(
+        &call,
+        "resp_1",
+        "call_move",
+        "move_ticket",
+        json!({ "card_id": "card-003", "status": "In Progress" }),
+    )
+    .await;
+    // Only the arguments form.
+    call.send_json(json!({ "type": "response.function_call_arguments.done", "response_id": "resp_2", "call_id": "call_create", "name": "create_ticket", "arguments": json!({ "title": "Write TURN docs", "notes": "", "tags": ["docs"] }).to_string() }))
+        .await;
+    // Only in response.done.
+    let tags = function_call_item("call_tags", "add_tags", &json!({ "card_id": "card-001", "tags": ["risk"] }));
+    call.send_json(
+        json!({ "type": "response.done", "response": { "id": "resp_3", "status": "completed", "output": [tags] } }),
+    )
+    .await;
+    // A cancelled response: its call must not apply.
+    let cancelled = function_call_item("call_cancelled", "delete_ticket", &json!({ "card_id": "card-002" }));
+    call.send_json(json!({ "type": "response.done", "response": { "id": "resp_4", "status": "cancelled", "output": [cancelled] } }))
+        .await;
+    // Noise that must be ignored without breaking the call.
+    call.send("{this is not json").await;
+    call.send_json(json!({ "type": "response.output_audio_transcript.delta", "delta": "hmm" })).await;
+    call.send_json(json!({ "type": "rate_limits.updated", "rate_limits": [] })).await;
+    // Refusals: unknown tool, unknown card, bad status, oversized arguments, bad JSON arguments.
+    let refusals = [
+        ("call_unknown_tool", "launch_rocket", json!({})),
+        ("call_unknown_card", "move_ticket", json!({ "card_id": "card-999", "status": "Done" })),
+        ("call_bad_status", "move_ticket", json!({ "card_id": "card-004", "status": "Doing" })),
+        ("call_oversized", "update_ticket", json!({ "card_id": "card-004", "notes": "x".repeat(40_000) })),
+    ];
+    for (i, (call_id, name, arguments)) in refusals.iter().enumerate() {
+        send_call_in_all_three_forms(&call, &format!("resp_r{i}"), call_id, name, arguments.clone()).await;
+    }
+    let broken = json!({ "type": "function_call", "call_id": "call_bad_json", "name": "add_tags", "arguments": "{\"card_id\": " });
+    call.send_json(json!({ "type": "response.output_item.done", "response_id": "resp_b", "item": broken })).await;
+    send_call_in_all_three_forms(
+        &call,
+        "resp_n",
+        "call_nothing",
+        "do_nothing",
+        json!({ "reason": "that's it from me" }),
+    )
+    .await;
+
+    call.wait_for(SOON, "nine function call outputs", |c| c.outputs().len() >= 9).await;
+    // Anything late would show up now.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let outputs = call.outputs();
+    let ids: Vec<&str> = outputs.iter().map(|(id, _)| id.as_str()).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "one output per call: {ids:?}");
+    assert!(!ids.contains(&"call_cancelled"), "no answer for a call that was never applied");
+    let ok = |id: &str| outputs.iter().find(|(c, _)| c == id).map(|(_, o)| o["ok"] == true);
+    for id in ["call_move", "call_create", "call_tags", "call_nothing"] {
+        assert_eq!(ok(id), Some(true), "{id}: {outputs:?}");
+    }
+    for id in ["call_unknown_tool", "call_unknown_card", "call_bad_status", "call_oversized", "call_bad_json"] {
+        assert_eq!(ok(id), Some(false), "{id}: {outputs:?}");
+    }
+    let unknown_card = &outputs.iter().find(|(c, _)| c == "call_unknown_card").unwrap().1;
+    assert!(unknown_card["error"].as_str().unwrap().contains("card-999"));
+
+    // No response.create after tool outputs: that would loop with tool_choice "required".
+    assert!(call.events_of("response.create").is_empty());
+    // The model's copy of the board follows the changes.
+    call.wait_for(SOON, "a session.update with the new card", |c| {
+        c.events_of("session.update")
+            .last()
+            .is_some_and(|u| u["session"]["instructions"].as_str().unwrap_or_default().contains("Write TURN docs"))
+    })
+    .await;
+
+    let transcript = loop {
+        match rig.news.recv().await {
+            Some(OperatorEvent::Transcript(line)) => break line,
+            Some(_) => continue,
+            None => panic!("no transcript"),
+        }
+    };
+    assert_eq!(transcript.text, "I started on ICE restarts.");
+
+    let (fake, board) = rig.stop().await;
+    assert_eq!(board.revision(), start_revision + 3, "exactly the three good edits applied");
+    assert_eq!(board.card("card-003").unwrap().status, Status::InProgress);
+    assert!(board.card("card-001").unwrap().tags.contains(&"risk".to_owned()));
+    assert!(board.card("card-002").is_some(), "the cancelled delete did not happen");
+    let moved = board.activity().find(|c| c.card_id() == "card-003").unwrap();
+    assert_eq!(
+        moved.source,
+        Source::Voice { call_id: "call_move".into(), transcript: Some("I started on ICE restarts.".into()) }
+    );
+    assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_board_change_reaches_the_model_coalesced() {
+    let mut rig = Rig::start(KEY, None).await;
+    rig.status_until("listening", listening).await;
+    let call = rig.fake.next_call(SOON).await;
+    // Twenty edits by hand as fast as the board takes them.
+    for i in 0..20 {
+        let edit = Edit::Create {
+            status: Status::Backlog,
+            title: format!("Hand card {i}"),
+            notes: String::new(),
+            tags: vec![],
+            position: None,
+        };
+        rig.board.apply(edit, Source::Hand).await.unwrap();
+    }
+    call.wait_for(SOON, "the last hand card in a session.update", |c| {
+        c.events_of("session.update")
+            .last()
+            .is_some_and(|u| u["session"]["instructions"].as_str().unwrap_or_default().contains("Hand card 19"))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let arrivals = call.arrivals_of("session.update");
+    assert!(arrivals.len() < 20, "{} updates for 20 edits: they are coalesced", arrivals.len());
+    for pair in arrivals.windows(2) {
+        // A little slack for the data channel's own delivery jitter.
+        assert!(pair[1] - pair[0] >= Duration::from_millis(180), "updates {:?} apart", pair[1] - pair[0]);
+    }
+    let (fake, _) = rig.stop().await;
+    assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_and_drops_are_retried_with_backoff_and_never_touch_the_board() {
+    let mut rig = Rig::start(KEY, None).await;
+    rig.fake.answer_next_with(500, r#"{"error":{"type":"server_error","code":null,"message":"boom"}}"#);
+    rig.fake.answer_next_with(
+        429,
+        r#"{"error":{"type":"rate_limit_exceeded","code":"rate_limit_exceeded","message":"slow down"}}"#,
+    );
+    rig.fake.answer_next_with(503, "");
+    let seen = rig.status_until("listening", listening).await;
+    let retries: Vec<(u32, u32)> = seen
+        .iter()
+        .filter_map(|s| match s {
+            OperatorStatus::Reconnecting { attempt, retry_in_secs, .. } => Some((*attempt, *retry_in_secs)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries.iter().map(|r| r.0).collect::<Vec<_>>(), [1, 2, 3], "{seen:?}");
+    let attempts = rig.fake.attempts();
+    assert_eq!(attempts.iter().map(|a| a.status).collect::<Vec<_>>(), [500, 429, 503, 201]);
+    // 1 s, 2 s, 4 s, each ±20 %, plus the time a set-up takes.
+    for (gap, nominal) in attempts.windows(2).map(|w| w[1].at - w[0].at).zip([1.0, 2.0, 4.0]) {
+        let gap = gap.as_secs_f64();
+        assert!(
+            gap >= nominal * 0.8 && gap <= nominal * 1.2 + 1.5,
+            "retry after {gap:.2} s, expected about {nominal} s"
+        );
+    }
+    let revision = rig.board.snapshot().await.unwrap().revision();
+
+    // A dropped connection: back to listening on a new call, one second later.
+    let first = rig.fake.next_call(SOON).await;
+    first.drop_connection().await;
+    let seen = rig.status_until("listening again", listening).await;
+    assert!(matches!(&seen[0], OperatorStatus::Reconnecting { attempt: 1, retry_in_secs: 1..=2, .. }), "{seen:?}");
+    let second = rig.fake.next_call(SOON).await;
+    assert_ne!(first.call_id, second.call_id);
+
+    // The events channel closing alone also means a new call.
+    second.close_events_channel().await;
+    rig.status_until("listening on a third call", listening).await;
+    let third = rig.fake.next_call(SOON).await;
+    assert_ne!(second.call_id, third.call_id);
+
+    let (fake, board) = rig.stop().await;
+    assert_eq!(board.revision(), revision, "connection faults never touch the board");
+    assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_key_stops_with_a_clear_reason_and_no_retry_loop() {
+    let mut rig = Rig::start("sk-wrong", None).await;
+    let seen = rig.status_until("stopped", |s| matches!(s, OperatorStatus::Stopped { .. })).await;
+    let OperatorStatus::Stopped { reason } = seen.last().unwrap() else { unreachable!() };
+    assert!(reason.starts_with("API key rejected"), "{reason}");
+    assert!(!reason.contains("sk-wrong"), "the key never appears in messages");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(rig.fake.attempts().len(), 1, "no retries after 401");
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_and_old_calls_are_renewed_with_the_current_board_and_little_silence() {
+    let mut rig = Rig::start(KEY, Some(Duration::from_secs(6))).await;
+    rig.status_until("listening", listening).await;
+    let first = rig.fake.next_call(SOON).await;
+    let edit = Edit::Create {
+        status: Status::Blocked,
+        title: "Waiting on TURN creds".into(),
+        notes: String::new(),
+        tags: vec![],
+        position: None,
+    };
+    rig.board.apply(edit, Source::Hand).await.unwrap();
+
+    // The server ends the session: a new call follows at once, with the board as it is now.
+    first
+        .send_json(json!({ "type": "error", "event_id": "e1", "error": { "type": "invalid_request_error", "code": "session_expired", "message": "Your session hit the maximum duration of 60 minutes." } }))
+        .await;
+    let expired_at = std::time::Instant::now();
+    let second = rig.fake.next_call(SOON).await;
+    assert!(second.session["instructions"].as_str().unwrap().contains("Waiting on TURN creds"));
+    second.wait_for(SOON, "audio on the new call", |c| !c.audio().is_empty()).await;
+    let silence = expired_at.elapsed();
+    assert!(silence <= Duration::from_secs(2), "{silence:?} without audio reaching the model");
+    let hung_up = || rig.fake.hangups();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(hung_up().contains(&first.call_id), "the expired call is hung up");
+
+    // Six seconds into the second call (55 minutes in the app), it is renewed before the limit.
+    let third = rig.fake.next_call(Duration::from_secs(15)).await;
+    assert_ne!(third.call_id, second.call_id);
+    third.wait_for(SOON, "audio on the renewed call", |c| !c.audio().is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(rig.fake.hangups().contains(&second.call_id), "the old call is hung up once the new one is up");
+
+    let (fake, _) = rig.stop().await;
+    assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
