@@ -1,5 +1,6 @@
 //! The room's sound in the app: starts the audio thread, forwards its microphone status and
 //! levels to the window as typed events, and offers join, leave, mute and the device list.
+//! Joining and leaving also start and stop the voice operator (`voice`).
 
 use audio::{AudioEngine, EngineEvent, Levels, MicrophoneStatus};
 use serde::Serialize;
@@ -8,7 +9,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_specta::Event;
 
 use crate::commands::CommandError;
-use crate::settings;
+use crate::{settings, voice};
 
 /// The microphone started, stopped, went missing or came back.
 #[derive(Debug, Clone, Serialize, Type, Event)]
@@ -24,6 +25,13 @@ pub struct AudioLevels {
 
 pub struct AudioState {
     engine: AudioEngine,
+}
+
+impl AudioState {
+    /// A new consumer of the room mix.
+    pub fn attach(&self, name: &str, queue_frames: usize) -> Option<audio::MixReceiver> {
+        self.engine.attach(name, queue_frames)
+    }
 }
 
 /// Starts the audio thread; its events go straight to the window.
@@ -45,19 +53,23 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Turns the microphone on (the one chosen in Settings, or the system default).
+/// Turns the microphone on (the one chosen in Settings, or the system default) and starts
+/// the voice operator.
 #[tauri::command]
 #[specta::specta]
-pub fn join_room<R: Runtime>(app: AppHandle<R>, state: State<'_, AudioState>) -> Result<(), CommandError> {
-    let device = settings::get_settings(app)?.microphone;
+pub async fn join_room<R: Runtime>(app: AppHandle<R>, state: State<'_, AudioState>) -> Result<(), CommandError> {
+    let device = settings::get_settings(app.clone())?.microphone;
     state.engine.join(device);
+    voice::join(&app).await;
     Ok(())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn leave_room(state: State<'_, AudioState>) {
+pub async fn leave_room<R: Runtime>(app: AppHandle<R>, state: State<'_, AudioState>) -> Result<(), CommandError> {
     state.engine.leave();
+    voice::leave(&app).await;
+    Ok(())
 }
 
 #[tauri::command]

@@ -15,14 +15,20 @@ macro_rules! builder {
                 crate::settings::get_settings::<$runtime>,
                 crate::settings::set_settings::<$runtime>,
                 crate::audio::join_room::<$runtime>,
-                crate::audio::leave_room,
+                crate::audio::leave_room::<$runtime>,
                 crate::audio::set_muted,
                 crate::audio::list_microphones,
+                crate::voice::get_voice_status,
+                crate::voice::get_voice_settings::<$runtime>,
+                crate::voice::set_api_key::<$runtime>,
+                crate::voice::forget_api_key::<$runtime>,
             ])
             .events(tauri_specta::collect_events![
                 crate::events::BoardChanged,
                 crate::audio::MicrophoneChanged,
                 crate::audio::AudioLevels,
+                crate::voice::VoiceStatusChanged,
+                crate::voice::TranscriptAdded,
             ])
     };
 }

@@ -90,6 +90,7 @@ mod tests {
         ipc.mount_events(&app);
         startup::install(app.handle(), data_dir.to_path_buf(), Instant::now());
         crate::audio::install(app.handle()).unwrap();
+        crate::voice::install(app.handle(), data_dir);
         let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
         (app, window)
     }
@@ -197,28 +198,61 @@ mod tests {
     fn settings_round_trip_through_the_store() {
         let dir = tempfile::tempdir().unwrap();
         let (_app, window) = app(dir.path());
-        assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), json!({"theme": "system", "microphone": null}));
-        let chosen = json!({"theme": "dark", "microphone": "USB headset"});
+        assert_eq!(
+            invoke(&window, "get_settings", json!({})).unwrap(),
+            json!({"theme": "system", "microphone": null, "model": null, "baseUrl": null})
+        );
+        let chosen = json!({"theme": "dark", "microphone": "USB headset", "model": "gpt-realtime", "baseUrl": "http://127.0.0.1:9/v1"});
         invoke(&window, "set_settings", json!({ "settings": chosen })).unwrap();
         assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen);
         let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("settings.json")).unwrap()).unwrap();
         assert_eq!(saved["theme"], "dark");
+        let bad = json!({"theme": "dark", "microphone": null, "model": null, "baseUrl": "ftp://nowhere"});
+        let refused = invoke(&window, "set_settings", json!({ "settings": bad })).unwrap_err();
+        assert!(refused["message"].as_str().unwrap().contains("is not an http(s) address"), "{refused}");
+        assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen, "a refused change changes nothing");
     }
 
     #[test]
-    fn joining_without_a_usable_microphone_says_so_and_leaving_turns_it_off() {
+    fn an_api_key_is_stored_but_never_shown_to_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_app, window) = app(dir.path());
+        let status = invoke(&window, "set_api_key", json!({"key": " sk-test-never-shown "})).unwrap();
+        assert_eq!(status["configured"], true);
+        let settings = invoke(&window, "get_voice_settings", json!({})).unwrap();
+        assert!(!settings.to_string().contains("sk-test-never-shown"), "{settings}");
+        assert_eq!(settings["model"], "gpt-realtime-2");
+        let refused = invoke(&window, "set_api_key", json!({"key": "two words"})).unwrap_err();
+        assert!(refused["message"].as_str().unwrap().starts_with("The API key was not saved"), "{refused}");
+        invoke(&window, "forget_api_key", json!({})).unwrap();
+        if std::env::var_os("OPENAI_API_KEY").is_none() {
+            assert_eq!(invoke(&window, "get_voice_settings", json!({})).unwrap()["key"]["configured"], false);
+        }
+    }
+
+    #[test]
+    fn joining_without_a_microphone_or_key_says_so_and_leaving_turns_them_off() {
         let dir = tempfile::tempdir().unwrap();
         let (app, window) = app(dir.path());
         let (seen_tx, seen) = std::sync::mpsc::channel::<Value>();
         app.listen("microphone-changed", move |event| {
             seen_tx.send(serde_json::from_str(event.payload()).unwrap()).unwrap()
         });
-        invoke(&window, "set_settings", json!({"settings": {"theme": "system", "microphone": "no such microphone"}}))
-            .unwrap();
+        let (voice_tx, voice) = std::sync::mpsc::channel::<Value>();
+        app.listen("voice-status-changed", move |event| {
+            voice_tx.send(serde_json::from_str(event.payload()).unwrap()).unwrap()
+        });
+        let settings = json!({"theme": "system", "microphone": "no such microphone", "model": null, "baseUrl": null});
+        invoke(&window, "set_settings", json!({ "settings": settings })).unwrap();
         invoke(&window, "join_room", json!({})).unwrap();
         let status = seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()["status"].clone();
         assert_eq!(status["state"], "unavailable");
         assert!(status["reason"].as_str().unwrap().contains("\"no such microphone\" is not connected"), "{status}");
+        if std::env::var_os("OPENAI_API_KEY").is_none() {
+            let voice_status = voice.recv_timeout(std::time::Duration::from_secs(5)).unwrap()["status"].clone();
+            assert_eq!(voice_status["state"], "stopped");
+            assert!(voice_status["reason"].as_str().unwrap().starts_with("No OpenAI API key"), "{voice_status}");
+        }
         invoke(&window, "leave_room", json!({})).unwrap();
         assert_eq!(seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()["status"], json!({"state": "off"}));
     }

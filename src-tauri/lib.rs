@@ -1,13 +1,16 @@
 //! The desktop app: a thin Tauri shell around the board actor and the audio thread.
-//! `startup` wires the board, `audio` the room's sound, `commands` and `events` are the typed IPC surface (exported to
+//! `startup` wires the board, `audio` the room's sound, `voice` the voice operator (with its
+//! key in `api_key`), `commands` and `events` are the typed IPC surface (exported to
 //! TypeScript by `bindings`), and `settings` keeps the user's preferences.
 
+mod api_key;
 mod audio;
 mod bindings;
 mod commands;
 mod events;
 mod settings;
 mod startup;
+mod voice;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -22,12 +25,10 @@ pub fn run(data_dir: Option<PathBuf>) {
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
-            let data_dir = match data_dir.clone() {
-                Some(dir) => dir,
-                None => startup::data_dir(app.handle())?,
-            };
+            let (data_dir, config_dir) = startup::dirs(app.handle(), data_dir.clone())?;
             startup::install(app.handle(), data_dir, launched);
             audio::install(app.handle())?;
+            voice::install(app.handle(), &config_dir);
             Ok(())
         })
         .run(tauri::generate_context!())

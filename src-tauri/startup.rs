@@ -32,10 +32,12 @@ pub struct AppState {
     pub data_dir: PathBuf,
 }
 
-pub fn data_dir<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<PathBuf> {
-    match std::env::var_os(DATA_DIR_VAR) {
-        Some(dir) => Ok(PathBuf::from(dir)),
-        None => app.path().app_data_dir(),
+/// Where the board (data) and the stored API key (config) live. A folder given with
+/// `--data-dir` or `BOARDROOM_DATA_DIR` holds both; otherwise the OS's app folders are used.
+pub fn dirs<R: Runtime>(app: &AppHandle<R>, chosen: Option<PathBuf>) -> tauri::Result<(PathBuf, PathBuf)> {
+    match chosen.or_else(|| std::env::var_os(DATA_DIR_VAR).map(PathBuf::from)) {
+        Some(dir) => Ok((dir.clone(), dir)),
+        None => Ok((app.path().app_data_dir()?, app.path().app_config_dir()?)),
     }
 }
 
@@ -57,21 +59,6 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: PathBuf, launched: Inst
 }
 
 fn notice_for(outcome: &LoadOutcome, file: &BoardFile) -> Option<StartupNotice> {
-    match outcome {
-        LoadOutcome::New(_) | LoadOutcome::Loaded(_) => None,
-        LoadOutcome::MovedAside { moved_to, reason, .. } => Some(StartupNotice {
-            message: format!(
-                "Your saved board could not be opened because {reason}. It was kept at {} and a fresh board was started.",
-                moved_to.display()
-            ),
-            moved_to: Some(moved_to.display().to_string()),
-        }),
-        LoadOutcome::Unusable { reason, .. } => Some(StartupNotice {
-            message: format!(
-                "Your saved board at {} could not be opened because {reason}. A fresh board was started and will not be saved, so the old file is left as it is. Move it away and restart to save again.",
-                file.path().display()
-            ),
-            moved_to: None,
-        }),
-    }
+    let message = outcome.problem(file)?;
+    Some(StartupNotice { message, moved_to: outcome.moved_to().map(|path| path.display().to_string()) })
 }

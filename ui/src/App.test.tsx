@@ -10,10 +10,15 @@ const backend = vi.hoisted(() => ({
   listener: null as ((event: { payload: BoardChanged }) => void) | null,
   microphone: null as ((event: { payload: { status: unknown } }) => void) | null,
   levels: null as ((event: { payload: { levels: unknown } }) => void) | null,
+  voice: null as ((event: { payload: { status: unknown } }) => void) | null,
+  transcript: null as ((event: { payload: { line: unknown } }) => void) | null,
+  keyStatus: { configured: false, source: "none", storedIn: "file", file: "/home/me/.config/boardroom/openai-api-key" } as Record<string, unknown>,
+  setApiKey: vi.fn(),
+  setSettings: vi.fn(async (_: unknown) => ({ status: "ok", data: null }) as { status: string; data?: null; error?: { message: string } }),
   editBoard: vi.fn(),
   getBoard: vi.fn(),
   joinRoom: vi.fn(async () => ({ status: "ok", data: null })),
-  leaveRoom: vi.fn(async () => null),
+  leaveRoom: vi.fn(async () => ({ status: "ok", data: null })),
   setMuted: vi.fn(async () => null),
 }));
 
@@ -24,8 +29,15 @@ vi.mock("./bindings", () => ({
     getStartupNotice: vi.fn(async () => null),
     dismissStartupNotice: vi.fn(async () => null),
     uiReady: vi.fn(async () => null),
-    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null } })),
-    setSettings: vi.fn(async () => ({ status: "ok", data: null })),
+    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null, model: null, baseUrl: null } })),
+    setSettings: backend.setSettings,
+    getVoiceStatus: vi.fn(async () => ({ state: "off" })),
+    getVoiceSettings: vi.fn(async () => ({
+      status: "ok",
+      data: { key: backend.keyStatus, model: "gpt-realtime-2", modelFromEnv: false, baseUrl: "https://api.openai.com/v1", baseUrlFromEnv: false },
+    })),
+    setApiKey: backend.setApiKey,
+    forgetApiKey: vi.fn(async () => ({ status: "ok", data: backend.keyStatus })),
     joinRoom: backend.joinRoom,
     leaveRoom: backend.leaveRoom,
     setMuted: backend.setMuted,
@@ -47,6 +59,18 @@ vi.mock("./bindings", () => ({
     audioLevels: {
       listen: vi.fn(async (listener: (event: { payload: { levels: unknown } }) => void) => {
         backend.levels = listener;
+        return () => {};
+      }),
+    },
+    voiceStatusChanged: {
+      listen: vi.fn(async (listener: (event: { payload: { status: unknown } }) => void) => {
+        backend.voice = listener;
+        return () => {};
+      }),
+    },
+    transcriptAdded: {
+      listen: vi.fn(async (listener: (event: { payload: { line: unknown } }) => void) => {
+        backend.transcript = listener;
         return () => {};
       }),
     },
@@ -195,5 +219,73 @@ describe("the participants panel", () => {
     );
     expect(screen.getAllByText(/No microphone was found/).length).toBeGreaterThan(0);
     expect(within(column("Backlog")).getByText("Implement ICE Restart Handling")).toBeTruthy();
+  });
+});
+
+describe("the voice operator", () => {
+  it("shows its state in the status bar, counting down a reconnect", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      render(<App />);
+      await screen.findByText("Implement ICE Restart Handling");
+      const status = screen.getByTestId("voice-status");
+      expect(status.textContent).toContain("off until you join");
+      act(() => backend.voice!({ payload: { status: { state: "connecting" } } }));
+      expect(status.textContent).toContain("connecting");
+      act(() => backend.voice!({ payload: { status: { state: "reconnecting", attempt: 2, retryInSecs: 4, reason: "Could not reach the API" } } }));
+      expect(status.textContent).toContain("reconnecting in 4 s (attempt 2) · Could not reach the API");
+      await act(async () => vi.advanceTimersByTimeAsync(2_100));
+      expect(status.textContent).toContain("reconnecting in 2 s");
+      act(() => backend.voice!({ payload: { status: { state: "stopped", reason: "API key rejected (invalid_api_key)" } } }));
+      expect(status.textContent).toContain("stopped: API key rejected");
+      expect(status.className).toBe("warning");
+      act(() => backend.voice!({ payload: { status: { state: "listening", callId: "rtc_1" } } }));
+      expect(status.textContent).toContain("listening");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("shows what it heard, newest first, with the time", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    const panel = screen.getByRole("region", { name: "Transcript" });
+    expect(within(panel).getByText("What the voice operator hears shows up here.")).toBeTruthy();
+    act(() => backend.transcript!({ payload: { line: { itemId: "i1", text: "I started on ICE restarts.", at: Date.now() } } }));
+    act(() => backend.transcript!({ payload: { line: { itemId: "i2", text: "The DTLS cleanup is done.", at: Date.now() } } }));
+    const items = within(panel).getAllByRole("listitem");
+    expect(items.map((item) => item.querySelector("p")!.textContent)).toEqual(["The DTLS cleanup is done.", "I started on ICE restarts."]);
+  });
+
+  it("takes an API key without ever showing it, and says where it is kept", async () => {
+    backend.setApiKey.mockReset().mockImplementation(async () => {
+      backend.keyStatus = { ...backend.keyStatus, configured: true, source: "file" };
+      return { status: "ok", data: backend.keyStatus };
+    });
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    fireEvent.click(screen.getByRole("button", { name: "Voice settings" }));
+    const dialog = await screen.findByRole("dialog", { name: "Voice operator" });
+    await within(dialog).findByText(/No key yet. A key you enter is saved in \/home\/me\/.config\/boardroom\/openai-api-key/);
+    const input = within(dialog).getByLabelText("OpenAI API key") as HTMLInputElement;
+    expect(input.type).toBe("password");
+    fireEvent.change(input, { target: { value: "sk-secret" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Save key" }));
+    await within(dialog).findByText(/A key is saved in \/home\/me/);
+    expect(backend.setApiKey).toHaveBeenCalledWith("sk-secret");
+    expect(input.value).toBe("");
+    expect(dialog.textContent).not.toContain("sk-secret");
+  });
+
+  it("shows a refused model or address and keeps the dialog open", async () => {
+    backend.setSettings.mockImplementationOnce(async () => ({ status: "error", error: { message: "\"ftp://x\" is not an http(s) address." } }));
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    fireEvent.click(screen.getByRole("button", { name: "Voice settings" }));
+    const dialog = await screen.findByRole("dialog", { name: "Voice operator" });
+    fireEvent.change(within(dialog).getByLabelText(/API address/), { target: { value: "ftp://x" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Save model and address" }));
+    expect((await within(dialog).findByRole("alert")).textContent).toContain("is not an http(s) address");
+    expect(backend.setSettings).toHaveBeenLastCalledWith(expect.objectContaining({ baseUrl: "ftp://x" }));
   });
 });

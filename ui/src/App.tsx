@@ -8,9 +8,11 @@ import {
   type Edit,
   type Levels,
   type MicrophoneStatus,
+  type OperatorStatus,
   type Settings,
   type StartupNotice,
   type Theme,
+  type TranscriptLine,
 } from "./bindings";
 import { describe, receive } from "./board";
 import { editBoard, errorMessage, fetchBoard } from "./api";
@@ -22,8 +24,12 @@ import { CardEditor } from "./components/CardEditor";
 import { Toasts, type Toast } from "./components/Toasts";
 import { ThemePicker } from "./components/ThemePicker";
 import { MicrophonePicker } from "./components/MicrophonePicker";
+import { TranscriptPanel } from "./components/TranscriptPanel";
+import { VoiceSettingsDialog } from "./components/VoiceSettingsDialog";
 
 const HIGHLIGHT_MS = 2500;
+/** The transcript keeps this many recent lines. */
+const TRANSCRIPT_LINES = 200;
 
 async function listMicrophones(): Promise<string[]> {
   const listed = await commands.listMicrophones();
@@ -37,7 +43,11 @@ export default function App() {
   const [editing, setEditing] = useState<Card | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [highlighted, setHighlighted] = useState<Set<string>>(new Set());
-  const [settings, setSettings] = useState<Settings>({ theme: "system", microphone: null });
+  const [settings, setSettings] = useState<Settings>({ theme: "system", microphone: null, model: null, baseUrl: null });
+  const [voice, setVoice] = useState<OperatorStatus>({ state: "off" });
+  const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
+  const [voiceSettingsOpen, setVoiceSettingsOpen] = useState(false);
+  const closeVoiceSettings = useCallback(() => setVoiceSettingsOpen(false), []);
   const [microphone, setMicrophone] = useState<MicrophoneStatus>({ state: "off" });
   const [levels, setLevels] = useState<Levels | null>(null);
   const [muted, setMuted] = useState(false);
@@ -103,6 +113,8 @@ export default function App() {
         }),
         events.microphoneChanged.listen(({ payload }) => setMicrophone(payload.status)),
         events.audioLevels.listen(({ payload }) => setLevels(payload.levels)),
+        events.voiceStatusChanged.listen(({ payload }) => setVoice(payload.status)),
+        events.transcriptAdded.listen(({ payload }) => setTranscript((lines) => [...lines.slice(1 - TRANSCRIPT_LINES), payload.line])),
       ]);
       if (cancelled) unlisteners.forEach((unlisten) => unlisten());
       else stops.push(...unlisteners);
@@ -110,6 +122,7 @@ export default function App() {
       setNotice(await commands.getStartupNotice());
       const saved = await commands.getSettings();
       if (saved.status === "ok") setSettings(saved.data);
+      setVoice(await commands.getVoiceStatus());
       if (!cancelled) void commands.uiReady();
     })();
     return () => {
@@ -163,14 +176,23 @@ export default function App() {
     [edit, toast, undo],
   );
 
+  /** Saves settings; a refused change is shown and the saved settings come back. */
   const saveSettings = useCallback(
     async (next: Settings) => {
-      setSettings(next);
       const saved = await commands.setSettings(next);
-      if (saved.status === "error") toast({ tone: "error", message: saved.error.message });
+      if (saved.status === "error") {
+        toast({ tone: "error", message: saved.error.message });
+        throw new Error(saved.error.message);
+      }
+      setSettings(next);
     },
     [toast],
   );
+
+  const leave = useCallback(async () => {
+    const left = await commands.leaveRoom();
+    if (left.status === "error") toast({ tone: "error", message: left.error.message });
+  }, [toast]);
 
   const join = useCallback(async () => {
     setMuted(false);
@@ -180,14 +202,14 @@ export default function App() {
 
   const chooseMicrophone = useCallback(
     async (device: string | null) => {
-      await saveSettings({ ...settings, microphone: device });
+      await saveSettings({ ...settings, microphone: device }).catch(() => undefined);
       // Switch at once when already in the room.
       if (microphone.state !== "off") {
-        await commands.leaveRoom();
+        await leave();
         await join();
       }
     },
-    [join, microphone.state, saveSettings, settings],
+    [join, leave, microphone.state, saveSettings, settings],
   );
 
   const toggleMute = useCallback(() => {
@@ -206,7 +228,10 @@ export default function App() {
         </div>
         <div className="settings">
           <MicrophonePicker microphone={settings.microphone ?? null} onChange={(device) => void chooseMicrophone(device)} list={listMicrophones} />
-          <ThemePicker theme={theme} onChange={(next) => void saveSettings({ ...settings, theme: next })} />
+          <ThemePicker theme={theme} onChange={(next) => void saveSettings({ ...settings, theme: next }).catch(() => undefined)} />
+          <button className="button" onClick={() => setVoiceSettingsOpen(true)}>
+            Voice settings
+          </button>
         </div>
       </header>
       {notice && (
@@ -237,13 +262,17 @@ export default function App() {
             levels={levels}
             muted={muted}
             onJoin={() => void join()}
-            onLeave={() => void commands.leaveRoom()}
+            onLeave={() => void leave()}
             onToggleMute={toggleMute}
           />
+          <TranscriptPanel lines={transcript} />
           <ActivityPanel activity={board?.activity ?? []} onUndo={undo} />
         </aside>
       </main>
-      <StatusBar board={board} microphone={microphone} />
+      <StatusBar board={board} microphone={microphone} voice={voice} />
+      {voiceSettingsOpen && (
+        <VoiceSettingsDialog settings={settings} onSaveSettings={saveSettings} onClose={closeVoiceSettings} />
+      )}
       {editing && board && (
         <CardEditor
           key={editing.id}

@@ -17,13 +17,22 @@ export const commands = {
 	/**  The window reports its first render of the board; logged for the start-up benchmark. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 	getSettings: () => typedError<Settings_Serialize, CommandError>(__TAURI_INVOKE("get_settings")),
+	/**  Saves the settings; a changed model or endpoint reconnects the voice operator. */
 	setSettings: (settings: Settings_Deserialize) => typedError<null, CommandError>(__TAURI_INVOKE("set_settings", { settings })),
-	/**  Turns the microphone on (the one chosen in Settings, or the system default). */
+	/**
+	 *  Turns the microphone on (the one chosen in Settings, or the system default) and starts
+	 *  the voice operator.
+	 */
 	joinRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("join_room")),
-	leaveRoom: () => __TAURI_INVOKE<void>("leave_room"),
+	leaveRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("leave_room")),
 	setMuted: (muted: boolean) => __TAURI_INVOKE<void>("set_muted", { muted }),
 	/**  The input devices, the system default first. */
 	listMicrophones: () => typedError<string[], CommandError>(__TAURI_INVOKE("list_microphones")),
+	getVoiceStatus: () => __TAURI_INVOKE<OperatorStatus>("get_voice_status"),
+	getVoiceSettings: () => typedError<VoiceSettings_Serialize, CommandError>(__TAURI_INVOKE("get_voice_settings")),
+	/**  Stores a key entered in Settings and, when in the room, reconnects with it. */
+	setApiKey: (key: string) => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("set_api_key", { key })),
+	forgetApiKey: () => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("forget_api_key")),
 };
 
 /** Events */
@@ -31,6 +40,8 @@ export const events = {
 	audioLevels: makeEvent<AudioLevels, AudioLevels>("audio-levels"),
 	boardChanged: makeEvent<BoardChanged_Serialize, BoardChanged_Deserialize>("board-changed"),
 	microphoneChanged: makeEvent<MicrophoneChanged, MicrophoneChanged>("microphone-changed"),
+	transcriptAdded: makeEvent<TranscriptAdded, TranscriptAdded>("transcript-added"),
+	voiceStatusChanged: makeEvent<VoiceStatusChanged, VoiceStatusChanged>("voice-status-changed"),
 };
 
 /* Types */
@@ -151,6 +162,32 @@ export type Edit_Serialize = { type: "create"; status: Status; title: string; no
 /**  Reverts the change with this revision, as a new change. */
 { type: "undo"; revision: number };
 
+/**  Where the key in use comes from. */
+export type KeySource = "environment" | "keychain" | "file" | "none";
+
+/**  What the window may know about the key. */
+export type KeyStatus = KeyStatus_Serialize | KeyStatus_Deserialize;
+
+/**  What the window may know about the key. */
+export type KeyStatus_Deserialize = {
+	configured: boolean,
+	source: KeySource,
+	/**  Where a key entered in Settings is stored: the keychain, or the file (when no keychain answers). */
+	storedIn: KeySource,
+	/**  The file path when keys are stored in a file. */
+	file?: string | null,
+};
+
+/**  What the window may know about the key. */
+export type KeyStatus_Serialize = {
+	configured: boolean,
+	source: KeySource,
+	/**  Where a key entered in Settings is stored: the keychain, or the file (when no keychain answers). */
+	storedIn: KeySource,
+	/**  The file path when keys are stored in a file. */
+	file: string | null,
+};
+
 /**  The level of one source or of the mix, as the UI shows it. */
 export type Level = {
 	rmsDbfs: number | null,
@@ -173,6 +210,17 @@ export type MicrophoneStatus = { state: "off" } | { state: "live"; device: strin
 /**  Not capturing; `reason` says why and what to do. It is tried again every two seconds. */
 { state: "unavailable"; reason: string };
 
+/**  The voice operator's state, for the status bar. */
+export type OperatorStatus = 
+/**  Not in the room. */
+{ state: "off" } | { state: "connecting" } | 
+/**  In a call: the model hears the room. */
+{ state: "listening"; callId: string } | 
+/**  The call was lost; the next try is in `retry_in_secs`. */
+{ state: "reconnecting"; attempt: number; retryInSecs: number; reason: string } | 
+/**  Not trying any more; `reason` says what the person can do. */
+{ state: "stopped"; reason: string };
+
 /**  A card together with its place in its column. */
 export type PlacedCard = {
 	card: Card,
@@ -186,12 +234,20 @@ export type Settings_Deserialize = {
 	theme: Theme,
 	/**  The input device by name; `None` follows the system default. */
 	microphone?: string | null,
+	/**  The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both). */
+	model?: string | null,
+	/**  The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both). */
+	baseUrl?: string | null,
 };
 
 export type Settings_Serialize = {
 	theme: Theme,
 	/**  The input device by name; `None` follows the system default. */
 	microphone: string | null,
+	/**  The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both). */
+	model: string | null,
+	/**  The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both). */
+	baseUrl: string | null,
 };
 
 /**  Who made a change. */
@@ -250,6 +306,49 @@ export type Status = "Backlog" | "In Progress" | "Blocked" | "Done";
 export type Theme = 
 /**  Follow the operating system's light or dark preference. */
 "system" | "light" | "dark";
+
+/**  Something said in the room was transcribed. */
+export type TranscriptAdded = {
+	line: TranscriptLine,
+};
+
+/**  A finished transcription of something said in the room. */
+export type TranscriptLine = {
+	itemId: string,
+	text: string,
+	/**  Unix time in milliseconds. */
+	at: number,
+};
+
+/**  The voice settings as the window may see them. */
+export type VoiceSettings = VoiceSettings_Serialize | VoiceSettings_Deserialize;
+
+/**  The voice settings as the window may see them. */
+export type VoiceSettings_Deserialize = {
+	key: KeyStatus_Deserialize,
+	model: string,
+	/**  The model is set by `OPENAI_REALTIME_MODEL`, which wins over Settings. */
+	modelFromEnv: boolean,
+	baseUrl: string,
+	/**  The endpoint is set by `OPENAI_BASE_URL`, which wins over Settings. */
+	baseUrlFromEnv: boolean,
+};
+
+/**  The voice settings as the window may see them. */
+export type VoiceSettings_Serialize = {
+	key: KeyStatus_Serialize,
+	model: string,
+	/**  The model is set by `OPENAI_REALTIME_MODEL`, which wins over Settings. */
+	modelFromEnv: boolean,
+	baseUrl: string,
+	/**  The endpoint is set by `OPENAI_BASE_URL`, which wins over Settings. */
+	baseUrlFromEnv: boolean,
+};
+
+/**  The voice operator's state changed. */
+export type VoiceStatusChanged = {
+	status: OperatorStatus,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

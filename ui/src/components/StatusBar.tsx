@@ -1,15 +1,51 @@
-import type { Board, MicrophoneStatus } from "../bindings";
+import { useEffect, useState } from "react";
+import type { Board, MicrophoneStatus, OperatorStatus } from "../bindings";
 import { describeMicrophone } from "./ParticipantsPanel";
 
-export function StatusBar({ board, microphone }: { board: Board | null; microphone: MicrophoneStatus }) {
+/** The voice operator's state in words; `secondsLeft` counts down a reconnect. */
+export function describeVoice(status: OperatorStatus, secondsLeft?: number): string {
+  switch (status.state) {
+    case "off":
+      return "Voice operator: off until you join";
+    case "connecting":
+      return "Voice operator: connecting…";
+    case "listening":
+      return "Voice operator: listening";
+    case "reconnecting":
+      return `Voice operator: reconnecting in ${secondsLeft ?? status.retryInSecs} s (attempt ${status.attempt}) · ${status.reason}`;
+    case "stopped":
+      return `Voice operator stopped: ${status.reason}`;
+  }
+}
+
+function useCountdown(status: OperatorStatus): number | undefined {
+  const [left, setLeft] = useState<number | undefined>(undefined);
+  useEffect(() => {
+    if (status.state !== "reconnecting") return setLeft(undefined);
+    const until = Date.now() + status.retryInSecs * 1000;
+    const tick = () => setLeft(Math.max(0, Math.ceil((until - Date.now()) / 1000)));
+    tick();
+    const timer = setInterval(tick, 250);
+    return () => clearInterval(timer);
+  }, [status]);
+  return left;
+}
+
+type Props = { board: Board | null; microphone: MicrophoneStatus; voice: OperatorStatus };
+
+export function StatusBar({ board, microphone, voice }: Props) {
   const cards = board?.columns.reduce((sum, column) => sum + column.cards.length, 0) ?? 0;
+  const secondsLeft = useCountdown(voice);
+  const voiceTone = voice.state === "stopped" || voice.state === "reconnecting" ? "warning" : "muted";
   return (
     <footer className="statusbar" role="status">
       <span className={`dot ${board ? "ok" : "wait"}`} aria-hidden="true" />
       <span>{board ? `Saved · revision ${board.revision} · ${cards} cards` : "Connecting to the board…"}</span>
       <span className="spacer" />
       <span className={microphone.state === "unavailable" ? "warning" : "muted"}>{describeMicrophone(microphone)}</span>
-      <span className="muted">· Voice operator: not set up</span>
+      <span className={voiceTone} data-testid="voice-status">
+        · {describeVoice(voice, secondsLeft)}
+      </span>
     </footer>
   );
 }

@@ -80,7 +80,7 @@ mod tests {
         (0..frames)
             .flat_map(|i| {
                 let v = 0.5 * (2.0 * std::f32::consts::PI * frequency * i as f32 / rate as f32).sin();
-                std::iter::repeat(v).take(channels as usize)
+                std::iter::repeat_n(v, channels as usize)
             })
             .collect()
     }

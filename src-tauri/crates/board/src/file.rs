@@ -66,6 +66,29 @@ impl LoadOutcome {
     pub fn may_save(&self) -> bool {
         !matches!(self, LoadOutcome::Unusable { .. })
     }
+
+    /// What the person must be told about the saved board at `file`, if anything went wrong.
+    pub fn problem(&self, file: &BoardFile) -> Option<String> {
+        match self {
+            LoadOutcome::New(_) | LoadOutcome::Loaded(_) => None,
+            LoadOutcome::MovedAside { moved_to, reason, .. } => Some(format!(
+                "Your saved board could not be opened because {reason}. It was kept at {} and a fresh board was started.",
+                moved_to.display()
+            )),
+            LoadOutcome::Unusable { reason, .. } => Some(format!(
+                "Your saved board at {} could not be opened because {reason}. A fresh board was started and will not be saved, so the old file is left as it is. Move it away and restart to save again.",
+                file.path().display()
+            )),
+        }
+    }
+
+    /// Where an unusable board file was moved, when it was.
+    pub fn moved_to(&self) -> Option<&Path> {
+        match self {
+            LoadOutcome::MovedAside { moved_to, .. } => Some(moved_to),
+            _ => None,
+        }
+    }
 }
 
 impl BoardFile {

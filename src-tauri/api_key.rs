@@ -1,0 +1,220 @@
+//! Where the OpenAI API key is kept: `OPENAI_API_KEY` wins when set; otherwise the key
+//! entered in Settings lives in the OS keychain (the Secret Service on Linux) when one
+//! answers, else in a file in the app's config folder readable only by its owner. The key
+//! itself never leaves this module except to the Realtime calls API: the window only learns
+//! whether one is configured and where it comes from.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use specta::Type;
+
+pub const KEY_VAR: &str = "OPENAI_API_KEY";
+const KEY_FILE: &str = "openai-api-key";
+const KEYCHAIN_SERVICE: &str = "Boardroom";
+const KEYCHAIN_USER: &str = "openai-api-key";
+const MAX_KEY_CHARS: usize = 512;
+
+/// Where the key in use comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum KeySource {
+    Environment,
+    Keychain,
+    File,
+    None,
+}
+
+/// What the window may know about the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyStatus {
+    pub configured: bool,
+    pub source: KeySource,
+    /// Where a key entered in Settings is stored: the keychain, or the file (when no keychain answers).
+    pub stored_in: KeySource,
+    /// The file path when keys are stored in a file.
+    pub file: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("the key is empty")]
+    Empty,
+    #[error("the key is {0} characters long; OpenAI keys are far shorter")]
+    TooLong(usize),
+    #[error("the key contains spaces or control characters; paste it again")]
+    BadCharacters,
+    #[error("the keychain refused the key ({0})")]
+    Keychain(String),
+    #[error("the key file {path} could not be written ({source})")]
+    File { path: String, source: std::io::Error },
+}
+
+pub struct ApiKeyStore {
+    file: PathBuf,
+    keychain: Option<keyring_core::Entry>,
+    env: Option<String>,
+}
+
+impl ApiKeyStore {
+    /// Opens the store for `config_dir`, asking the OS keychain whether it answers. This
+    /// may wait on D-Bus, so call it off the async runtime.
+    pub fn open(config_dir: &Path) -> Self {
+        let env = std::env::var(KEY_VAR).ok().map(|k| k.trim().to_owned()).filter(|k| !k.is_empty());
+        ApiKeyStore { file: config_dir.join(KEY_FILE), keychain: keychain(), env }
+    }
+
+    /// The key to use and where it came from.
+    pub fn load(&self) -> Option<(String, KeySource)> {
+        if let Some(key) = &self.env {
+            return Some((key.clone(), KeySource::Environment));
+        }
+        if let Some(key) = self.keychain.as_ref().and_then(|entry| entry.get_password().ok()) {
+            return Some((key, KeySource::Keychain));
+        }
+        let key = std::fs::read_to_string(&self.file).ok()?.trim().to_owned();
+        (!key.is_empty()).then_some((key, KeySource::File))
+    }
+
+    pub fn status(&self) -> KeyStatus {
+        let source = self.load().map_or(KeySource::None, |(_, source)| source);
+        let stored_in = if self.keychain.is_some() { KeySource::Keychain } else { KeySource::File };
+        KeyStatus {
+            configured: source != KeySource::None,
+            source,
+            stored_in,
+            file: (stored_in == KeySource::File).then(|| self.file.display().to_string()),
+        }
+    }
+
+    /// Stores a key entered in Settings.
+    pub fn save(&self, raw: &str) -> Result<(), KeyError> {
+        let key = validate(raw)?;
+        match &self.keychain {
+            Some(entry) => entry.set_password(&key).map_err(|err| KeyError::Keychain(err.to_string())),
+            None => write_private(&self.file, &key)
+                .map_err(|source| KeyError::File { path: self.file.display().to_string(), source }),
+        }
+    }
+
+    /// Removes a stored key from the keychain and the file.
+    pub fn forget(&self) -> Result<(), KeyError> {
+        if let Some(entry) = &self.keychain {
+            match entry.delete_credential() {
+                Ok(()) | Err(keyring_core::Error::NoEntry) => {}
+                Err(err) => return Err(KeyError::Keychain(err.to_string())),
+            }
+        }
+        match std::fs::remove_file(&self.file) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                Err(KeyError::File { path: self.file.display().to_string(), source: err })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn validate(raw: &str) -> Result<String, KeyError> {
+    let key = raw.trim();
+    if key.is_empty() {
+        return Err(KeyError::Empty);
+    }
+    let chars = key.chars().count();
+    if chars > MAX_KEY_CHARS {
+        return Err(KeyError::TooLong(chars));
+    }
+    if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(KeyError::BadCharacters);
+    }
+    Ok(key.to_owned())
+}
+
+/// The keychain entry, if a keychain answers on this machine.
+#[cfg(target_os = "linux")]
+fn keychain() -> Option<keyring_core::Entry> {
+    use keyring_core::api::CredentialStoreApi;
+    let store = match zbus_secret_service_keyring_store::Store::new() {
+        Ok(store) => store,
+        Err(err) => {
+            log::info!("no keychain available ({err}); an API key entered in Settings is kept in a private file");
+            return None;
+        }
+    };
+    let entry = store.build(KEYCHAIN_SERVICE, KEYCHAIN_USER, None).ok()?;
+    // Reading tells whether the Secret Service really answers (it may be absent or locked).
+    match entry.get_password() {
+        Ok(_) | Err(keyring_core::Error::NoEntry) => Some(entry),
+        Err(err) => {
+            log::info!(
+                "the keychain does not answer ({err}); an API key entered in Settings is kept in a private file"
+            );
+            None
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn keychain() -> Option<keyring_core::Entry> {
+    None
+}
+
+/// Writes `text` to `path` readable and writable by the owner only, replacing it whole.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temp)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&temp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_store(dir: &Path) -> ApiKeyStore {
+        ApiKeyStore { file: dir.join(KEY_FILE), keychain: None, env: None }
+    }
+
+    #[test]
+    fn a_saved_key_is_private_and_comes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(dir.path());
+        assert_eq!(store.status().source, KeySource::None);
+        store.save("  sk-test-123  ").unwrap();
+        assert_eq!(store.load(), Some(("sk-test-123".to_owned(), KeySource::File)));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let status = store.status();
+        assert!(status.configured);
+        assert_eq!(status.stored_in, KeySource::File);
+        store.forget().unwrap();
+        assert_eq!(store.load(), None);
+        store.forget().unwrap();
+    }
+
+    #[test]
+    fn the_environment_wins_and_bad_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = file_store(dir.path());
+        store.save("sk-file").unwrap();
+        store.env = Some("sk-env".into());
+        assert_eq!(store.load(), Some(("sk-env".to_owned(), KeySource::Environment)));
+        assert!(matches!(store.save("   "), Err(KeyError::Empty)));
+        assert!(matches!(store.save("sk with space"), Err(KeyError::BadCharacters)));
+        assert!(matches!(store.save(&"k".repeat(600)), Err(KeyError::TooLong(600))));
+        assert_eq!(std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap(), "sk-file");
+    }
+}

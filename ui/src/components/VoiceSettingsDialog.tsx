@@ -1,0 +1,155 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { commands, type KeyStatus, type Settings, type VoiceSettings } from "../bindings";
+
+type Props = {
+  settings: Settings;
+  onSaveSettings: (next: Settings) => Promise<void>;
+  onClose: () => void;
+};
+
+/** Where the key comes from, in words. The key itself never reaches the window. */
+export function describeKey(key: KeyStatus): string {
+  switch (key.source) {
+    case "environment":
+      return "Using the key from the OPENAI_API_KEY environment variable.";
+    case "keychain":
+      return "A key is saved in your system keychain.";
+    case "file":
+      return `A key is saved in ${key.file ?? "a private file"} (readable only by you; no keychain is available).`;
+    case "none":
+      return key.storedIn === "keychain"
+        ? "No key yet. A key you enter is saved in your system keychain."
+        : `No key yet. A key you enter is saved in ${key.file ?? "a private file"}, readable only by you (no keychain is available).`;
+  }
+}
+
+export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props) {
+  const [voice, setVoice] = useState<VoiceSettings | null>(null);
+  const [key, setKey] = useState("");
+  const [model, setModel] = useState(settings.model ?? "");
+  const [baseUrl, setBaseUrl] = useState(settings.baseUrl ?? "");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const reload = async () => {
+    const loaded = await commands.getVoiceSettings();
+    if (loaded.status === "ok") setVoice(loaded.data);
+    else setError(loaded.error.message);
+  };
+
+  useEffect(() => {
+    void reload();
+  }, []);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [onClose]);
+
+  const run = async (action: () => Promise<{ status: "ok" } | { status: "error"; error: { message: string } }>) => {
+    setBusy(true);
+    setError(null);
+    const result = await action();
+    if (result.status === "error") setError(result.error.message);
+    await reload();
+    setBusy(false);
+    return result.status === "ok";
+  };
+
+  const saveKey = async (event: FormEvent) => {
+    event.preventDefault();
+    if (await run(() => commands.setApiKey(key))) setKey("");
+  };
+
+  const saveEndpoint = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await onSaveSettings({ ...settings, model: model.trim() || null, baseUrl: baseUrl.trim() || null });
+      await reload();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+    setBusy(false);
+  };
+
+  return (
+    <div className="scrim" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="voice-heading">
+        <header className="dialog-header">
+          <h2 id="voice-heading">Voice operator</h2>
+        </header>
+        <form onSubmit={(e) => void saveKey(e)}>
+          <p className="field-help" data-testid="key-status">
+            {voice ? describeKey(voice.key) : "Checking the API key…"}
+          </p>
+          <label className="field">
+            <span>OpenAI API key</span>
+            <input
+              name="api-key"
+              type="password"
+              autoComplete="off"
+              placeholder={voice?.key.configured ? "Enter a new key to replace it" : "sk-…"}
+              value={key}
+              onChange={(e) => setKey(e.target.value)}
+            />
+          </label>
+          <div className="dialog-actions">
+            <button type="submit" className="button primary" disabled={busy || key.trim() === ""}>
+              Save key
+            </button>
+            {voice && (voice.key.source === "keychain" || voice.key.source === "file") && (
+              <button type="button" className="button danger" disabled={busy} onClick={() => void run(() => commands.forgetApiKey())}>
+                Forget saved key
+              </button>
+            )}
+          </div>
+        </form>
+        <form className="dialog-section" onSubmit={(e) => void saveEndpoint(e)}>
+          <label className="field">
+            <span>
+              Model {voice?.modelFromEnv && <small>set by OPENAI_REALTIME_MODEL</small>}
+            </span>
+            <input
+              name="model"
+              placeholder={voice?.model ?? "gpt-realtime-2"}
+              value={voice?.modelFromEnv ? voice.model : model}
+              disabled={voice?.modelFromEnv}
+              onChange={(e) => setModel(e.target.value)}
+            />
+          </label>
+          <label className="field">
+            <span>
+              API address {voice?.baseUrlFromEnv && <small>set by OPENAI_BASE_URL</small>}
+            </span>
+            <input
+              name="base-url"
+              placeholder="https://api.openai.com/v1"
+              value={voice?.baseUrlFromEnv ? voice.baseUrl : baseUrl}
+              disabled={voice?.baseUrlFromEnv}
+              onChange={(e) => setBaseUrl(e.target.value)}
+            />
+          </label>
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          <footer className="dialog-actions">
+            <span className="spacer" />
+            <button type="button" className="button" onClick={onClose}>
+              Close
+            </button>
+            <button type="submit" className="button primary" disabled={busy}>
+              Save model and address
+            </button>
+          </footer>
+        </form>
+      </div>
+    </div>
+  );
+}
