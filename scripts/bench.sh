@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints the benchmark figures: board operations and change events, the mixer and Opus
-# encode (criterion), capture → encoded packet latency, cold start
+# encode (criterion), capture → encoded packet latency, the voice operator (frame → RTP
+# packet, tool call → board change, instruction sizes), cold start
 # to board visible (median of 5 under Xvfb), backend memory after 60 s idle, and .deb size.
 # Run scripts/test.sh once first (it builds the release app and the .deb).
 source "$(dirname "$0")/lib.sh"
@@ -18,6 +19,9 @@ cargo bench -p boardroom-audio --bench mixer -- --noplot 2>&1 | grep -E 'time:|^
 say "Capture to encoded packet latency on a virtual PulseAudio microphone"
 cargo bench -p boardroom-audio --bench capture_latency 2>&1 | grep -E 'latency'
 pulseaudio --kill 2>/dev/null || true
+
+say "Voice operator against the fake Realtime service"
+cargo bench -p boardroom-realtime --bench realtime 2>/dev/null | grep -E 'instructions|->|CPU'
 
 APP="$CARGO_TARGET_DIR/release/boardroom"
 [ -x "$APP" ] || npx tauri build --bundles deb

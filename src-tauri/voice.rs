@@ -11,7 +11,7 @@ use specta::Type;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_specta::Event;
 
-use crate::api_key::{ApiKeyStore, KeyStatus};
+use crate::api_key::{ApiKeyStore, KeyError, KeyStatus};
 use crate::audio::AudioState;
 use crate::commands::CommandError;
 use crate::settings::{self, Settings};
@@ -180,14 +180,7 @@ pub async fn set_api_key<R: Runtime>(
     state: State<'_, VoiceState>,
     key: String,
 ) -> Result<KeyStatus, CommandError> {
-    let keys = Arc::clone(&state.keys);
-    let status = tauri::async_runtime::spawn_blocking(move || keys.save(&key).map(|()| keys.status()))
-        .await
-        .map_err(|err| CommandError { message: format!("The API key could not be saved: {err}") })?
-        .map_err(|err| CommandError { message: format!("The API key was not saved: {err}.") })?;
-    let mut running = state.running.lock().await;
-    restart(&app, &state, &mut running).await;
-    Ok(status)
+    change_key(&app, &state, "saved", move |keys| keys.save(&key)).await
 }
 
 #[tauri::command]
@@ -196,13 +189,24 @@ pub async fn forget_api_key<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, VoiceState>,
 ) -> Result<KeyStatus, CommandError> {
+    change_key(&app, &state, "removed", ApiKeyStore::forget).await
+}
+
+/// Changes the stored key off the async runtime (the keychain may wait on D-Bus), then
+/// restarts the operator with whatever key is now in force.
+async fn change_key<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &VoiceState,
+    done: &str,
+    change: impl FnOnce(&ApiKeyStore) -> Result<(), KeyError> + Send + 'static,
+) -> Result<KeyStatus, CommandError> {
     let keys = Arc::clone(&state.keys);
-    let status = tauri::async_runtime::spawn_blocking(move || keys.forget().map(|()| keys.status()))
+    let status = tauri::async_runtime::spawn_blocking(move || change(&keys).map(|()| keys.status()))
         .await
-        .map_err(|err| CommandError { message: format!("The API key could not be removed: {err}") })?
-        .map_err(|err| CommandError { message: format!("The API key was not removed: {err}.") })?;
+        .map_err(|err| CommandError { message: format!("The API key could not be {done}: {err}") })?
+        .map_err(|err| CommandError { message: format!("The API key was not {done}: {err}.") })?;
     let mut running = state.running.lock().await;
-    restart(&app, &state, &mut running).await;
+    restart(app, state, &mut running).await;
     Ok(status)
 }
 

@@ -201,6 +201,14 @@ impl FakeCall {
     }
 }
 
+/// The real API's answer to a missing or wrong Bearer key.
+fn refuse_unauthorized(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
+    let expected = format!("Bearer {}", shared.key);
+    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    (given != Some(expected.as_str()))
+        .then(|| answer(401, error_body("invalid_request_error", "invalid_api_key", "Incorrect API key provided.")))
+}
+
 fn error_body(kind: &str, code: &str, message: &str) -> String {
     json!({ "error": { "type": kind, "code": code, "message": message, "param": null } }).to_string()
 }
@@ -218,12 +226,8 @@ async fn create_call(State(shared): State<Arc<Shared>>, headers: HeaderMap, mult
 }
 
 async fn accept_call(shared: &Arc<Shared>, headers: &HeaderMap, mut multipart: Multipart) -> Response {
-    let authorized = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Bearer {}", shared.key));
-    if !authorized {
-        return answer(401, error_body("invalid_request_error", "invalid_api_key", "Incorrect API key provided."));
+    if let Some(refused) = refuse_unauthorized(shared, headers) {
+        return refused;
     }
     if let Some((status, body)) = shared.state.lock().unwrap().planned.pop_front() {
         return answer(status, body);
@@ -366,12 +370,8 @@ async fn answer_offer(shared: &Arc<Shared>, offer: String, session: Value) -> Re
 }
 
 async fn hang_up(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(call_id): Path<String>) -> Response {
-    let authorized = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == format!("Bearer {}", shared.key));
-    if !authorized {
-        return answer(401, error_body("invalid_request_error", "invalid_api_key", "Incorrect API key provided."));
+    if let Some(refused) = refuse_unauthorized(&shared, &headers) {
+        return refused;
     }
     let peer = {
         let mut state = shared.state.lock().unwrap();

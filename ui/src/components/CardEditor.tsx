@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import type { Card, Edit } from "../bindings";
 import { errorMessage } from "../api";
+import { useEscape } from "./useEscape";
 import { parseTags } from "../board";
 
 type Props = {
@@ -21,13 +22,7 @@ export function CardEditor({ card, onClose, onSave, onDelete }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
+  useEscape(onClose);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
+import { useEscape } from "./useEscape";
 import { commands, type KeyStatus, type Settings, type VoiceSettings } from "../bindings";
 
 type Props = {
@@ -41,13 +42,7 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
     void reload();
   }, []);
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") onClose();
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [onClose]);
+  useEscape(onClose);
 
   const run = async (action: () => Promise<{ status: "ok" } | { status: "error"; error: { message: string } }>) => {
     setBusy(true);

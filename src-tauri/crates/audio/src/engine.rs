@@ -59,6 +59,13 @@ enum Command {
         queue_frames: usize,
         reply: Sender<MixReceiver>,
     },
+    /// Another source of sound in the room (a participant, a file being played).
+    AddSource(String),
+    Push {
+        source: String,
+        samples: Vec<f32>,
+    },
+    RemoveSource(String),
     Stop,
 }
 
@@ -86,6 +93,20 @@ impl AudioEngine {
 
     pub fn set_muted(&self, muted: bool) {
         let _ = self.commands.send(Command::Mute(muted));
+    }
+
+    /// Adds a named source to the mix; feed it with [`AudioEngine::push`].
+    pub fn add_source(&self, name: &str) {
+        let _ = self.commands.send(Command::AddSource(name.to_owned()));
+    }
+
+    /// Hands interleaved 48 kHz stereo samples to a source added with [`AudioEngine::add_source`].
+    pub fn push(&self, source: &str, samples: Vec<f32>) {
+        let _ = self.commands.send(Command::Push { source: source.to_owned(), samples });
+    }
+
+    pub fn remove_source(&self, name: &str) {
+        let _ = self.commands.send(Command::RemoveSource(name.to_owned()));
     }
 
     /// A new consumer of the mix (see [`Fanout::attach`]); `None` if the thread has stopped.
@@ -156,6 +177,15 @@ fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
                 }
                 Command::Attach { name, queue_frames, reply } => {
                     let _ = reply.send(fanout.attach(&name, queue_frames));
+                }
+                Command::AddSource(name) => mixer.add_source(&name),
+                Command::Push { source, samples } => {
+                    if let Err(err) = mixer.push(&source, &samples) {
+                        log::debug!("dropped samples: {err}");
+                    }
+                }
+                Command::RemoveSource(name) => {
+                    mixer.remove_source(&name);
                 }
                 Command::Stop => return,
             }

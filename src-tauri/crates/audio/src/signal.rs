@@ -32,6 +32,18 @@ pub fn frequency(mono: &[f32]) -> f32 {
     periods * SAMPLE_RATE as f32 / span
 }
 
+/// The median of [`frequency`] over 100 ms windows: a click or a dropped frame in one
+/// window does not move it.
+pub fn steady_frequency(mono: &[f32]) -> f32 {
+    let window = SAMPLE_RATE as usize / 10;
+    let mut estimates: Vec<f32> = mono.chunks_exact(window).map(frequency).collect();
+    if estimates.is_empty() {
+        return frequency(mono);
+    }
+    estimates.sort_by(f32::total_cmp);
+    estimates[estimates.len() / 2]
+}
+
 pub fn rms(samples: &[f32]) -> f32 {
     (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
 }

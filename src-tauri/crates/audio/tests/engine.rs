@@ -49,3 +49,33 @@ fn the_mix_and_levels_keep_time_and_a_missing_microphone_is_reported() {
     while mix.try_recv().is_ok() {}
     assert_eq!(mix.try_recv(), Err(TryRecvError::Disconnected), "the mix ends with the engine");
 }
+
+#[test]
+fn other_sources_are_mixed_in_and_leave_cleanly() {
+    let (tx, events) = mpsc::channel();
+    let engine = AudioEngine::start(move |event| {
+        let _ = tx.send(event);
+    })
+    .unwrap();
+    let mut mix = engine.attach("test", 200).unwrap();
+    engine.add_source("guest");
+    // A second of a 440 Hz tone, handed over in one go as a decoder would after a burst.
+    let tone: Vec<f32> = (0..50).flat_map(|i| audio::signal::tone_frame(440.0, 0.3, i)).collect();
+    engine.push("guest", tone);
+    std::thread::sleep(Duration::from_millis(600));
+    let mut heard = Vec::new();
+    while let Ok(frame) = mix.try_recv() {
+        heard.extend_from_slice(&frame[..]);
+    }
+    let frequency = audio::signal::frequency(&audio::signal::left(&heard));
+    assert!((frequency - 440.0).abs() < 5.0, "the mix carries the guest's tone: {frequency} Hz");
+    let has_guest =
+        |event: &EngineEvent| matches!(event, EngineEvent::Levels(l) if l.sources.iter().any(|s| s.id == "guest"));
+    assert!(events.try_iter().any(|e| has_guest(&e)), "the guest's level is reported");
+
+    engine.remove_source("guest");
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = events.try_iter().count();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(!events.try_iter().any(|e| has_guest(&e)), "a removed source is gone from the levels");
+}

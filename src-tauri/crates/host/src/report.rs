@@ -1,0 +1,57 @@
+//! The host's status lines on standard output: one line per event, easy to read and to grep.
+
+use board::{Change, Edit, Source};
+use realtime::OperatorStatus;
+
+pub fn status(status: &OperatorStatus) -> String {
+    match status {
+        OperatorStatus::Off => "status: off".to_owned(),
+        OperatorStatus::Connecting => "status: connecting".to_owned(),
+        OperatorStatus::Listening { call_id } => format!("status: listening (call {call_id})"),
+        OperatorStatus::Reconnecting { attempt, retry_in_secs, reason } => {
+            format!("status: reconnecting in {retry_in_secs} s (attempt {attempt}): {reason}")
+        }
+        OperatorStatus::Stopped { reason } => format!("status: stopped: {reason}"),
+    }
+}
+
+pub fn change(change: &Change) -> String {
+    let card = change.after.as_ref().or(change.before.as_ref()).map(|placed| &placed.card);
+    let named = card.map(|c| format!("{} \"{}\"", c.id, c.title)).unwrap_or_default();
+    let what = match &change.operation {
+        Edit::Create { status, .. } => format!("created {named} in {status}"),
+        Edit::Move { status, .. } => format!("moved {named} to {status}"),
+        Edit::AddTags { tags, .. } => format!("tagged {named} with {}", tags.join(", ")),
+        Edit::Update { .. } => format!("updated {named}"),
+        Edit::Delete { .. } => format!("deleted {named}"),
+        Edit::Undo { revision } => format!("undid change {revision} on {named}"),
+    };
+    let who = match &change.source {
+        Source::Hand => "by hand".to_owned(),
+        Source::Voice { transcript: Some(said), .. } => format!("by voice: \"{said}\""),
+        Source::Voice { transcript: None, .. } => "by voice".to_owned(),
+        Source::Participant { name } => format!("by {name}"),
+    };
+    format!("board: revision {}: {what} ({who})", change.revision)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use board::{Board, Status};
+
+    #[test]
+    fn changes_read_as_one_line() {
+        let mut board = Board::with_cards(board::seed::board().cards().cloned().collect());
+        let edit = Edit::Move { card_id: "card-003".into(), status: Status::Done, position: None };
+        let source = Source::Voice { call_id: "c1".into(), transcript: Some("ICE restarts shipped".into()) };
+        let change = board.apply(edit, source, 0).unwrap();
+        assert_eq!(
+            super::change(&change),
+            "board: revision 1: moved card-003 \"Implement ICE Restart Handling\" to Done (by voice: \"ICE restarts shipped\")"
+        );
+        let waiting =
+            OperatorStatus::Reconnecting { attempt: 2, retry_in_secs: 3, reason: "Could not reach the API".into() };
+        assert_eq!(status(&waiting), "status: reconnecting in 3 s (attempt 2): Could not reach the API");
+    }
+}
