@@ -32,8 +32,8 @@ ensure_apt() {
 BUILD_PACKAGES=(build-essential pkg-config cmake libwebkit2gtk-4.1-dev libasound2-dev curl file)
 # What the tests need: a virtual display, WebKit's WebDriver and screenshots for the window;
 # PulseAudio with ALSA's plugin (so cpal can read a virtual microphone), sox and espeak-ng
-# to make tones and speech.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng)
+# to make tones and speech; D-Bus and gnome-keyring for a private, throwaway keychain.
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng dbus gnome-keyring)
 
 ensure_rust() {
   if ! command -v cargo >/dev/null; then
@@ -90,11 +90,17 @@ start_display_and_driver() {
   XVFB_PID=$!
   export DISPLAY=":$display"
   for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
+  # A private session bus, so the app under test finds no keychain of the person running
+  # the tests (it must never touch their real keys) and keeps test keys in its data folder.
+  local bus
+  bus="$(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')"
+  export DBUS_SESSION_BUS_ADDRESS="${bus% *}"
+  TEST_BUS_PID="${bus##* }"
   tauri-driver >"$CACHE/tauri-driver.log" 2>&1 &
   DRIVER_PID=$!
   for _ in $(seq 100); do
     curl -s http://127.0.0.1:4444/status >/dev/null 2>&1 && break
     sleep 0.1
   done
-  trap 'kill $DRIVER_PID $XVFB_PID 2>/dev/null || true' EXIT
+  trap 'kill $DRIVER_PID $XVFB_PID $TEST_BUS_PID 2>/dev/null || true' EXIT
 }

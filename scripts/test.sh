@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every test: Rust unit, property, crash-safety and
-# command tests, microphone capture on a virtual PulseAudio source, the UI component
-# tests, the release build with its .deb, the end-to-end tests on the real window under
-# Xvfb, and the installed .deb.
+# command tests, the voice operator and headless host against the fake Realtime service,
+# the API key in a throwaway keychain, microphone capture on a virtual PulseAudio source,
+# the UI component tests, the release build with its .deb, the end-to-end tests on the
+# real window under Xvfb (including the voice operator), and the installed .deb.
 source "$(dirname "$0")/lib.sh"
 
 ensure_apt "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
@@ -15,8 +16,15 @@ ensure_python_env
 say "Building the UI"
 npm run --silent ui:build >/dev/null
 
-say "Rust tests (board core, properties, crash safety, commands, bindings drift)"
+say "Rust tests (board core, properties, crash safety, commands, bindings drift, audio, the voice operator against the fake Realtime service, the headless host)"
 cargo test --workspace --locked
+
+say "The API key in a real keychain (a throwaway gnome-keyring on a private D-Bus)"
+dbus-run-session -- bash -c 'printf boardroom-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test --locked --lib api_key -- --ignored'
+
+say "The fake Realtime service, as a process for the window tests"
+cargo build --locked -p fake-realtime
+export BOARDROOM_FAKE_REALTIME="$CARGO_TARGET_DIR/debug/fake-realtime"
 
 say "Microphone capture on a virtual PulseAudio microphone"
 cargo test --locked -p boardroom-audio --test microphone -- --ignored --test-threads=1

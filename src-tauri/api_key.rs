@@ -217,4 +217,25 @@ mod tests {
         assert!(matches!(store.save(&"k".repeat(600)), Err(KeyError::TooLong(600))));
         assert_eq!(std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap(), "sk-file");
     }
+
+    /// Needs a Secret Service; scripts/test.sh runs it on a private D-Bus with a throwaway,
+    /// unlocked gnome-keyring, never on the keychain of the person running the tests.
+    #[test]
+    #[ignore]
+    fn a_key_goes_to_the_keychain_when_one_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ApiKeyStore { file: dir.path().join(KEY_FILE), keychain: keychain(), env: None };
+        assert!(
+            store.keychain.is_some(),
+            "no Secret Service answered on {:?}",
+            std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        );
+        store.save("sk-keychain-test").unwrap();
+        assert_eq!(store.load(), Some(("sk-keychain-test".to_owned(), KeySource::Keychain)));
+        assert!(!dir.path().join(KEY_FILE).exists(), "nothing is written to the file");
+        let status = store.status();
+        assert_eq!((status.source, status.stored_in, status.file), (KeySource::Keychain, KeySource::Keychain, None));
+        store.forget().unwrap();
+        assert_eq!(store.load(), None);
+    }
 }

@@ -1,0 +1,111 @@
+"""End to end: the voice operator in the real window, against the fake Realtime service
+running as a process (tests/fake-realtime, `fake-realtime` binary). The key and the API
+address are entered through the Voice settings dialog, as a user would."""
+
+import json
+import os
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from conftest import Window, saved_board
+
+KEY = "sk-e2e-never-shown"
+
+
+class FakeRealtime:
+    def __init__(self, binary: str):
+        self.process = subprocess.Popen([binary, "--key", KEY], stdout=subprocess.PIPE, text=True)
+        self.base_url = self.process.stdout.readline().strip()
+        self.control = self.process.stdout.readline().split()[1]
+
+    def state(self) -> dict:
+        with urllib.request.urlopen(f"{self.control}/control/calls", timeout=5) as response:
+            return json.load(response)
+
+    def send(self, event: dict):
+        request = urllib.request.Request(f"{self.control}/control/send", data=json.dumps(event).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 204
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def fake_realtime():
+    binary = os.environ.get("BOARDROOM_FAKE_REALTIME")
+    if not binary:
+        pytest.fail("BOARDROOM_FAKE_REALTIME must name the fake-realtime binary (scripts/test.sh sets it)")
+    fake = FakeRealtime(binary)
+    yield fake
+    fake.stop()
+
+
+def status_text(window: Window) -> str:
+    return window.driver.find_element(By.CSS_SELECTOR, '[data-testid="voice-status"]').text
+
+
+def test_the_voice_operator_edits_the_board_in_the_window(data_dir: Path, fake_realtime: FakeRealtime):
+    window = Window(data_dir)
+    try:
+        window.wait_for_column("Backlog", ["card-001", "card-002", "card-003", "card-004", "card-005"])
+        assert "off until you join" in status_text(window)
+
+        # Enter the key and the fake's address in Voice settings.
+        window.driver.find_element(By.XPATH, '//button[text()="Voice settings"]').click()
+        dialog = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, '[role="dialog"]'))
+        key_status = dialog.find_element(By.CSS_SELECTOR, '[data-testid="key-status"]')
+        window.wait(lambda _: "No key yet" in key_status.text, message=key_status.text)
+        dialog.find_element(By.NAME, "api-key").send_keys(KEY)
+        dialog.find_element(By.XPATH, './/button[text()="Save key"]').click()
+        window.wait(lambda _: "A key is saved" in key_status.text, message=key_status.text)
+        dialog.find_element(By.NAME, "base-url").send_keys(fake_realtime.base_url)
+        dialog.find_element(By.XPATH, './/button[text()="Save model and address"]').click()
+        window.wait(lambda d: d.find_elements(By.CSS_SELECTOR, '[role="alert"]') == [] and dialog.find_element(By.NAME, "base-url").get_attribute("value") == fake_realtime.base_url)
+        window.screenshot("voice-settings")
+        dialog.find_element(By.XPATH, './/button[text()="Close"]').click()
+        assert KEY not in window.driver.page_source, "the key never reaches the window"
+
+        # Joining starts the call.
+        window.driver.find_element(By.XPATH, '//button[text()="Join room"]').click()
+        window.wait(lambda _: "listening" in status_text(window), timeout=30, message=status_text(window))
+        call = fake_realtime.state()["calls"][-1]
+        assert "card-003" in call["session"]["instructions"]
+
+        # The model hears "done" and moves the card; the window shows it, with the words.
+        said = "The ICE restart card is done."
+        fake_realtime.send({"type": "input_audio_buffer.committed", "item_id": "item_1", "previous_item_id": None})
+        fake_realtime.send({"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_1", "content_index": 0, "transcript": said})
+        arguments = json.dumps({"card_id": "card-003", "status": "Done"})
+        fake_realtime.send({"type": "response.output_item.done", "response_id": "resp_1", "item": {"type": "function_call", "call_id": "call_1", "name": "move_ticket", "arguments": arguments}})
+        window.wait_for_column("Done", ["card-003"])
+        transcript = window.driver.find_element(By.CSS_SELECTOR, "section.transcript")
+        window.wait(lambda _: said in transcript.text, message=transcript.text)
+        activity = window.driver.find_element(By.CSS_SELECTOR, "section.activity")
+        window.wait(lambda _: said in activity.text, message=activity.text)
+        window.screenshot("voice-operator")
+
+        # The model got its answer and, after the change, the new board.
+        def answered(state: dict) -> bool:
+            latest = state["calls"][-1]
+            updated = any(e["type"] == "session.update" and '"Done"' in e["session"]["instructions"] for e in latest["events"])
+            return bool(latest["outputs"]) and updated
+
+        window.wait(lambda _: answered(fake_realtime.state()), message=json.dumps(fake_realtime.state())[:2000])
+        state = fake_realtime.state()
+        assert state["calls"][-1]["outputs"][0]["output"]["ok"] is True
+        assert state["calls"][-1]["audio_samples"] > 0, "the room mix reaches the model"
+        assert state["problems"] == [], state["problems"]
+
+        # Leaving hangs up.
+        window.driver.find_element(By.XPATH, '//button[text()="Leave room"]').click()
+        window.wait(lambda _: "off until you join" in status_text(window), message=status_text(window))
+        window.wait(lambda _: fake_realtime.state()["hangups"] == [call["call_id"]])
+        assert saved_board(data_dir)["columns"][3]["cards"][0]["id"] == "card-003"
+    finally:
+        window.quit()

@@ -1,0 +1,83 @@
+//! The fake Realtime service as a process, for the end-to-end tests of the real window and
+//! for trying the app without an OpenAI account. It prints its base URL on the first line
+//! of stdout and serves, next to the API, a control API for the test driving it:
+//! - `GET  /control/calls`: the calls set up so far, with the client events each received
+//!   and the problems the fake found;
+//! - `POST /control/send`: a server event (the body) for the latest call.
+//!
+//! Usage: `fake-realtime --key KEY [--port PORT]`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use fake_realtime::{FakeCall, FakeRealtime};
+use serde_json::{json, Value};
+use tokio::sync::Mutex;
+
+struct Control {
+    fake: FakeRealtime,
+    calls: Mutex<Vec<FakeCall>>,
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let (mut key, mut port) = (None, 0u16);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--key" => key = args.next(),
+            "--port" => port = args.next().and_then(|p| p.parse().ok()).expect("--port takes a number"),
+            _ => {
+                eprintln!("usage: fake-realtime --key KEY [--port PORT]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let key = key.unwrap_or_else(|| {
+        eprintln!("usage: fake-realtime --key KEY [--port PORT]");
+        std::process::exit(2)
+    });
+    let control = Arc::new(Control { fake: FakeRealtime::start(&key).await, calls: Mutex::default() });
+    let collector = Arc::clone(&control);
+    tokio::spawn(async move {
+        loop {
+            let call = collector.fake.next_call(Duration::from_secs(3600)).await;
+            collector.calls.lock().await.push(call);
+        }
+    });
+    let app = Router::new()
+        .route("/control/calls", get(calls))
+        .route("/control/send", post(send))
+        .with_state(Arc::clone(&control));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the control port");
+    println!("{}", control.fake.base_url);
+    println!("control http://{}", listener.local_addr().unwrap());
+    axum::serve(listener, app).await.expect("the control API serves");
+}
+
+async fn calls(State(control): State<Arc<Control>>) -> Json<Value> {
+    let calls = control.calls.lock().await;
+    let listed: Vec<Value> = calls
+        .iter()
+        .map(|call| {
+            let outputs: Vec<Value> = call.outputs().into_iter().map(|(id, output)| json!({ "call_id": id, "output": output })).collect();
+            json!({ "call_id": call.call_id, "session": call.session, "events": call.events(), "outputs": outputs, "audio_samples": call.audio().len() })
+        })
+        .collect();
+    Json(json!({ "calls": listed, "problems": control.fake.problems(), "hangups": control.fake.hangups() }))
+}
+
+async fn send(State(control): State<Arc<Control>>, body: String) -> StatusCode {
+    let calls = control.calls.lock().await;
+    match calls.last() {
+        Some(call) => {
+            call.send(&body).await;
+            StatusCode::NO_CONTENT
+        }
+        None => StatusCode::CONFLICT,
+    }
+}
