@@ -20,7 +20,10 @@ say "Rust tests (board core, properties, crash safety, commands, bindings drift,
 cargo test --workspace --locked
 
 say "The API key in a real keychain (a throwaway gnome-keyring on a private D-Bus)"
-dbus-run-session -- bash -c 'printf boardroom-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test --locked --lib api_key -- --ignored'
+KEYRING_HOME="$(mktemp -d)"
+XDG_DATA_HOME="$KEYRING_HOME" dbus-run-session -- bash -c \
+  'printf boardroom-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test --locked --lib api_key -- --ignored'
+rm -rf "$KEYRING_HOME"
 
 say "The fake Realtime service, as a process for the window tests"
 cargo build --locked -p fake-realtime

@@ -4,6 +4,7 @@ address are entered through the Voice settings dialog, as a user would."""
 
 import json
 import os
+import signal
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -102,10 +103,25 @@ def test_the_voice_operator_edits_the_board_in_the_window(data_dir: Path, fake_r
         assert state["calls"][-1]["audio_samples"] > 0, "the room mix reaches the model"
         assert state["problems"] == [], state["problems"]
 
+        # A network blip: the service stops answering (frozen, no goodbye). After 5 s of
+        # silence ICE reports the call disconnected, 5 s later it counts as lost, and the
+        # operator retries until the service is back, then listens on a new call.
+        os.kill(fake_realtime.process.pid, signal.SIGSTOP)
+        try:
+            window.wait(lambda _: "reconnecting" in status_text(window), timeout=40, message=status_text(window))
+            window.screenshot("voice-reconnecting")
+        finally:
+            os.kill(fake_realtime.process.pid, signal.SIGCONT)
+        window.wait(lambda _: "listening" in status_text(window), timeout=60, message=status_text(window))
+        calls = fake_realtime.state()["calls"]
+        assert calls[-1]["call_id"] != call["call_id"], "a new call after the blip"
+        assert saved_board(data_dir)["columns"][3]["cards"][0]["id"] == "card-003", "the blip did not touch the board"
+        call = calls[-1]
+
         # Leaving hangs up.
         window.driver.find_element(By.XPATH, '//button[text()="Leave room"]').click()
         window.wait(lambda _: "off until you join" in status_text(window), message=status_text(window))
-        window.wait(lambda _: fake_realtime.state()["hangups"] == [call["call_id"]])
+        window.wait(lambda _: call["call_id"] in fake_realtime.state()["hangups"])
         assert saved_board(data_dir)["columns"][3]["cards"][0]["id"] == "card-003"
     finally:
         window.quit()

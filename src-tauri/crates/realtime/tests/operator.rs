@@ -28,6 +28,11 @@ struct Rig {
 
 impl Rig {
     async fn start(key: &str, renew_after: Option<Duration>) -> Rig {
+        Rig::start_with(key, renew_after, None).await
+    }
+
+    /// Like [`Rig::start`], with the operator pointed at `base_url` instead of the fake.
+    async fn start_with(key: &str, renew_after: Option<Duration>, base_url: Option<String>) -> Rig {
         let _ = env_logger::builder().is_test(true).try_init();
         let fake = FakeRealtime::start(KEY).await;
         let dir = tempfile::tempdir().unwrap();
@@ -45,7 +50,7 @@ impl Rig {
         });
         let (news_tx, news) = mpsc::unbounded_channel();
         let mut config = OperatorConfig::new(
-            Endpoint { base_url: fake.base_url.clone(), api_key: key.to_owned() },
+            Endpoint { base_url: base_url.unwrap_or_else(|| fake.base_url.clone()), api_key: key.to_owned() },
             "gpt-realtime-2".to_owned(),
         );
         if let Some(after) = renew_after {
@@ -327,6 +332,25 @@ async fn server_errors_and_drops_are_retried_with_backoff_and_never_touch_the_bo
     let (fake, board) = rig.stop().await;
     assert_eq!(board.revision(), revision, "connection faults never touch the board");
     assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_api_is_retried_and_the_status_says_why() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut rig = Rig::start_with(KEY, None, Some(format!("http://127.0.0.1:{port}/v1"))).await;
+    let seen =
+        rig.status_until("a second retry", |s| matches!(s, OperatorStatus::Reconnecting { attempt: 2, .. })).await;
+    let reasons: Vec<&str> = seen
+        .iter()
+        .filter_map(|s| match s {
+            OperatorStatus::Reconnecting { reason, .. } => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 2, "{seen:?}");
+    assert!(reasons.iter().all(|r| r.starts_with("Could not reach the API")), "{reasons:?}");
+    rig.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
