@@ -92,8 +92,9 @@ start_display_and_driver() {
   for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
   # A private session bus, so the app under test finds no keychain of the person running
   # the tests (it must never touch their real keys) and keeps test keys in its data folder.
+  # It activates no services, so no keyring daemon starts on it either.
   local bus
-  bus="$(dbus-daemon --session --fork --print-address=1 --print-pid=1 | paste -sd' ')"
+  bus="$(dbus-daemon --config-file="$ROOT/tests/e2e/private-bus.conf" --fork --print-address=1 --print-pid=1 | paste -sd' ')"
   export DBUS_SESSION_BUS_ADDRESS="${bus% *}"
   TEST_BUS_PID="${bus##* }"
   tauri-driver >"$CACHE/tauri-driver.log" 2>&1 &

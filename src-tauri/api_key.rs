@@ -32,9 +32,9 @@ pub enum KeySource {
 pub struct KeyStatus {
     pub configured: bool,
     pub source: KeySource,
-    /// Where a key entered in Settings is stored: the keychain, or the file (when no keychain answers).
+    /// Where a key entered in Settings goes: the keychain, or the file (when no keychain answers).
     pub stored_in: KeySource,
-    /// The file path when keys are stored in a file.
+    /// The file path, when the key in use or the next one saved is kept in the file.
     pub file: Option<String>,
 }
 
@@ -46,7 +46,7 @@ pub enum KeyError {
     TooLong(usize),
     #[error("the key contains spaces or control characters; paste it again")]
     BadCharacters,
-    #[error("the keychain refused the key ({0})")]
+    #[error("the keychain refused ({0})")]
     Keychain(String),
     #[error("the key file {path} could not be written ({source})")]
     File { path: String, source: std::io::Error },
@@ -81,22 +81,30 @@ impl ApiKeyStore {
     pub fn status(&self) -> KeyStatus {
         let source = self.load().map_or(KeySource::None, |(_, source)| source);
         let stored_in = if self.keychain.is_some() { KeySource::Keychain } else { KeySource::File };
+        let in_file = source == KeySource::File || stored_in == KeySource::File;
         KeyStatus {
             configured: source != KeySource::None,
             source,
             stored_in,
-            file: (stored_in == KeySource::File).then(|| self.file.display().to_string()),
+            file: in_file.then(|| self.file.display().to_string()),
         }
     }
 
-    /// Stores a key entered in Settings.
+    /// Stores a key entered in Settings: in the keychain, or in the private file when there
+    /// is none or it refuses (locked, or it cannot ask for its password), so the key the
+    /// person typed is never lost. The status then says it is in the file.
     pub fn save(&self, raw: &str) -> Result<(), KeyError> {
         let key = validate(raw)?;
-        match &self.keychain {
-            Some(entry) => entry.set_password(&key).map_err(|err| KeyError::Keychain(err.to_string())),
-            None => write_private(&self.file, &key)
-                .map_err(|source| KeyError::File { path: self.file.display().to_string(), source }),
+        if let Some(entry) = &self.keychain {
+            match entry.set_password(&key) {
+                Ok(()) => return Ok(()),
+                Err(err) => {
+                    log::warn!("the keychain refused the API key ({err}); keeping it in {}", self.file.display())
+                }
+            }
         }
+        write_private(&self.file, &key)
+            .map_err(|source| KeyError::File { path: self.file.display().to_string(), source })
     }
 
     /// Removes a stored key from the keychain and the file.
@@ -216,6 +224,22 @@ mod tests {
         assert!(matches!(store.save("sk with space"), Err(KeyError::BadCharacters)));
         assert!(matches!(store.save(&"k".repeat(600)), Err(KeyError::TooLong(600))));
         assert_eq!(std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap(), "sk-file");
+    }
+
+    #[test]
+    fn a_keychain_that_refuses_leaves_the_key_in_the_private_file() {
+        use keyring_core::api::CredentialStoreApi;
+        let dir = tempfile::tempdir().unwrap();
+        // keyring-core's own in-memory store, made to fail the next call as a locked keychain would.
+        let entry = keyring_core::mock::Store::new().unwrap().build(KEYCHAIN_SERVICE, KEYCHAIN_USER, None).unwrap();
+        let credential: &keyring_core::mock::Cred = entry.as_any().downcast_ref().unwrap();
+        credential.set_error(keyring_core::Error::NoStorageAccess("prompt dismissed".into()));
+        let store = ApiKeyStore { file: dir.path().join(KEY_FILE), keychain: Some(entry), env: None };
+        store.save("sk-kept").unwrap();
+        assert_eq!(store.load(), Some(("sk-kept".to_owned(), KeySource::File)));
+        let status = store.status();
+        assert_eq!((status.source, status.stored_in), (KeySource::File, KeySource::Keychain));
+        assert!(status.file.is_some(), "the window is told which file");
     }
 
     /// Needs a Secret Service; scripts/test.sh runs it on a private D-Bus with a throwaway,

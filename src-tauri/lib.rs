@@ -31,9 +31,15 @@ pub fn run(data_dir: Option<PathBuf>) {
             voice::install(app.handle(), &config_dir);
             Ok(())
         })
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())
         .unwrap_or_else(|err| {
             log::error!("Boardroom could not start: {err}");
             std::process::exit(1);
+        })
+        .run(|app, event| {
+            // Quitting while in the room hangs up the voice operator's call properly.
+            if let tauri::RunEvent::Exit = event {
+                tauri::async_runtime::block_on(voice::leave(app));
+            }
         });
 }

@@ -172,9 +172,9 @@ export type KeyStatus = KeyStatus_Serialize | KeyStatus_Deserialize;
 export type KeyStatus_Deserialize = {
 	configured: boolean,
 	source: KeySource,
-	/**  Where a key entered in Settings is stored: the keychain, or the file (when no keychain answers). */
+	/**  Where a key entered in Settings goes: the keychain, or the file (when no keychain answers). */
 	storedIn: KeySource,
-	/**  The file path when keys are stored in a file. */
+	/**  The file path, when the key in use or the next one saved is kept in the file. */
 	file?: string | null,
 };
 
@@ -182,9 +182,9 @@ export type KeyStatus_Deserialize = {
 export type KeyStatus_Serialize = {
 	configured: boolean,
 	source: KeySource,
-	/**  Where a key entered in Settings is stored: the keychain, or the file (when no keychain answers). */
+	/**  Where a key entered in Settings goes: the keychain, or the file (when no keychain answers). */
 	storedIn: KeySource,
-	/**  The file path when keys are stored in a file. */
+	/**  The file path, when the key in use or the next one saved is kept in the file. */
 	file: string | null,
 };
 

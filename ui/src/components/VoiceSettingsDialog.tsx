@@ -16,7 +16,9 @@ export function describeKey(key: KeyStatus): string {
     case "keychain":
       return "A key is saved in your system keychain.";
     case "file":
-      return `A key is saved in ${key.file ?? "a private file"} (readable only by you; no keychain is available).`;
+      return `A key is saved in ${key.file ?? "a private file"}, readable only by you (${
+        key.storedIn === "keychain" ? "the keychain refused it" : "no keychain is available"
+      }).`;
     case "none":
       return key.storedIn === "keychain"
         ? "No key yet. A key you enter is saved in your system keychain."
