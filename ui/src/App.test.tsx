@@ -238,7 +238,7 @@ describe("the voice operator", () => {
       expect(status.textContent).toContain("reconnecting in 2 s");
       act(() => backend.voice!({ payload: { status: { state: "stopped", reason: "API key rejected (invalid_api_key)" } } }));
       expect(status.textContent).toContain("stopped: API key rejected");
-      expect(status.className).toBe("warning");
+      expect(status.classList.contains("warning")).toBe(true);
       act(() => backend.voice!({ payload: { status: { state: "listening", callId: "rtc_1" } } }));
       expect(status.textContent).toContain("listening");
     } finally {

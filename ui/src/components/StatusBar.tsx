@@ -42,8 +42,10 @@ export function StatusBar({ board, microphone, voice }: Props) {
       <span className={`dot ${board ? "ok" : "wait"}`} aria-hidden="true" />
       <span>{board ? `Saved · revision ${board.revision} · ${cards} cards` : "Connecting to the board…"}</span>
       <span className="spacer" />
-      <span className={microphone.state === "unavailable" ? "warning" : "muted"}>{describeMicrophone(microphone)}</span>
-      <span className={voiceTone} data-testid="voice-status">
+      <span className={`status-message ${microphone.state === "unavailable" ? "warning" : "muted"}`} title={describeMicrophone(microphone)}>
+        {describeMicrophone(microphone)}
+      </span>
+      <span className={`status-message ${voiceTone}`} data-testid="voice-status" title={describeVoice(voice)}>
         · {describeVoice(voice, secondsLeft)}
       </span>
     </footer>
