@@ -40,12 +40,10 @@ export function StatusBar({ board, microphone, voice }: Props) {
   return (
     <footer className="statusbar" role="status">
       <span className={`dot ${board ? "ok" : "wait"}`} aria-hidden="true" />
-      <span>{board ? `Saved · revision ${board.revision} · ${cards} cards` : "Connecting to the board…"}</span>
+      <span className="board-state">{board ? `Saved · revision ${board.revision} · ${cards} cards` : "Connecting to the board…"}</span>
       <span className="spacer" />
-      <span className={`status-message ${microphone.state === "unavailable" ? "warning" : "muted"}`} title={describeMicrophone(microphone)}>
-        {describeMicrophone(microphone)}
-      </span>
-      <span className={`status-message ${voiceTone}`} data-testid="voice-status" title={describeVoice(voice)}>
+      <span className={microphone.state === "unavailable" ? "warning" : "muted"}>{describeMicrophone(microphone)}</span>
+      <span className={voiceTone} data-testid="voice-status">
         · {describeVoice(voice, secondsLeft)}
       </span>
     </footer>
