@@ -7,10 +7,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use realtime::api::{env_value, KEY_VAR};
 use serde::Serialize;
 use specta::Type;
 
-pub const KEY_VAR: &str = "OPENAI_API_KEY";
 const KEY_FILE: &str = "openai-api-key";
 const KEYCHAIN_SERVICE: &str = "Boardroom";
 const KEYCHAIN_USER: &str = "openai-api-key";
@@ -62,7 +62,7 @@ impl ApiKeyStore {
     /// Opens the store for `config_dir`, asking the OS keychain whether it answers. This
     /// may wait on D-Bus, so call it off the async runtime.
     pub fn open(config_dir: &Path) -> Self {
-        let env = std::env::var(KEY_VAR).ok().map(|k| k.trim().to_owned()).filter(|k| !k.is_empty());
+        let env = env_value(KEY_VAR);
         ApiKeyStore { file: config_dir.join(KEY_FILE), keychain: keychain(), env }
     }
 

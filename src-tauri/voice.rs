@@ -5,7 +5,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent, OperatorStatus, TranscriptLine};
+use realtime::api::{env_value, BASE_URL_VAR, DEFAULT_BASE_URL, MODEL_VAR};
+use realtime::{session, Endpoint, Operator, OperatorConfig, OperatorEvent, OperatorStatus, TranscriptLine};
 use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -17,9 +18,6 @@ use crate::commands::CommandError;
 use crate::settings::{self, Settings};
 use crate::startup::AppState;
 
-pub const MODEL_VAR: &str = "OPENAI_REALTIME_MODEL";
-pub const BASE_URL_VAR: &str = "OPENAI_BASE_URL";
-pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 /// How far the operator may fall behind the mix before frames are dropped for it.
 const MIX_QUEUE_FRAMES: usize = 50;
 const MIX_CONSUMER: &str = "realtime";
@@ -69,20 +67,13 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, config_dir: &Path) {
     });
 }
 
-fn from_env(var: &str) -> Option<String> {
-    std::env::var(var).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
-/// Model and endpoint: the environment wins, then Settings, then the defaults.
-fn endpoint_choice(settings: &Settings) -> (String, bool, String, bool) {
-    let model_env = from_env(MODEL_VAR);
-    let base_env = from_env(BASE_URL_VAR);
-    let model = model_env
-        .clone()
-        .or_else(|| settings.model.clone())
-        .unwrap_or_else(|| realtime::session::DEFAULT_MODEL.to_owned());
-    let base = base_env.clone().or_else(|| settings.base_url.clone()).unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    (model, model_env.is_some(), base, base_env.is_some())
+/// A voice setting as it will be used: the environment variable wins, then Settings, then
+/// the default. Also says whether the environment set it.
+fn chosen(var: &str, setting: &Option<String>, default: &str) -> (String, bool) {
+    match env_value(var) {
+        Some(value) => (value, true),
+        None => (setting.clone().unwrap_or_else(|| default.to_owned()), false),
+    }
 }
 
 fn report<R: Runtime>(app: &AppHandle<R>, status: &Mutex<OperatorStatus>, new: OperatorStatus) {
@@ -131,7 +122,8 @@ async fn restart<R: Runtime>(app: &AppHandle<R>, voice: &VoiceState, running: &m
         return;
     };
     let settings = settings::get_settings(app.clone()).unwrap_or_default();
-    let (model, _, base_url, _) = endpoint_choice(&settings);
+    let (model, _) = chosen(MODEL_VAR, &settings.model, session::DEFAULT_MODEL);
+    let (base_url, _) = chosen(BASE_URL_VAR, &settings.base_url, DEFAULT_BASE_URL);
     let Some(mix) = app.state::<AudioState>().attach(MIX_CONSUMER, MIX_QUEUE_FRAMES) else {
         report(app, &voice.status, OperatorStatus::Stopped { reason: "The audio thread has stopped.".into() });
         return;
@@ -164,7 +156,8 @@ pub async fn get_voice_settings<R: Runtime>(
     state: State<'_, VoiceState>,
 ) -> Result<VoiceSettings, CommandError> {
     let settings = settings::get_settings(app)?;
-    let (model, model_from_env, base_url, base_url_from_env) = endpoint_choice(&settings);
+    let (model, model_from_env) = chosen(MODEL_VAR, &settings.model, session::DEFAULT_MODEL);
+    let (base_url, base_url_from_env) = chosen(BASE_URL_VAR, &settings.base_url, DEFAULT_BASE_URL);
     let keys = Arc::clone(&state.keys);
     let key = tauri::async_runtime::spawn_blocking(move || keys.status())
         .await

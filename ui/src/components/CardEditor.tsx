@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import type { Card, Edit } from "../bindings";
 import { errorMessage } from "../api";
+import { FormError } from "./FormError";
 import { useEscape } from "./useEscape";
 import { parseTags } from "../board";
 
@@ -69,11 +70,7 @@ export function CardEditor({ card, onClose, onSave, onDelete }: Props) {
             <span>Tags (comma separated)</span>
             <input name="tags" value={tags} onChange={(e) => setTags(e.target.value)} />
           </label>
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError error={error} />
           <footer className="dialog-actions">
             <button type="button" className="button danger" onClick={onDelete} disabled={busy}>
               Delete

@@ -1,4 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
+import { FormError } from "./FormError";
 import { useEscape } from "./useEscape";
 import { commands, type KeyStatus, type Settings, type VoiceSettings } from "../bindings";
 
@@ -131,11 +132,7 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
               onChange={(e) => setBaseUrl(e.target.value)}
             />
           </label>
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError error={error} />
           <footer className="dialog-actions">
             <span className="spacer" />
             <button type="button" className="button" onClick={onClose}>

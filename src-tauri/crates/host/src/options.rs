@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use realtime::api::{BASE_URL_VAR, DEFAULT_BASE_URL, KEY_VAR, MODEL_VAR};
+
 pub const USAGE: &str = "\
 Usage: boardroom-host [OPTIONS]
 
@@ -51,9 +53,9 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
         data_dir: env("BOARDROOM_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| default_data_dir(&env)),
         microphone: Microphone::Default,
         play: None,
-        model: env("OPENAI_REALTIME_MODEL").unwrap_or_else(|| realtime::session::DEFAULT_MODEL.to_owned()),
-        base_url: env("OPENAI_BASE_URL").unwrap_or_else(|| "https://api.openai.com/v1".to_owned()),
-        api_key: env("OPENAI_API_KEY"),
+        model: env(MODEL_VAR).unwrap_or_else(|| realtime::session::DEFAULT_MODEL.to_owned()),
+        base_url: env(BASE_URL_VAR).unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
+        api_key: env(KEY_VAR),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {

@@ -8,6 +8,17 @@ use serde_json::Value;
 
 use crate::fault::Fault;
 
+/// The environment variables the app and the host both read, and the default API base.
+pub const KEY_VAR: &str = "OPENAI_API_KEY";
+pub const MODEL_VAR: &str = "OPENAI_REALTIME_MODEL";
+pub const BASE_URL_VAR: &str = "OPENAI_BASE_URL";
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// A set, non-blank environment variable, trimmed.
+pub fn env_value(var: &str) -> Option<String> {
+    std::env::var(var).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
 const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
 const HANGUP_TIMEOUT: Duration = Duration::from_secs(5);
 
