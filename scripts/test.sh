@@ -22,11 +22,12 @@ cargo test --workspace --locked
 say "The API key in a real keychain (a throwaway gnome-keyring on a private D-Bus)"
 KEYRING_HOME="$(mktemp -d)"
 XDG_DATA_HOME="$KEYRING_HOME" dbus-run-session -- bash -c \
-  'printf boardroom-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test --locked --lib api_key -- --ignored'
+  'printf boardroom-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test --locked --workspace --lib api_key -- --ignored'
 rm -rf "$KEYRING_HOME"
 
 say "The fake Realtime service, as a process for the window tests"
-cargo build --locked -p fake-realtime
+# --workspace keeps the features the test run built with, so nothing is compiled twice.
+cargo build --locked --workspace --bins
 export BOARDROOM_FAKE_REALTIME="$CARGO_TARGET_DIR/debug/fake-realtime"
 
 say "Microphone capture on a virtual PulseAudio microphone"

@@ -15,7 +15,7 @@ use tauri_specta::Event;
 use crate::api_key::{ApiKeyStore, KeyError, KeyStatus};
 use crate::audio::AudioState;
 use crate::commands::CommandError;
-use crate::settings::{self, Settings};
+use crate::settings;
 use crate::startup::AppState;
 
 /// How far the operator may fall behind the mix before frames are dropped for it.
