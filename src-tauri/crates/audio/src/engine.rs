@@ -65,6 +65,10 @@ enum Command {
         source: String,
         samples: Vec<f32>,
     },
+    MuteSource {
+        name: String,
+        muted: bool,
+    },
     RemoveSource(String),
     Stop,
 }
@@ -95,18 +99,9 @@ impl AudioEngine {
         let _ = self.commands.send(Command::Mute(muted));
     }
 
-    /// Adds a named source to the mix; feed it with [`AudioEngine::push`].
-    pub fn add_source(&self, name: &str) {
-        let _ = self.commands.send(Command::AddSource(name.to_owned()));
-    }
-
-    /// Hands interleaved 48 kHz stereo samples to a source added with [`AudioEngine::add_source`].
-    pub fn push(&self, source: &str, samples: Vec<f32>) {
-        let _ = self.commands.send(Command::Push { source: source.to_owned(), samples });
-    }
-
-    pub fn remove_source(&self, name: &str) {
-        let _ = self.commands.send(Command::RemoveSource(name.to_owned()));
+    /// A handle for adding other sources of sound to the mix (participants, a file being played).
+    pub fn sources(&self) -> Sources {
+        Sources { commands: self.commands.clone() }
     }
 
     /// A new consumer of the mix (see [`Fanout::attach`]); `None` if the thread has stopped.
@@ -114,6 +109,34 @@ impl AudioEngine {
         let (reply, answer) = mpsc::channel();
         self.commands.send(Command::Attach { name: name.to_owned(), queue_frames, reply }).ok()?;
         answer.recv().ok()
+    }
+}
+
+/// Adds, feeds, mutes and removes named sources of the mix; cheap to clone and to send
+/// to other threads. It does nothing once the audio thread has stopped.
+#[derive(Clone)]
+pub struct Sources {
+    commands: Sender<Command>,
+}
+
+impl Sources {
+    /// Adds a named source to the mix; feed it with [`Sources::push`].
+    pub fn add(&self, name: &str) {
+        let _ = self.commands.send(Command::AddSource(name.to_owned()));
+    }
+
+    /// Hands interleaved 48 kHz stereo samples to a source added with [`Sources::add`].
+    pub fn push(&self, source: &str, samples: Vec<f32>) {
+        let _ = self.commands.send(Command::Push { source: source.to_owned(), samples });
+    }
+
+    /// Keeps a source out of the mix (its level is still measured) or lets it back in.
+    pub fn set_muted(&self, name: &str, muted: bool) {
+        let _ = self.commands.send(Command::MuteSource { name: name.to_owned(), muted });
+    }
+
+    pub fn remove(&self, name: &str) {
+        let _ = self.commands.send(Command::RemoveSource(name.to_owned()));
     }
 }
 
@@ -183,6 +206,9 @@ fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
                     if let Err(err) = mixer.push(&source, &samples) {
                         log::debug!("dropped samples: {err}");
                     }
+                }
+                Command::MuteSource { name, muted } => {
+                    let _ = mixer.set_muted(&name, muted);
                 }
                 Command::RemoveSource(name) => {
                     mixer.remove_source(&name);

@@ -19,7 +19,7 @@ pub mod signal;
 pub use agc::{Agc, AgcConfig};
 pub use capture::{input_names, CaptureError, Microphone};
 pub use codec::{CodecError, OpusDecoder, OpusEncoder};
-pub use engine::{AudioEngine, EngineEvent, Levels, MicrophoneStatus};
+pub use engine::{AudioEngine, EngineEvent, Levels, MicrophoneStatus, Sources};
 pub use fanout::{Fanout, MixReceiver};
 pub use frame::{Frame, FRAME_LEN, FRAME_SAMPLES_PER_CHANNEL, SAMPLE_RATE};
 pub use meter::{Level, Meter};

@@ -58,10 +58,11 @@ fn other_sources_are_mixed_in_and_leave_cleanly() {
     })
     .unwrap();
     let mut mix = engine.attach("test", 200).unwrap();
-    engine.add_source("guest");
+    let sources = engine.sources();
+    sources.add("guest");
     // A second of a 440 Hz tone, handed over in one go as a decoder would after a burst.
     let tone: Vec<f32> = (0..50).flat_map(|i| audio::signal::tone_frame(440.0, 0.3, i)).collect();
-    engine.push("guest", tone);
+    sources.push("guest", tone);
     std::thread::sleep(Duration::from_millis(600));
     let mut heard = Vec::new();
     while let Ok(frame) = mix.try_recv() {
@@ -73,7 +74,7 @@ fn other_sources_are_mixed_in_and_leave_cleanly() {
         |event: &EngineEvent| matches!(event, EngineEvent::Levels(l) if l.sources.iter().any(|s| s.id == "guest"));
     assert!(events.try_iter().any(|e| has_guest(&e)), "the guest's level is reported");
 
-    engine.remove_source("guest");
+    sources.remove("guest");
     std::thread::sleep(Duration::from_millis(300));
     let _ = events.try_iter().count();
     std::thread::sleep(Duration::from_millis(200));

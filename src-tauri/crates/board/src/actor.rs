@@ -24,7 +24,8 @@ pub enum EditFailed {
 }
 
 enum Request {
-    Apply { edit: Edit, source: Source, reply: oneshot::Sender<Result<Arc<Change>, EditFailed>> },
+    /// `seen`: the revision the editor last saw, if the edit was made on a copy that may be stale.
+    Apply { edit: Edit, source: Source, seen: Option<u64>, reply: oneshot::Sender<Result<Arc<Change>, EditFailed>> },
     Snapshot { reply: oneshot::Sender<Board> },
 }
 
@@ -64,8 +65,8 @@ impl BoardActor {
     pub async fn run(mut self) {
         while let Some(request) = self.requests.recv().await {
             match request {
-                Request::Apply { edit, source, reply } => {
-                    let result = self.apply(edit, source).await;
+                Request::Apply { edit, source, seen, reply } => {
+                    let result = self.apply(edit, source, seen).await;
                     if let Ok(change) = &result {
                         // No subscribers is fine: nobody is watching yet.
                         let _ = self.changes.send(Arc::clone(change));
@@ -79,8 +80,11 @@ impl BoardActor {
         }
     }
 
-    async fn apply(&mut self, edit: Edit, source: Source) -> Result<Arc<Change>, EditFailed> {
-        let change = self.board.apply(edit, source, now_ms())?;
+    async fn apply(&mut self, edit: Edit, source: Source, seen: Option<u64>) -> Result<Arc<Change>, EditFailed> {
+        let change = match seen {
+            Some(seen) => self.board.apply_seen(edit, source, now_ms(), seen)?,
+            None => self.board.apply(edit, source, now_ms())?,
+        };
         if let Some(saving) = &mut self.saving {
             let bytes = Arc::new(BoardFile::encode(&self.board));
             let (file, to_write) = (saving.file.clone(), Arc::clone(&bytes));
@@ -103,8 +107,17 @@ impl BoardActor {
 
 impl BoardHandle {
     pub async fn apply(&self, edit: Edit, source: Source) -> Result<Arc<Change>, EditFailed> {
+        self.request_apply(edit, source, None).await
+    }
+
+    /// Applies an edit made on a copy of the board at revision `seen` (see [`Board::apply_seen`]).
+    pub async fn apply_seen(&self, edit: Edit, source: Source, seen: u64) -> Result<Arc<Change>, EditFailed> {
+        self.request_apply(edit, source, Some(seen)).await
+    }
+
+    async fn request_apply(&self, edit: Edit, source: Source, seen: Option<u64>) -> Result<Arc<Change>, EditFailed> {
         let (reply, answer) = oneshot::channel();
-        self.requests.send(Request::Apply { edit, source, reply }).await.map_err(|_| EditFailed::Stopped)?;
+        self.requests.send(Request::Apply { edit, source, seen, reply }).await.map_err(|_| EditFailed::Stopped)?;
         answer.await.map_err(|_| EditFailed::Stopped)?
     }
 

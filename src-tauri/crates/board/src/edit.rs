@@ -45,6 +45,19 @@ pub enum Edit {
     },
 }
 
+impl Edit {
+    /// The existing card this edit is about; `None` for creations and undos.
+    pub fn card_id(&self) -> Option<&str> {
+        match self {
+            Edit::Move { card_id, .. }
+            | Edit::AddTags { card_id, .. }
+            | Edit::Update { card_id, .. }
+            | Edit::Delete { card_id } => Some(card_id),
+            Edit::Create { .. } | Edit::Undo { .. } => None,
+        }
+    }
+}
+
 /// Why an edit was refused. The board is unchanged whenever one of these is returned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BoardError {
@@ -66,6 +79,8 @@ pub enum BoardError {
     UnknownChange(u64),
     #[error("card \"{title}\" has changed since change {revision}; undo that later edit first so it is not lost")]
     UndoConflict { revision: u64, title: String },
+    #[error("someone else changed this card while you were editing it (board revision {current}, you saw {seen}); here is the board as it is now")]
+    Stale { seen: u64, current: u64 },
 }
 
 impl Board {
@@ -134,6 +149,25 @@ impl Board {
         }
         self.activity.push_back(change.clone());
         Ok(change)
+    }
+
+    /// Applies `edit` made by someone who last saw the board at revision `seen`. Changes made
+    /// since then to other cards do not matter; if one touched the card this edit is about (or
+    /// they are too old to tell), the edit is refused as stale rather than overwriting them.
+    pub fn apply_seen(&mut self, edit: Edit, source: Source, at: i64, seen: u64) -> Result<Change, BoardError> {
+        if seen < self.revision {
+            let stale = BoardError::Stale { seen, current: self.revision };
+            let oldest_kept = self.activity.front().map_or(self.revision + 1, |c| c.revision);
+            if oldest_kept > seen + 1 {
+                return Err(stale);
+            }
+            if let Some(card_id) = edit.card_id() {
+                if self.activity.iter().any(|c| c.revision > seen && c.card_id() == card_id) {
+                    return Err(stale);
+                }
+            }
+        }
+        self.apply(edit, source, at)
     }
 
     /// Puts back the card as it was before change `revision`, if nothing has touched it since.

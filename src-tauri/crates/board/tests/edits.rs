@@ -213,3 +213,31 @@ fn the_activity_log_keeps_the_latest_500() {
     assert!(matches!(apply(&mut board, Edit::Undo { revision: 10 }), Err(BoardError::UnknownChange(10))));
     board.check().unwrap();
 }
+
+#[test]
+fn an_edit_made_on_an_older_board_applies_unless_its_card_changed_since() {
+    let mut board = seed::board();
+    let participant = Source::Participant { name: "Ana".into() };
+    apply(&mut board, mv("card-002", Status::Done, None)).unwrap();
+    // Ana saw revision 0; card-001 has not changed since, so her move goes through.
+    board.apply_seen(mv("card-001", Status::Blocked, None), participant.clone(), 1_000, 0).unwrap();
+    // card-002 has: her edit of it is refused and the board stays as it is.
+    let before = board.clone();
+    let refused = board.apply_seen(mv("card-002", Status::Backlog, None), participant.clone(), 1_000, 0);
+    assert!(matches!(refused, Err(BoardError::Stale { seen: 0, current: 2 })), "{refused:?}");
+    assert_eq!(board, before);
+    // Creations do not clash with anything.
+    board.apply_seen(create(Status::Backlog, "New"), participant, 1_000, 0).unwrap();
+}
+
+#[test]
+fn an_edit_older_than_the_activity_log_is_stale() {
+    let mut board = seed::board();
+    for i in 0..510 {
+        let status = if i % 2 == 0 { Status::Done } else { Status::Backlog };
+        apply(&mut board, mv("card-001", status, None)).unwrap();
+    }
+    let refused = board.apply_seen(mv("card-003", Status::Done, None), Source::Hand, 1_000, 5);
+    assert!(matches!(refused, Err(BoardError::Stale { .. })));
+    board.apply_seen(mv("card-003", Status::Done, None), Source::Hand, 1_000, 505).unwrap();
+}

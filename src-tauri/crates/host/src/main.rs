@@ -62,14 +62,12 @@ async fn run(options: options::Options) -> Result<(), String> {
         }
     });
 
-    let engine = Arc::new(
-        AudioEngine::start(|event| {
-            if let EngineEvent::Microphone(status) = event {
-                say(format!("microphone: {status:?}"));
-            }
-        })
-        .map_err(|err| format!("the audio thread could not start: {err}"))?,
-    );
+    let engine = AudioEngine::start(|event| {
+        if let EngineEvent::Microphone(status) = event {
+            say(format!("microphone: {status:?}"));
+        }
+    })
+    .map_err(|err| format!("the audio thread could not start: {err}"))?;
     match &options.microphone {
         Microphone::Default => engine.join(None),
         Microphone::Named(name) => engine.join(Some(name.clone())),
@@ -78,10 +76,10 @@ async fn run(options: options::Options) -> Result<(), String> {
     if let Some(path) = &options.play {
         let samples = wav_source::load(path)?;
         say(format!("playing {} into the room", path.display()));
-        let engine = Arc::clone(&engine);
+        let sources = engine.sources();
         std::thread::Builder::new()
             .name("play".into())
-            .spawn(move || wav_source::play(&engine, &samples))
+            .spawn(move || wav_source::play(&sources, &samples))
             .map_err(|err| format!("the player could not start: {err}"))?;
     }
 

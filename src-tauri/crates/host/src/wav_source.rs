@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use audio::resample::ToRoomFormat;
-use audio::{AudioEngine, FRAME_LEN};
+use audio::{Sources, FRAME_LEN};
 
 pub const SOURCE: &str = "file";
 const LEAD: Duration = Duration::from_millis(100);
@@ -33,15 +33,15 @@ pub fn load(path: &Path) -> Result<Vec<f32>, String> {
     Ok(room)
 }
 
-/// Plays `room_samples` into the engine until the engine is dropped; runs on its own thread.
-pub fn play(engine: &AudioEngine, room_samples: &[f32]) -> ! {
-    engine.add_source(SOURCE);
+/// Plays `room_samples` into the engine until the audio thread stops; runs on its own thread.
+pub fn play(sources: &Sources, room_samples: &[f32]) -> ! {
+    sources.add(SOURCE);
     // Start this far ahead of the mixer's clock, so the two 20 ms clocks drifting against
     // each other never leave the mixer without a frame (which it would fill with silence).
     let mut next = Instant::now() - LEAD;
     loop {
         for chunk in room_samples.chunks(FRAME_LEN) {
-            engine.push(SOURCE, chunk.to_vec());
+            sources.push(SOURCE, chunk.to_vec());
             next += Duration::from_millis(20);
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
         }

@@ -178,7 +178,9 @@ pub fn choose_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-async fn new_peer(include_loopback: bool) -> Result<Arc<RTCPeerConnection>, Fault> {
+/// A peer connection with the default codecs and interceptors (NACK, RTCP reports); with
+/// `include_loopback`, 127.0.0.1 is offered too, for a counterpart on the same machine.
+pub async fn new_peer(include_loopback: bool) -> Result<Arc<RTCPeerConnection>, Fault> {
     choose_crypto();
     let mut media = MediaEngine::default();
     media.register_default_codecs().map_err(webrtc_fault)?;

@@ -1,0 +1,275 @@
+//! One participant's WebSocket, from `hello` to goodbye: it checks every message, turns
+//! board edits into actor requests, passes answers to the hub, and sends the page its
+//! offers, the board's changes and the room's news. Bad input gets an error message; too
+//! much of it closes this connection only.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use board::{BoardHandle, EditFailed, Source};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::hub::{Departure, HubHandle, Welcome};
+use crate::limits::{self, RateLimit, HELLO_TIMEOUT};
+use crate::protocol::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
+use crate::registry::JoinError;
+
+/// A page that sends nothing (not even a pong) for this long has lost its network.
+const SILENCE_LIMIT: Duration = Duration::from_secs(30);
+const PING_EVERY: Duration = Duration::from_secs(10);
+/// Messages waiting for a slow page before it counts as gone.
+const OUTBOX: usize = 256;
+/// WebSocket close code for "policy violation".
+const POLICY: u16 = 1008;
+
+/// Why a connection ended, for the hub and the log.
+enum End {
+    Left,
+    Dropped,
+    Closed { code: u16, reason: String },
+}
+
+type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
+type Stream = futures_util::stream::SplitStream<WebSocket>;
+
+struct Session {
+    sink: Sink,
+    abuse: RateLimit,
+}
+
+impl Session {
+    async fn send(&mut self, message: &ServerMessage) -> bool {
+        self.sink.send(Message::Text(Utf8Bytes::from(message.to_json()))).await.is_ok()
+    }
+
+    /// Answers bad input; `false` when this connection has sent too much of it.
+    async fn refuse(&mut self, code: ErrorCode, message: String) -> bool {
+        log::debug!("refused a participant's message: {message}");
+        let tolerated = self.abuse.allow(Instant::now());
+        self.send(&ServerMessage::error(code, message)).await && tolerated
+    }
+
+    async fn close(mut self, code: u16, reason: &str) {
+        let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
+        let _ = self.sink.send(Message::Close(Some(frame))).await;
+        let _ = self.sink.close().await;
+    }
+}
+
+/// Serves one participant's WebSocket until it ends.
+pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
+    let (sink, mut stream) = socket.split();
+    let mut session = Session { sink, abuse: limits::abuse_allowance(Instant::now()) };
+    let Some((name, resume)) = hello(&mut session, &mut stream).await else {
+        return session.close(POLICY, "no valid hello").await;
+    };
+    // Subscribe before the snapshot, so no change falls between them.
+    let mut changes = board.subscribe();
+    let mut news = hub.news();
+    let (outbox, mut to_send) = mpsc::channel(OUTBOX);
+    let welcome = match hub.join(name, resume, outbox).await {
+        Some(Ok(welcome)) => welcome,
+        Some(Err(err)) => {
+            let code = match err {
+                JoinError::Full(_) => ErrorCode::RoomFull,
+                JoinError::BadName(_) => ErrorCode::BadName,
+            };
+            let _ = session.send(&ServerMessage::error(code, err.to_string())).await;
+            return session.close(POLICY, "not admitted").await;
+        }
+        None => return session.close(1001, "the room has ended").await,
+    };
+    let Ok(snapshot) = board.snapshot().await else {
+        return session.close(1011, "the board has shut down").await;
+    };
+    let (id, epoch) = (welcome.id.clone(), welcome.epoch);
+    let seen = snapshot.revision();
+    if !session.send(&welcome_message(welcome, snapshot)).await {
+        return hub.depart(&id, epoch, Departure::Dropped);
+    }
+    let mut joined = Joined { id: id.clone(), epoch, name: String::new(), hub: hub.clone(), board, edits: limits::edit_rate(Instant::now()) };
+    joined.name = hub.roster().borrow().iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_default();
+    let end = joined.run(&mut session, &mut stream, &mut to_send, &mut changes, &mut news, seen).await;
+    let how = match &end {
+        End::Left => Departure::Left,
+        End::Dropped | End::Closed { .. } => Departure::Dropped,
+    };
+    hub.depart(&id, epoch, how);
+    if let End::Closed { code, reason } = end {
+        session.close(code, &reason).await;
+    }
+}
+
+/// Waits for a valid `hello`, answering anything else with an error.
+async fn hello(session: &mut Session, stream: &mut Stream) -> Option<(String, Option<String>)> {
+    let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
+    loop {
+        let message = tokio::time::timeout_at(deadline, stream.next()).await.ok()??.ok()?;
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Close(_) => return None,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Binary(_) => {
+                if !session.refuse(ErrorCode::Invalid, "messages are JSON text".into()).await {
+                    return None;
+                }
+                continue;
+            }
+        };
+        let refusal = match ClientMessage::parse(&text) {
+            Ok(ClientMessage::Hello { version, name, resume }) if version == PROTOCOL_VERSION => return Some((name, resume)),
+            Ok(ClientMessage::Hello { version, .. }) => {
+                let message = format!("this room speaks protocol version {PROTOCOL_VERSION}, not {version}; reload the page");
+                let _ = session.send(&ServerMessage::error(ErrorCode::UnsupportedVersion, message)).await;
+                return None;
+            }
+            Ok(_) => (ErrorCode::NotJoined, "say hello first".to_owned()),
+            Err(err) => (err.code(), err.to_string()),
+        };
+        if !session.refuse(refusal.0, refusal.1).await {
+            return None;
+        }
+    }
+}
+
+fn welcome_message(welcome: Welcome, board: board::Board) -> ServerMessage {
+    ServerMessage::Welcome {
+        version: PROTOCOL_VERSION,
+        participant_id: welcome.id,
+        resume: welcome.resume,
+        board,
+        participants: welcome.participants,
+        voice: welcome.voice,
+        transcript: welcome.transcript,
+    }
+}
+
+struct Joined {
+    id: String,
+    epoch: u64,
+    name: String,
+    hub: HubHandle,
+    board: BoardHandle,
+    edits: RateLimit,
+}
+
+impl Joined {
+    async fn run(
+        &mut self,
+        session: &mut Session,
+        stream: &mut Stream,
+        to_send: &mut mpsc::Receiver<ServerMessage>,
+        changes: &mut broadcast::Receiver<std::sync::Arc<board::Change>>,
+        news: &mut broadcast::Receiver<ServerMessage>,
+        seen: u64,
+    ) -> End {
+        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut last_heard = Instant::now();
+        loop {
+            let outgoing = tokio::select! {
+                incoming = stream.next() => {
+                    last_heard = Instant::now();
+                    match incoming {
+                        Some(Ok(Message::Text(text))) => match self.take(session, &text).await {
+                            Some(end) => return end,
+                            None => continue,
+                        },
+                        Some(Ok(Message::Binary(_))) => {
+                            if !session.refuse(ErrorCode::Invalid, "messages are JSON text".into()).await {
+                                return too_many_errors(session).await;
+                            }
+                            continue;
+                        }
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return End::Dropped,
+                    }
+                }
+                message = to_send.recv() => match message {
+                    Some(ServerMessage::Goodbye { reason }) => {
+                        let _ = session.send(&ServerMessage::Goodbye { reason: reason.clone() }).await;
+                        return End::Closed { code: 1000, reason };
+                    }
+                    Some(message) => message,
+                    None => return End::Closed { code: 1001, reason: "the room has ended".into() },
+                },
+                change = changes.recv() => match change {
+                    Ok(change) if change.revision <= seen => continue,
+                    Ok(change) => ServerMessage::BoardChanged { change: (*change).clone() },
+                    // Fell behind: the page gets the whole board instead.
+                    Err(broadcast::error::RecvError::Lagged(_)) => match self.board.snapshot().await {
+                        Ok(board) => ServerMessage::Board { board },
+                        Err(_) => return End::Closed { code: 1011, reason: "the board has shut down".into() },
+                    },
+                    Err(broadcast::error::RecvError::Closed) => return End::Closed { code: 1011, reason: "the board has shut down".into() },
+                },
+                item = news.recv() => match item {
+                    Ok(message) => message,
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return End::Closed { code: 1001, reason: "the room has ended".into() },
+                },
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > SILENCE_LIMIT {
+                        return End::Dropped;
+                    }
+                    if session.sink.send(Message::Ping(Default::default())).await.is_err() {
+                        return End::Dropped;
+                    }
+                    continue;
+                }
+            };
+            if !session.send(&outgoing).await {
+                return End::Dropped;
+            }
+        }
+    }
+
+    /// Handles one text message; `Some` ends the connection.
+    async fn take(&mut self, session: &mut Session, text: &str) -> Option<End> {
+        let message = match ClientMessage::parse(text) {
+            Ok(message) => message,
+            Err(err) => {
+                if session.refuse(err.code(), err.to_string()).await {
+                    return None;
+                }
+                return Some(too_many_errors(session).await);
+            }
+        };
+        match message {
+            ClientMessage::Hello { .. } => {
+                if !session.refuse(ErrorCode::AlreadyJoined, "you are already in the room".into()).await {
+                    return Some(too_many_errors(session).await);
+                }
+            }
+            ClientMessage::Answer { sdp } => self.hub.answer(&self.id, self.epoch, sdp),
+            ClientMessage::Mute { muted } => self.hub.self_mute(&self.id, self.epoch, muted),
+            ClientMessage::Leave => return Some(End::Left),
+            ClientMessage::Edit { request, seen, edit } => {
+                let reply = if self.edits.allow(Instant::now()) {
+                    let source = Source::Participant { name: self.name.clone() };
+                    match self.board.apply_seen(edit, source, seen).await {
+                        Ok(change) => ServerMessage::Edited { request, change: (*change).clone() },
+                        Err(EditFailed::Refused(err)) => {
+                            let board = self.board.snapshot().await.ok();
+                            ServerMessage::Refused { request, message: err.to_string(), board }
+                        }
+                        Err(err) => ServerMessage::Refused { request, message: err.to_string(), board: None },
+                    }
+                } else {
+                    let message = "you are editing faster than the room allows; wait a moment".to_owned();
+                    ServerMessage::Refused { request, message, board: None }
+                };
+                if !session.send(&reply).await {
+                    return Some(End::Dropped);
+                }
+            }
+        }
+        None
+    }
+}
+
+async fn too_many_errors(session: &mut Session) -> End {
+    let message = "too many invalid messages; this connection is closed".to_owned();
+    let _ = session.send(&ServerMessage::error(ErrorCode::TooManyErrors, message)).await;
+    End::Closed { code: POLICY, reason: "too many invalid messages".into() }
+}

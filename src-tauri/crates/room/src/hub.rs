@@ -1,0 +1,449 @@
+//! The room's one owner of state: who is in (the registry), each participant's peer and
+//! connection, the tracks being forwarded, their sources in the mix, and the latest voice
+//! status and transcript. Connections, peers and the host talk to it through messages.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use audio::{SourceLevel, Sources};
+use realtime::status::{OperatorStatus, TranscriptLine};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
+use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
+
+use crate::peer::{GuestPeer, OutgoingTrack, PeerEvent};
+use crate::protocol::{Connection, Participant, ParticipantLevel, ServerMessage};
+use crate::registry::{JoinError, Registry, UnknownParticipant, HOST_ID};
+use crate::token::InviteToken;
+
+/// How long someone whose connection dropped keeps their place, to come back as themselves.
+pub const REJOIN_GRACE: Duration = Duration::from_secs(30);
+/// Transcript lines a newcomer gets.
+const TRANSCRIPT_KEPT: usize = 50;
+
+/// What the hub tells a connection that joined.
+pub struct Welcome {
+    pub id: String,
+    pub epoch: u64,
+    pub resume: String,
+    pub participants: Vec<Participant>,
+    pub voice: OperatorStatus,
+    pub transcript: Vec<TranscriptLine>,
+}
+
+/// How a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Departure {
+    /// They pressed Leave.
+    Left,
+    /// The tab closed or the network went: they may come back within [`REJOIN_GRACE`].
+    Dropped,
+}
+
+enum Command {
+    Join {
+        name: String,
+        resume: Option<String>,
+        outbox: mpsc::Sender<ServerMessage>,
+        reply: oneshot::Sender<Result<Welcome, JoinError>>,
+    },
+    Answer { id: String, epoch: u64, sdp: String },
+    SelfMute { id: String, epoch: u64, muted: bool },
+    Depart { id: String, epoch: u64, how: Departure },
+    Expire { id: String, epoch: u64 },
+    MuteInMix { id: String, muted: bool, reply: oneshot::Sender<Result<(), UnknownParticipant>> },
+    Remove { id: String, reply: oneshot::Sender<Result<(), UnknownParticipant>> },
+    HostMuted(bool),
+    HostTrack(Option<OutgoingTrack>),
+    Levels(Vec<SourceLevel>),
+    Voice(OperatorStatus),
+    Transcript(TranscriptLine),
+    Stop { reply: oneshot::Sender<()> },
+}
+
+/// A cheap, cloneable way to reach the hub.
+#[derive(Clone)]
+pub struct HubHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    news: broadcast::Sender<ServerMessage>,
+    roster: watch::Receiver<Vec<Participant>>,
+}
+
+struct Guest {
+    epoch: u64,
+    outbox: mpsc::Sender<ServerMessage>,
+    peer: Option<GuestPeer>,
+    tracks: Vec<Arc<TrackLocalStaticRTP>>,
+}
+
+struct Hub {
+    registry: Registry,
+    guests: HashMap<String, Guest>,
+    next_epoch: u64,
+    host_track: Option<OutgoingTrack>,
+    sources: Sources,
+    news: broadcast::Sender<ServerMessage>,
+    roster: watch::Sender<Vec<Participant>>,
+    commands: mpsc::UnboundedSender<Command>,
+    peer_events: mpsc::UnboundedSender<PeerEvent>,
+    voice: OperatorStatus,
+    transcript: VecDeque<TranscriptLine>,
+}
+
+impl HubHandle {
+    /// Starts the hub; participants' audio goes into the mix through `sources`.
+    pub fn start(registry: Registry, sources: Sources) -> HubHandle {
+        let (commands, inbox) = mpsc::unbounded_channel();
+        let (peer_events, peer_inbox) = mpsc::unbounded_channel();
+        let (news, _) = broadcast::channel(1024);
+        let (roster, roster_rx) = watch::channel(registry.list());
+        let hub = Hub {
+            registry,
+            guests: HashMap::new(),
+            next_epoch: 1,
+            host_track: None,
+            sources,
+            news: news.clone(),
+            roster,
+            commands: commands.clone(),
+            peer_events,
+            voice: OperatorStatus::Off,
+            transcript: VecDeque::new(),
+        };
+        tokio::spawn(hub.run(inbox, peer_inbox));
+        HubHandle { commands, news, roster: roster_rx }
+    }
+
+    fn send(&self, command: Command) {
+        let _ = self.commands.send(command);
+    }
+
+    pub async fn join(
+        &self,
+        name: String,
+        resume: Option<String>,
+        outbox: mpsc::Sender<ServerMessage>,
+    ) -> Option<Result<Welcome, JoinError>> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Join { name, resume, outbox, reply });
+        answer.await.ok()
+    }
+
+    pub fn answer(&self, id: &str, epoch: u64, sdp: String) {
+        self.send(Command::Answer { id: id.into(), epoch, sdp });
+    }
+
+    pub fn self_mute(&self, id: &str, epoch: u64, muted: bool) {
+        self.send(Command::SelfMute { id: id.into(), epoch, muted });
+    }
+
+    pub fn depart(&self, id: &str, epoch: u64, how: Departure) {
+        self.send(Command::Depart { id: id.into(), epoch, how });
+    }
+
+    /// Takes a participant out of the mix (and out of what the host hears) or puts them back.
+    pub async fn mute_in_mix(&self, id: &str, muted: bool) -> Result<(), UnknownParticipant> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::MuteInMix { id: id.into(), muted, reply });
+        answer.await.unwrap_or_else(|_| Err(UnknownParticipant(id.into())))
+    }
+
+    pub async fn remove(&self, id: &str) -> Result<(), UnknownParticipant> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Remove { id: id.into(), reply });
+        answer.await.unwrap_or_else(|_| Err(UnknownParticipant(id.into())))
+    }
+
+    pub fn host_muted(&self, muted: bool) {
+        self.send(Command::HostMuted(muted));
+    }
+
+    /// The host's microphone as a track for every participant (`None`: the host is not sending).
+    pub fn host_track(&self, track: Option<OutgoingTrack>) {
+        self.send(Command::HostTrack(track));
+    }
+
+    pub fn levels(&self, levels: Vec<SourceLevel>) {
+        self.send(Command::Levels(levels));
+    }
+
+    pub fn voice(&self, status: OperatorStatus) {
+        self.send(Command::Voice(status));
+    }
+
+    pub fn transcript(&self, line: TranscriptLine) {
+        self.send(Command::Transcript(line));
+    }
+
+    /// Messages for every joined page: participants, levels, voice status, transcript.
+    pub fn news(&self) -> broadcast::Receiver<ServerMessage> {
+        self.news.subscribe()
+    }
+
+    /// Everyone in the room, kept current.
+    pub fn roster(&self) -> watch::Receiver<Vec<Participant>> {
+        self.roster.clone()
+    }
+
+    /// Says goodbye to everyone and closes every peer.
+    pub async fn stop(&self) {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Stop { reply });
+        let _ = answer.await;
+    }
+}
+
+impl Hub {
+    async fn run(
+        mut self,
+        mut inbox: mpsc::UnboundedReceiver<Command>,
+        mut peer_inbox: mpsc::UnboundedReceiver<PeerEvent>,
+    ) {
+        loop {
+            tokio::select! {
+                command = inbox.recv() => match command {
+                    Some(Command::Stop { reply }) => {
+                        self.stop().await;
+                        let _ = reply.send(());
+                        return;
+                    }
+                    Some(command) => self.handle(command).await,
+                    None => {
+                        self.stop().await;
+                        return;
+                    }
+                },
+                Some(event) = peer_inbox.recv() => self.peer_event(event),
+            }
+        }
+    }
+
+    async fn handle(&mut self, command: Command) {
+        match command {
+            Command::Join { name, resume, outbox, reply } => {
+                let welcome = self.join(&name, resume.as_deref(), outbox).await;
+                let _ = reply.send(welcome);
+            }
+            Command::Answer { id, epoch, sdp } => {
+                if let Some(peer) = self.current(&id, epoch).and_then(|g| g.peer.as_ref()) {
+                    peer.answer(sdp);
+                }
+            }
+            Command::SelfMute { id, epoch, muted } => {
+                if self.current(&id, epoch).is_some() && self.registry.set_muted(&id, muted).is_ok() {
+                    self.roster_changed();
+                }
+            }
+            Command::Depart { id, epoch, how } => {
+                if self.current(&id, epoch).is_none() {
+                    return;
+                }
+                match how {
+                    Departure::Left => self.remove(&id).await,
+                    Departure::Dropped => {
+                        if let Some(guest) = self.guests.get_mut(&id) {
+                            if let Some(peer) = guest.peer.take() {
+                                peer.close().await;
+                            }
+                            guest.tracks.clear();
+                        }
+                        let _ = self.registry.set_connection(&id, Connection::Reconnecting);
+                        self.forward_to_all();
+                        self.roster_changed();
+                        let commands = self.commands.clone();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(REJOIN_GRACE).await;
+                            let _ = commands.send(Command::Expire { id, epoch });
+                        });
+                    }
+                }
+            }
+            Command::Expire { id, epoch } => {
+                let still_away = self.current(&id, epoch).is_some_and(|g| g.peer.is_none());
+                if still_away {
+                    log::info!("{id} did not come back within {} s", REJOIN_GRACE.as_secs());
+                    self.remove(&id).await;
+                }
+            }
+            Command::MuteInMix { id, muted, reply } => {
+                let result = self.registry.set_muted_by_host(&id, muted);
+                if result.is_ok() {
+                    self.sources.set_muted(&id, muted);
+                    self.roster_changed();
+                }
+                let _ = reply.send(result);
+            }
+            Command::Remove { id, reply } => {
+                let Some(guest) = self.guests.get(&id) else {
+                    let _ = reply.send(Err(UnknownParticipant(id)));
+                    return;
+                };
+                let _ = guest.outbox.try_send(ServerMessage::Goodbye { reason: "The host removed you from the room.".into() });
+                self.remove(&id).await;
+                let _ = reply.send(Ok(()));
+            }
+            Command::HostMuted(muted) => {
+                self.registry.set_host_muted(muted);
+                self.roster_changed();
+            }
+            Command::HostTrack(track) => {
+                self.host_track = track;
+                self.forward_to_all();
+            }
+            Command::Levels(levels) => {
+                let levels = levels
+                    .into_iter()
+                    .filter_map(|source| {
+                        let id = if source.id == audio::engine::LOCAL_SOURCE { HOST_ID.to_owned() } else { source.id };
+                        let known = id == HOST_ID || self.guests.contains_key(&id);
+                        known.then_some(ParticipantLevel { id, level: source.level })
+                    })
+                    .collect();
+                let _ = self.news.send(ServerMessage::Levels { levels });
+            }
+            Command::Voice(status) => {
+                self.voice = status.clone();
+                let _ = self.news.send(ServerMessage::Voice { status });
+            }
+            Command::Transcript(line) => {
+                if self.transcript.len() == TRANSCRIPT_KEPT {
+                    self.transcript.pop_front();
+                }
+                self.transcript.push_back(line.clone());
+                let _ = self.news.send(ServerMessage::Transcript { line });
+            }
+            Command::Stop { .. } => unreachable!("handled in run"),
+        }
+    }
+
+    /// The participant `id`, if `epoch` is their current connection (not one they replaced).
+    fn current(&self, id: &str, epoch: u64) -> Option<&Guest> {
+        self.guests.get(id).filter(|g| g.epoch == epoch)
+    }
+
+    async fn join(
+        &mut self,
+        name: &str,
+        resume: Option<&str>,
+        outbox: mpsc::Sender<ServerMessage>,
+    ) -> Result<Welcome, JoinError> {
+        let joined = self.registry.join(name, resume, InviteToken::generate().as_str().to_owned())?;
+        if let Some(old) = self.guests.remove(&joined.id) {
+            let _ = old.outbox.try_send(ServerMessage::Goodbye { reason: "You joined again from another tab.".into() });
+            if let Some(peer) = old.peer {
+                peer.close().await;
+            }
+        } else {
+            self.sources.add(&joined.id);
+        }
+        let epoch = self.next_epoch;
+        self.next_epoch += 1;
+        let peer = GuestPeer::open(
+            &joined.id,
+            epoch,
+            self.forwarded_to(&joined.id),
+            outbox.clone(),
+            self.peer_events.clone(),
+            self.sources.clone(),
+        )
+        .await;
+        let peer = match peer {
+            Ok(peer) => Some(peer),
+            Err(err) => {
+                log::error!("{err}");
+                let _ = outbox.try_send(ServerMessage::error(crate::protocol::ErrorCode::Invalid, err.to_string()));
+                None
+            }
+        };
+        self.guests.insert(joined.id.clone(), Guest { epoch, outbox, peer, tracks: Vec::new() });
+        self.forward_to_all();
+        log::info!("{} joined the room as {}", joined.name, joined.id);
+        self.roster_changed();
+        Ok(Welcome {
+            id: joined.id,
+            epoch,
+            resume: joined.resume,
+            participants: self.registry.list(),
+            voice: self.voice.clone(),
+            transcript: self.transcript.iter().cloned().collect(),
+        })
+    }
+
+    async fn remove(&mut self, id: &str) {
+        if let Some(guest) = self.guests.remove(id) {
+            if let Some(peer) = guest.peer {
+                peer.close().await;
+            }
+        }
+        if let Some(participant) = self.registry.leave(id) {
+            log::info!("{} left the room", participant.name);
+        }
+        self.sources.remove(id);
+        self.forward_to_all();
+        self.roster_changed();
+    }
+
+    fn peer_event(&mut self, event: PeerEvent) {
+        match event {
+            PeerEvent::Track { owner, epoch, track } => {
+                let Some(guest) = self.guests.get_mut(&owner).filter(|g| g.epoch == epoch) else { return };
+                guest.tracks.push(track);
+                self.forward_to_all();
+            }
+            PeerEvent::State { owner, epoch, state } => {
+                if self.current(&owner, epoch).is_none() {
+                    return;
+                }
+                let connection = match state {
+                    RTCPeerConnectionState::Connected => Connection::Connected,
+                    RTCPeerConnectionState::Disconnected | RTCPeerConnectionState::Failed => Connection::Reconnecting,
+                    _ => return,
+                };
+                if self.registry.set_connection(&owner, connection).is_ok() {
+                    self.roster_changed();
+                }
+            }
+            PeerEvent::Heard { owner, epoch } => {
+                if self.current(&owner, epoch).is_some() {
+                    log::info!("first audio from {owner} reached the mix");
+                }
+            }
+        }
+    }
+
+    /// What participant `id` should receive: the host's microphone and everyone else's tracks.
+    fn forwarded_to(&self, id: &str) -> Vec<OutgoingTrack> {
+        let others = self.guests.iter().filter(|(other, _)| other.as_str() != id);
+        let tracks = others.flat_map(|(_, g)| g.tracks.iter().map(|t| Arc::clone(t) as OutgoingTrack));
+        self.host_track.iter().cloned().chain(tracks).collect()
+    }
+
+    fn forward_to_all(&self) {
+        for (id, guest) in &self.guests {
+            if let Some(peer) = &guest.peer {
+                peer.forward(self.forwarded_to(id));
+            }
+        }
+    }
+
+    fn roster_changed(&self) {
+        let participants = self.registry.list();
+        let _ = self.roster.send(participants.clone());
+        let _ = self.news.send(ServerMessage::Participants { participants });
+    }
+
+    async fn stop(&mut self) {
+        for (id, guest) in self.guests.drain() {
+            let _ = guest.outbox.try_send(ServerMessage::Goodbye { reason: "The host ended the room.".into() });
+            if let Some(peer) = guest.peer {
+                peer.close().await;
+            }
+            self.sources.remove(&id);
+        }
+        for id in self.registry.guest_ids() {
+            self.registry.leave(&id);
+        }
+        let _ = self.roster.send(self.registry.list());
+    }
+}

@@ -1,0 +1,291 @@
+//! One participant's WebRTC peer in the SFU. The room always makes the offers: at the start
+//! and whenever the set of tracks this participant should hear changes. What the participant
+//! sends is forwarded untouched (RTP in, RTP out, no transcoding) to a local track the hub
+//! hands to everyone else, and their Opus audio is also decoded into the mixer under their id.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use audio::{OpusDecoder, Sources};
+use tokio::sync::mpsc;
+use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
+use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
+use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
+use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
+use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
+use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
+use webrtc::track::track_local::{TrackLocal, TrackLocalWriter};
+use webrtc::track::track_remote::TrackRemote;
+
+use crate::protocol::{ErrorCode, ServerMessage};
+
+/// A track the SFU sends to participants: someone's forwarded audio or video, or the host's microphone.
+pub type OutgoingTrack = Arc<dyn TrackLocal + Send + Sync>;
+
+/// How long a page has to answer an offer before the room offers again.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
+/// How often a forwarded video's sender is asked for a key frame, so newcomers get a picture soon.
+const KEY_FRAME_EVERY: Duration = Duration::from_secs(3);
+/// Lost audio packets concealed per gap; a longer gap is left as silence.
+const MAX_CONCEALED: u16 = 5;
+
+#[derive(Debug, thiserror::Error)]
+#[error("the audio/video connection could not be set up: {0}")]
+pub struct PeerError(String);
+
+impl From<webrtc::Error> for PeerError {
+    fn from(err: webrtc::Error) -> Self {
+        PeerError(err.to_string())
+    }
+}
+
+/// What a peer tells the hub. `epoch` tells this connection of the participant from an
+/// earlier one that was replaced.
+#[derive(Clone)]
+pub enum PeerEvent {
+    /// The participant started sending a track; forward it to the others.
+    Track { owner: String, epoch: u64, track: Arc<TrackLocalStaticRTP> },
+    State { owner: String, epoch: u64, state: RTCPeerConnectionState },
+    /// First audio from the participant reached the mixer.
+    Heard { owner: String, epoch: u64 },
+}
+
+enum Negotiation {
+    /// The tracks this participant should receive from now on.
+    Forward(Vec<OutgoingTrack>),
+    Answer(String),
+}
+
+pub struct GuestPeer {
+    connection: Arc<RTCPeerConnection>,
+    negotiation: mpsc::UnboundedSender<Negotiation>,
+}
+
+impl GuestPeer {
+    /// Sets up the peer for participant `owner` and sends the first offer through `outbox`.
+    pub async fn open(
+        owner: &str,
+        epoch: u64,
+        forward: Vec<OutgoingTrack>,
+        outbox: mpsc::Sender<ServerMessage>,
+        events: mpsc::UnboundedSender<PeerEvent>,
+        sources: Sources,
+    ) -> Result<GuestPeer, PeerError> {
+        let connection = realtime::peer::new_peer(true).await.map_err(|fault| PeerError(fault.to_string()))?;
+        for kind in [RTPCodecType::Audio, RTPCodecType::Video] {
+            let receive_only = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Recvonly, send_encodings: vec![] };
+            connection.add_transceiver_from_kind(kind, Some(receive_only)).await?;
+        }
+        watch_state(&connection, owner, epoch, events.clone());
+        receive_tracks(&connection, owner, epoch, events, sources);
+        let (negotiation, requests) = mpsc::unbounded_channel();
+        tokio::spawn(negotiate(Arc::clone(&connection), requests, outbox));
+        let _ = negotiation.send(Negotiation::Forward(forward));
+        Ok(GuestPeer { connection, negotiation })
+    }
+
+    /// Sets the tracks this participant hears and sees (a new offer follows if it changed).
+    pub fn forward(&self, tracks: Vec<OutgoingTrack>) {
+        let _ = self.negotiation.send(Negotiation::Forward(tracks));
+    }
+
+    pub fn answer(&self, sdp: String) {
+        let _ = self.negotiation.send(Negotiation::Answer(sdp));
+    }
+
+    /// Closes the connection; its tracks end and its reader tasks finish.
+    pub async fn close(self) {
+        if let Err(err) = self.connection.close().await {
+            log::debug!("closing a participant's peer: {err}");
+        }
+    }
+}
+
+fn watch_state(connection: &RTCPeerConnection, owner: &str, epoch: u64, events: mpsc::UnboundedSender<PeerEvent>) {
+    let owner = owner.to_owned();
+    connection.on_peer_connection_state_change(Box::new(move |state| {
+        let _ = events.send(PeerEvent::State { owner: owner.clone(), epoch, state });
+        Box::pin(async {})
+    }));
+}
+
+/// Each incoming track gets a local twin for the others and a task that copies packets into it.
+fn receive_tracks(
+    connection: &Arc<RTCPeerConnection>,
+    owner: &str,
+    epoch: u64,
+    events: mpsc::UnboundedSender<PeerEvent>,
+    sources: Sources,
+) {
+    let owner = owner.to_owned();
+    let weak = Arc::downgrade(connection);
+    connection.on_track(Box::new(move |remote, _receiver, _transceiver| {
+        let kind = remote.kind();
+        let local = Arc::new(TrackLocalStaticRTP::new(
+            remote.codec().capability,
+            format!("{kind}-{owner}"),
+            owner.clone(),
+        ));
+        let _ = events.send(PeerEvent::Track { owner: owner.clone(), epoch, track: Arc::clone(&local) });
+        if kind == RTPCodecType::Video {
+            let (weak, ssrc) = (weak.clone(), remote.ssrc());
+            tokio::spawn(async move {
+                while let Some(connection) = weak.upgrade() {
+                    let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc: ssrc };
+                    if connection.write_rtcp(&[Box::new(pli)]).await.is_err() {
+                        break;
+                    }
+                    drop(connection);
+                    tokio::time::sleep(KEY_FRAME_EVERY).await;
+                }
+            });
+        }
+        let mix = (kind == RTPCodecType::Audio).then(|| (sources.clone(), owner.clone(), events.clone(), epoch));
+        Box::pin(forward_packets(remote, local, mix))
+    }));
+}
+
+/// Copies `remote`'s packets to `local` until the track ends; audio is also decoded into the mix.
+async fn forward_packets(
+    remote: Arc<TrackRemote>,
+    local: Arc<TrackLocalStaticRTP>,
+    mix: Option<(Sources, String, mpsc::UnboundedSender<PeerEvent>, u64)>,
+) {
+    let mut decoder = match mix.as_ref().map(|_| OpusDecoder::new()).transpose() {
+        Ok(decoder) => decoder,
+        Err(err) => {
+            log::error!("no Opus decoder for a participant: {err}");
+            None
+        }
+    };
+    let mut frame = Box::new([0.0f32; audio::FRAME_LEN]);
+    let mut last_sequence: Option<u16> = None;
+    while let Ok((packet, _)) = remote.read_rtp().await {
+        // Nobody listening yet is not an error: the track is bound as others join.
+        if let Err(err) = local.write_rtp(&packet).await {
+            log::debug!("forwarding a packet: {err}");
+        }
+        let (Some(decoder), Some((sources, owner, events, epoch))) = (decoder.as_mut(), mix.as_ref()) else { continue };
+        let sequence = packet.header.sequence_number;
+        if let Some(last) = last_sequence {
+            let missing = sequence.wrapping_sub(last).wrapping_sub(1);
+            if missing >= 0x8000 {
+                continue; // late or duplicate: it was concealed already
+            }
+            for _ in 0..missing.min(MAX_CONCEALED) {
+                if decoder.decode(None, &mut frame).is_ok() {
+                    sources.push(owner, frame.to_vec());
+                }
+            }
+        } else {
+            let _ = events.send(PeerEvent::Heard { owner: owner.clone(), epoch: *epoch });
+        }
+        last_sequence = Some(sequence);
+        match decoder.decode(Some(&packet.payload), &mut frame) {
+            Ok(()) => sources.push(owner, frame.to_vec()),
+            Err(err) => log::debug!("a participant's audio packet did not decode: {err}"),
+        }
+    }
+}
+
+/// Makes offers one at a time: the next one only after the page answered the last (or
+/// did not in time), so the peer never has two negotiations going.
+async fn negotiate(
+    connection: Arc<RTCPeerConnection>,
+    mut requests: mpsc::UnboundedReceiver<Negotiation>,
+    outbox: mpsc::Sender<ServerMessage>,
+) {
+    let mut wanted: Option<Vec<OutgoingTrack>> = None;
+    loop {
+        if wanted.is_none() {
+            match requests.recv().await {
+                Some(Negotiation::Forward(tracks)) => wanted = Some(tracks),
+                Some(Negotiation::Answer(_)) => {
+                    log::debug!("an answer came with no offer open; ignored");
+                    continue;
+                }
+                None => return,
+            }
+        }
+        // Take in everything already queued, so a burst of joins makes one offer.
+        while let Ok(request) = requests.try_recv() {
+            if let Negotiation::Forward(tracks) = request {
+                wanted = Some(tracks);
+            }
+        }
+        let tracks = wanted.take().expect("set above");
+        let sdp = match offer(&connection, &tracks).await {
+            Ok(sdp) => sdp,
+            Err(err) => {
+                log::warn!("could not make an offer: {err}");
+                return;
+            }
+        };
+        if outbox.send(ServerMessage::Offer { sdp }).await.is_err() {
+            return;
+        }
+        let answer = tokio::time::timeout(ANSWER_TIMEOUT, async {
+            loop {
+                match requests.recv().await {
+                    Some(Negotiation::Answer(sdp)) => return Some(sdp),
+                    Some(Negotiation::Forward(tracks)) => wanted = Some(tracks),
+                    None => return None,
+                }
+            }
+        })
+        .await;
+        match answer {
+            Ok(Some(sdp)) => {
+                let applied = match RTCSessionDescription::answer(sdp) {
+                    Ok(answer) => connection.set_remote_description(answer).await,
+                    Err(err) => Err(err),
+                };
+                if let Err(err) = applied {
+                    log::warn!("a participant's answer was refused: {err}");
+                    let message = ServerMessage::error(ErrorCode::Invalid, format!("the answer was refused: {err}"));
+                    let _ = outbox.send(message).await;
+                    wanted.get_or_insert(tracks);
+                }
+            }
+            Ok(None) => return,
+            Err(_) => {
+                log::warn!("a participant did not answer an offer within {} s", ANSWER_TIMEOUT.as_secs());
+                wanted.get_or_insert(tracks);
+            }
+        }
+    }
+}
+
+/// Brings the peer's senders in line with `tracks` and makes an offer, complete with every
+/// ICE candidate (no trickle: on the networks a room runs on, gathering takes milliseconds).
+async fn offer(connection: &RTCPeerConnection, tracks: &[OutgoingTrack]) -> Result<String, webrtc::Error> {
+    let key = |track: &dyn TrackLocal| (track.stream_id().to_owned(), track.id().to_owned());
+    let wanted: Vec<_> = tracks.iter().map(|t| key(t.as_ref())).collect();
+    let mut present = Vec::new();
+    for sender in connection.get_senders().await {
+        let Some(track) = sender.track().await else { continue };
+        let track_key = key(track.as_ref());
+        if wanted.contains(&track_key) {
+            present.push(track_key);
+        } else {
+            connection.remove_track(&sender).await?;
+        }
+    }
+    for track in tracks {
+        if !present.contains(&key(track.as_ref())) {
+            let sender = connection.add_track(Arc::clone(track)).await?;
+            // RTCP must be read for the interceptors (NACK, reports) to work.
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 1500];
+                while sender.read(&mut buffer).await.is_ok() {}
+            });
+        }
+    }
+    let offer = connection.create_offer(None).await?;
+    let mut gathered = connection.gathering_complete_promise().await;
+    connection.set_local_description(offer).await?;
+    let _ = gathered.recv().await;
+    connection.local_description().await.map(|d| d.sdp).ok_or(webrtc::Error::ErrConnectionClosed)
+}

@@ -1,0 +1,205 @@
+//! The signaling protocol between the room and a participant's page: JSON text messages on
+//! one WebSocket, each an object with a `type`. Documented in `docs/room-protocol.md`; the
+//! page's TypeScript types are generated from these. Plain Rust, no I/O.
+
+use audio::Level;
+use board::{Board, Change, Edit};
+use realtime::status::{OperatorStatus, TranscriptLine};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+/// Bumped when a message changes in a way an older page could not follow.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The largest message either side sends; the room refuses bigger ones.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// What a participant's page sends.
+#[derive(Debug, Clone, PartialEq, Deserialize, Type)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum ClientMessage {
+    /// The first message: who is joining. `resume` (from an earlier `welcome`) rejoins as the
+    /// same participant after a dropped connection.
+    Hello { version: u32, name: String, resume: Option<String> },
+    /// The page's answer to the room's latest `offer`.
+    Answer { sdp: String },
+    /// A board edit made on the board as it was at revision `seen`; `request` is echoed back.
+    Edit {
+        request: u32,
+        #[specta(type = u32)]
+        seen: u64,
+        edit: Edit,
+    },
+    /// The participant muted or unmuted their microphone.
+    Mute { muted: bool },
+    Leave,
+}
+
+/// Someone in the room, as every page and the host's window show them.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Participant {
+    pub id: String,
+    pub name: String,
+    /// The person running the room from the desktop app.
+    pub host: bool,
+    /// Muted by themselves.
+    pub muted: bool,
+    /// Taken out of the mix by the host.
+    pub muted_by_host: bool,
+    pub connection: Connection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Connection {
+    /// Joined; audio is being set up.
+    Joining,
+    /// Audio flows.
+    Connected,
+    /// The connection dropped; they may come back.
+    Reconnecting,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantLevel {
+    pub id: String,
+    pub level: Level,
+}
+
+/// What the room sends to a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum ServerMessage {
+    /// The answer to `hello`: who you are in this room and everything to show.
+    Welcome {
+        version: u32,
+        participant_id: String,
+        /// Send it back in `hello.resume` to rejoin as yourself after a dropped connection.
+        resume: String,
+        board: Board,
+        participants: Vec<Participant>,
+        voice: OperatorStatus,
+        transcript: Vec<TranscriptLine>,
+    },
+    /// A WebRTC offer (the room always offers); answer with `answer`.
+    Offer { sdp: String },
+    /// Everyone in the room, whenever someone joins, leaves or changes state.
+    Participants { participants: Vec<Participant> },
+    /// Speaking levels, ten times a second.
+    Levels { levels: Vec<ParticipantLevel> },
+    /// A change to the board by anyone.
+    BoardChanged { change: Change },
+    /// Your edit `request` was applied as `change`.
+    Edited { request: u32, change: Change },
+    /// Your edit `request` was not applied; `board`, when present, is the board as it is now.
+    Refused { request: u32, message: String, board: Option<Board> },
+    /// The whole board, when the page may have missed changes.
+    Board { board: Board },
+    Voice { status: OperatorStatus },
+    Transcript { line: TranscriptLine },
+    /// Something the page sent was refused; the connection stays open unless it says otherwise.
+    Error { code: ErrorCode, message: String },
+    /// The room is closing this connection (removed by the host, room ended, replaced by a rejoin).
+    Goodbye { reason: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    /// Not JSON, not a known message, or fields of the wrong type.
+    Invalid,
+    TooLarge,
+    UnsupportedVersion,
+    /// `hello` has to come first, once.
+    NotJoined,
+    AlreadyJoined,
+    BadName,
+    RoomFull,
+    RateLimited,
+    /// Too much bad input: the connection is closed.
+    TooManyErrors,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("the message is {0} bytes; the limit is {MAX_MESSAGE_BYTES}")]
+    TooLarge(usize),
+    #[error("not a valid message: {0}")]
+    Invalid(String),
+}
+
+impl ProtocolError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ProtocolError::TooLarge(_) => ErrorCode::TooLarge,
+            ProtocolError::Invalid(_) => ErrorCode::Invalid,
+        }
+    }
+}
+
+impl ClientMessage {
+    /// Parses one text message from a page, size first.
+    pub fn parse(text: &str) -> Result<ClientMessage, ProtocolError> {
+        if text.len() > MAX_MESSAGE_BYTES {
+            return Err(ProtocolError::TooLarge(text.len()));
+        }
+        serde_json::from_str(text).map_err(|err| ProtocolError::Invalid(shorten(&err.to_string())))
+    }
+}
+
+impl ServerMessage {
+    pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
+        ServerMessage::Error { code, message: message.into() }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages serialise")
+    }
+}
+
+/// serde's messages quote the input; keep them short.
+fn shorten(message: &str) -> String {
+    const MAX: usize = 200;
+    match message.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use board::Status;
+
+    #[test]
+    fn client_messages_parse_from_their_documented_json() {
+        let hello = ClientMessage::parse(r#"{"type":"hello","version":1,"name":"Ana"}"#).unwrap();
+        assert_eq!(hello, ClientMessage::Hello { version: 1, name: "Ana".into(), resume: None });
+        let edit = ClientMessage::parse(
+            r#"{"type":"edit","request":7,"seen":3,"edit":{"type":"move","cardId":"card-001","status":"Done","position":null}}"#,
+        )
+        .unwrap();
+        let expected = Edit::Move { card_id: "card-001".into(), status: Status::Done, position: None };
+        assert_eq!(edit, ClientMessage::Edit { request: 7, seen: 3, edit: expected });
+        assert_eq!(ClientMessage::parse(r#"{"type":"leave"}"#).unwrap(), ClientMessage::Leave);
+    }
+
+    #[test]
+    fn bad_messages_are_refused_with_a_reason() {
+        for garbage in ["", "nonsense", "[]", r#"{"type":"shout"}"#, r#"{"type":"mute","muted":"yes"}"#, "\u{0}\u{1}"] {
+            let err = ClientMessage::parse(garbage).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::Invalid, "{garbage:?}");
+        }
+        let big = format!(r#"{{"type":"hello","version":1,"name":"{}"}}"#, "a".repeat(MAX_MESSAGE_BYTES));
+        assert_eq!(ClientMessage::parse(&big), Err(ProtocolError::TooLarge(big.len())));
+        let long_error = ClientMessage::parse(&format!(r#"{{"type":"{}"}}"#, "x".repeat(5000))).unwrap_err();
+        assert!(long_error.to_string().len() < 300);
+    }
+
+    #[test]
+    fn server_messages_are_tagged_camel_case_json() {
+        let json = ServerMessage::error(ErrorCode::RoomFull, "The room is full").to_json();
+        assert_eq!(json, r#"{"type":"error","code":"roomFull","message":"The room is full"}"#);
+    }
+}

@@ -1,0 +1,184 @@
+//! Who is in the room: names, ids, mute and connection state, the participant cap, and
+//! rejoining after a dropped connection. Plain Rust; the hub owns the one registry.
+
+use crate::limits::{self, NameError};
+use crate::protocol::{Connection, Participant};
+
+/// The host's id in the participants list and in levels.
+pub const HOST_ID: &str = "host";
+pub const DEFAULT_CAP: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JoinError {
+    #[error("the room is full ({0} participants); ask the host to raise the limit")]
+    Full(usize),
+    #[error(transparent)]
+    BadName(#[from] NameError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("nobody with id \"{0}\" is in the room")]
+pub struct UnknownParticipant(pub String);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joined {
+    pub id: String,
+    pub name: String,
+    pub resume: String,
+    /// The same person coming back: their old connection must be closed.
+    pub rejoined: bool,
+}
+
+struct Entry {
+    participant: Participant,
+    resume: String,
+}
+
+pub struct Registry {
+    cap: usize,
+    host: Participant,
+    guests: Vec<Entry>,
+    next_number: u64,
+}
+
+impl Registry {
+    pub fn new(cap: usize, host_name: &str) -> Self {
+        let host = Participant {
+            id: HOST_ID.into(),
+            name: host_name.into(),
+            host: true,
+            muted: false,
+            muted_by_host: false,
+            connection: Connection::Connected,
+        };
+        Registry { cap, host, guests: Vec::new(), next_number: 1 }
+    }
+
+    /// Lets someone in. With the `resume` key of someone present, it is them rejoining; a
+    /// key nobody has is ignored. `fresh_resume` is the key a newcomer gets.
+    pub fn join(&mut self, name: &str, resume: Option<&str>, fresh_resume: String) -> Result<Joined, JoinError> {
+        if let Some(entry) = resume.and_then(|key| self.guests.iter_mut().find(|e| e.resume == key)) {
+            entry.participant.connection = Connection::Joining;
+            let p = &entry.participant;
+            return Ok(Joined { id: p.id.clone(), name: p.name.clone(), resume: entry.resume.clone(), rejoined: true });
+        }
+        let name = limits::name(name)?;
+        if self.guests.len() >= self.cap {
+            return Err(JoinError::Full(self.cap));
+        }
+        let name = self.unique(name);
+        let id = format!("p{}", self.next_number);
+        self.next_number += 1;
+        let participant = Participant {
+            id: id.clone(),
+            name: name.clone(),
+            host: false,
+            muted: false,
+            muted_by_host: false,
+            connection: Connection::Joining,
+        };
+        self.guests.push(Entry { participant, resume: fresh_resume.clone() });
+        Ok(Joined { id, name, resume: fresh_resume, rejoined: false })
+    }
+
+    /// Two people called Ana become "Ana" and "Ana (2)", so the list and the activity log can tell them apart.
+    fn unique(&self, name: String) -> String {
+        let taken = |candidate: &str| {
+            self.host.name == candidate || self.guests.iter().any(|e| e.participant.name == candidate)
+        };
+        if !taken(&name) {
+            return name;
+        }
+        (2..).map(|n| format!("{name} ({n})")).find(|candidate| !taken(candidate)).expect("some suffix is free")
+    }
+
+    pub fn leave(&mut self, id: &str) -> Option<Participant> {
+        let index = self.guests.iter().position(|e| e.participant.id == id)?;
+        Some(self.guests.remove(index).participant)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Participant> {
+        self.guests.iter().map(|e| &e.participant).find(|p| p.id == id)
+    }
+
+    fn guest_mut(&mut self, id: &str) -> Result<&mut Participant, UnknownParticipant> {
+        self.guests
+            .iter_mut()
+            .map(|e| &mut e.participant)
+            .find(|p| p.id == id)
+            .ok_or_else(|| UnknownParticipant(id.to_owned()))
+    }
+
+    pub fn set_connection(&mut self, id: &str, connection: Connection) -> Result<(), UnknownParticipant> {
+        self.guest_mut(id)?.connection = connection;
+        Ok(())
+    }
+
+    pub fn set_muted(&mut self, id: &str, muted: bool) -> Result<(), UnknownParticipant> {
+        self.guest_mut(id)?.muted = muted;
+        Ok(())
+    }
+
+    pub fn set_muted_by_host(&mut self, id: &str, muted: bool) -> Result<(), UnknownParticipant> {
+        self.guest_mut(id)?.muted_by_host = muted;
+        Ok(())
+    }
+
+    pub fn set_host_muted(&mut self, muted: bool) {
+        self.host.muted = muted;
+    }
+
+    /// Everyone, the host first, then in the order they joined.
+    pub fn list(&self) -> Vec<Participant> {
+        std::iter::once(self.host.clone()).chain(self.guests.iter().map(|e| e.participant.clone())).collect()
+    }
+
+    pub fn guest_ids(&self) -> Vec<String> {
+        self.guests.iter().map(|e| e.participant.id.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry(cap: usize) -> Registry {
+        Registry::new(cap, "Host")
+    }
+
+    #[test]
+    fn people_join_with_unique_names_up_to_the_cap() {
+        let mut room = registry(2);
+        let ana = room.join(" Ana ", None, "k1".into()).unwrap();
+        assert_eq!((ana.id.as_str(), ana.name.as_str(), ana.rejoined), ("p1", "Ana", false));
+        let second = room.join("Ana", None, "k2".into()).unwrap();
+        assert_eq!(second.name, "Ana (2)");
+        assert_eq!(room.join("Bo", None, "k3".into()), Err(JoinError::Full(2)));
+        assert!(matches!(room.join("", None, "k4".into()), Err(JoinError::BadName(_))));
+        let names: Vec<_> = room.list().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["Host", "Ana", "Ana (2)"]);
+    }
+
+    #[test]
+    fn a_resume_key_rejoins_as_the_same_person_even_when_full() {
+        let mut room = registry(1);
+        let ana = room.join("Ana", None, "secret".into()).unwrap();
+        room.set_connection(&ana.id, Connection::Reconnecting).unwrap();
+        let again = room.join("whatever", Some("secret"), "unused".into()).unwrap();
+        assert_eq!((again.id, again.name, again.rejoined), (ana.id.clone(), "Ana".into(), true));
+        assert_eq!(room.get(&ana.id).unwrap().connection, Connection::Joining);
+        assert_eq!(room.join("Bo", Some("wrong"), "k".into()), Err(JoinError::Full(1)));
+    }
+
+    #[test]
+    fn ids_are_never_reused_and_unknown_ids_are_errors() {
+        let mut room = registry(4);
+        let ana = room.join("Ana", None, "k1".into()).unwrap();
+        assert_eq!(room.leave(&ana.id).unwrap().name, "Ana");
+        assert_eq!(room.join("Bo", None, "k2".into()).unwrap().id, "p2");
+        assert_eq!(room.set_muted("p1", true), Err(UnknownParticipant("p1".into())));
+        room.set_muted_by_host("p2", true).unwrap();
+        assert!(room.get("p2").unwrap().muted_by_host);
+        assert!(room.leave("p1").is_none());
+    }
+}

@@ -1,0 +1,83 @@
+//! The room's HTTP server: the participant page at the invite link, its assets, and the
+//! WebSocket behind it. The token is checked before anything else is done for a request.
+
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use board::BoardHandle;
+
+use crate::assets;
+use crate::connection;
+use crate::hub::HubHandle;
+use crate::token::InviteToken;
+
+/// A frame bigger than this closes the connection outright; below it, the protocol's own
+/// 64 KB limit answers with an error and keeps the connection.
+const HARD_FRAME_LIMIT: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct ServerState {
+    pub token: Arc<InviteToken>,
+    pub hub: HubHandle,
+    pub board: BoardHandle,
+}
+
+pub fn router(state: ServerState) -> Router {
+    Router::new()
+        .route("/r/{token}", get(page))
+        .route("/r/{token}/ws", get(socket))
+        .route("/assets/{*file}", get(asset))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "Nothing here. Ask the host for the room's invite link.") })
+        .with_state(state)
+}
+
+async fn page(State(state): State<ServerState>, Path(token): Path<String>) -> Response {
+    if !state.token.matches(&token) {
+        return invalid_link();
+    }
+    match assets::get(assets::PAGE) {
+        Some((body, mime)) => {
+            let mut response = (StatusCode::OK, body).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, header_value(&mime));
+            // The token is in the address: keep it out of caches and other sites' logs.
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+            response
+        }
+        None => (StatusCode::SERVICE_UNAVAILABLE, "The participant page was not built: run `npm run ui:build`.")
+            .into_response(),
+    }
+}
+
+async fn socket(State(state): State<ServerState>, Path(token): Path<String>, upgrade: WebSocketUpgrade) -> Response {
+    if !state.token.matches(&token) {
+        log::warn!("refused a connection with a wrong room token");
+        return (StatusCode::FORBIDDEN, "This invite link is not valid.").into_response();
+    }
+    upgrade
+        .max_message_size(HARD_FRAME_LIMIT)
+        .max_frame_size(HARD_FRAME_LIMIT)
+        .on_upgrade(move |socket| connection::serve(socket, state.hub, state.board))
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    match assets::get(&format!("assets/{file}")) {
+        Some((body, mime)) => ([(header::CONTENT_TYPE, header_value(&mime))], body).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn invalid_link() -> Response {
+    let body = "This invite link is not valid: the room may have ended. Ask the host for a new link.";
+    (StatusCode::NOT_FOUND, body).into_response()
+}
+
+fn header_value(value: &str) -> HeaderValue {
+    HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+}

@@ -1,0 +1,198 @@
+//! The room's WebSocket over a real socket: the token, hello and welcome, board edits
+//! reaching everyone, stale edits, and bad input that is refused without disturbing others.
+
+use std::time::Duration;
+
+use audio::AudioEngine;
+use board::{seed, BoardActor, BoardHandle};
+use futures_util::{SinkExt, StreamExt};
+use room::{Room, RoomConfig};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+struct Rig {
+    room: Room,
+    board: BoardHandle,
+    _engine: AudioEngine,
+}
+
+async fn rig() -> Rig {
+    let (actor, board) = BoardActor::new(seed::board(), None);
+    tokio::spawn(actor.run());
+    let engine = AudioEngine::start(|_| {}).unwrap();
+    let room = Room::start(RoomConfig::default(), board.clone(), engine.sources()).await.unwrap();
+    Rig { room, board, _engine: engine }
+}
+
+fn ws_url(invite: &str) -> String {
+    format!("{}/ws", invite.replacen("http://", "ws://", 1))
+}
+
+async fn connect(invite: &str) -> Socket {
+    tokio_tungstenite::connect_async(ws_url(invite)).await.unwrap().0
+}
+
+async fn send(socket: &mut Socket, value: Value) {
+    socket.send(Message::text(value.to_string())).await.unwrap();
+}
+
+/// The next message of `kind`, skipping others (offers, levels, participants…).
+async fn next_of(socket: &mut Socket, kind: &str) -> Value {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match socket.next().await.expect("socket open").expect("socket ok") {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).unwrap();
+                    if value["type"] == kind {
+                        return value;
+                    }
+                }
+                Message::Close(frame) => panic!("closed while waiting for {kind}: {frame:?}"),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {kind} within 5 s"))
+}
+
+async fn join(invite: &str, name: &str) -> (Socket, Value) {
+    let mut socket = connect(invite).await;
+    send(&mut socket, json!({"type": "hello", "version": 1, "name": name})).await;
+    let welcome = next_of(&mut socket, "welcome").await;
+    (socket, welcome)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_token_is_refused_before_anything_is_made() {
+    let rig = rig().await;
+    let invite = rig.room.invite_link().to_owned();
+    let wrong = format!("{}x", invite);
+    let err = tokio_tungstenite::connect_async(ws_url(&wrong)).await.unwrap_err();
+    assert!(err.to_string().contains("403"), "{err}");
+    let page = reqwest_free_get(&wrong).await;
+    assert!(page.starts_with("HTTP/1.1 404"), "{page}");
+    assert_eq!(rig.room.hub().roster().borrow().len(), 1, "only the host");
+    rig.room.end().await;
+}
+
+/// A bare HTTP GET (the room crate has no HTTP client dependency).
+async fn reqwest_free_get(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = TcpStream::connect(host).await.unwrap();
+    stream.write_all(format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn participants_join_see_each_other_and_share_the_board() {
+    let rig = rig().await;
+    let invite = rig.room.invite_link().to_owned();
+    let (mut ana, welcome) = join(&invite, "Ana").await;
+    assert_eq!(welcome["version"], 1);
+    assert_eq!(welcome["participantId"], "p1");
+    assert_eq!(welcome["board"]["revision"], 0);
+    let names: Vec<_> = welcome["participants"].as_array().unwrap().iter().map(|p| p["name"].clone()).collect();
+    assert_eq!(names, [json!("Host"), json!("Ana")]);
+    assert!(next_of(&mut ana, "offer").await["sdp"].as_str().unwrap().starts_with("v=0"));
+
+    let (mut bo, _) = join(&invite, "Bo").await;
+    let seen_by_ana = next_of(&mut ana, "participants").await;
+    assert_eq!(seen_by_ana["participants"].as_array().unwrap().len(), 3);
+
+    let edit = json!({"type": "move", "cardId": "card-001", "status": "Done", "position": null});
+    send(&mut ana, json!({"type": "edit", "request": 1, "seen": 0, "edit": edit})).await;
+    let edited = next_of(&mut ana, "edited").await;
+    assert_eq!(edited["request"], 1);
+    assert_eq!(edited["change"]["source"], json!({"kind": "participant", "name": "Ana"}));
+    let at_bo = next_of(&mut bo, "boardChanged").await;
+    assert_eq!(at_bo["change"]["revision"], 1);
+    assert_eq!(rig.board.snapshot().await.unwrap().card("card-001").unwrap().status, board::Status::Done);
+
+    // Bo still thinks the board is at revision 0 and moves the same card: refused, with the fresh board.
+    let edit = json!({"type": "move", "cardId": "card-001", "status": "Blocked", "position": null});
+    send(&mut bo, json!({"type": "edit", "request": 9, "seen": 0, "edit": edit})).await;
+    let refused = next_of(&mut bo, "refused").await;
+    assert_eq!(refused["request"], 9);
+    assert!(refused["message"].as_str().unwrap().contains("someone else changed this card"), "{refused}");
+    assert_eq!(refused["board"]["revision"], 1);
+
+    send(&mut bo, json!({"type": "leave"})).await;
+    let after = next_of(&mut ana, "participants").await;
+    assert_eq!(after["participants"].as_array().unwrap().len(), 2);
+    rig.room.end().await;
+    let goodbye = next_of(&mut ana, "goodbye").await;
+    assert_eq!(goodbye["reason"], "The host ended the room.");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_is_answered_and_only_abuse_closes_that_connection() {
+    let rig = rig().await;
+    let invite = rig.room.invite_link().to_owned();
+    let (mut ana, _) = join(&invite, "Ana").await;
+    let (mut mallory, _) = join(&invite, "Mallory").await;
+
+    mallory.send(Message::text("{not json")).await.unwrap();
+    assert_eq!(next_of(&mut mallory, "error").await["code"], "invalid");
+    let oversized = json!({"type": "mute", "muted": true, "padding": "x".repeat(70_000)});
+    send(&mut mallory, oversized).await;
+    assert_eq!(next_of(&mut mallory, "error").await["code"], "tooLarge");
+    send(&mut mallory, json!({"type": "edit", "request": 2, "seen": 0, "edit": {"type": "delete", "cardId": "nope"}})).await;
+    assert!(next_of(&mut mallory, "refused").await["message"].as_str().unwrap().contains("no card"));
+
+    for _ in 0..12 {
+        let _ = mallory.send(Message::binary(vec![0u8, 159, 146, 150])).await;
+    }
+    let mut codes = Vec::new();
+    while codes.last() != Some(&json!("tooManyErrors")) {
+        codes.push(next_of(&mut mallory, "error").await["code"].clone());
+    }
+    // Two refused above, nine more here; the eleventh bad message closes the connection.
+    assert_eq!(codes.len(), 10, "{codes:?}");
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match mallory.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    });
+    assert_eq!(closed.await.unwrap(), Some(1008));
+
+    // Ana is still in, and still hears the room.
+    let edit = json!({"type": "move", "cardId": "card-002", "status": "Done", "position": null});
+    send(&mut ana, json!({"type": "edit", "request": 1, "seen": 0, "edit": edit})).await;
+    assert_eq!(next_of(&mut ana, "edited").await["change"]["revision"], 1);
+    rig.room.end().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_room_refuses_newcomers_when_full_and_before_hello() {
+    let (actor, board) = BoardActor::new(seed::board(), None);
+    tokio::spawn(actor.run());
+    let engine = AudioEngine::start(|_| {}).unwrap();
+    let config = RoomConfig { cap: 1, ..RoomConfig::default() };
+    let room = Room::start(config, board, engine.sources()).await.unwrap();
+    let invite = room.invite_link().to_owned();
+    let (_ana, _) = join(&invite, "Ana").await;
+
+    let mut early = connect(&invite).await;
+    send(&mut early, json!({"type": "leave"})).await;
+    assert_eq!(next_of(&mut early, "error").await["code"], "notJoined");
+    send(&mut early, json!({"type": "hello", "version": 99, "name": "Future"})).await;
+    assert_eq!(next_of(&mut early, "error").await["code"], "unsupportedVersion");
+
+    let mut late = connect(&invite).await;
+    send(&mut late, json!({"type": "hello", "version": 1, "name": "Bo"})).await;
+    assert_eq!(next_of(&mut late, "error").await["code"], "roomFull");
+    room.end().await;
+}
