@@ -9,7 +9,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_specta::Event;
 
 use crate::commands::CommandError;
-use crate::{settings, voice};
+use crate::{hosting, settings, voice};
 
 /// The microphone started, stopped, went missing or came back.
 #[derive(Debug, Clone, Serialize, Type, Event)]
@@ -32,6 +32,11 @@ impl AudioState {
     pub fn attach(&self, name: &str, queue_frames: usize) -> Option<audio::MixReceiver> {
         self.engine.attach(name, queue_frames)
     }
+
+    /// For adding the room's participants to the mix.
+    pub fn sources(&self) -> audio::Sources {
+        self.engine.sources()
+    }
 }
 
 /// Starts the audio thread; its events go straight to the window.
@@ -43,7 +48,12 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> std::io::Result<()> {
                 log::info!("microphone: {status:?}");
                 MicrophoneChanged { status }.emit(&handle)
             }
-            EngineEvent::Levels(levels) => AudioLevels { levels }.emit(&handle),
+            EngineEvent::Levels(levels) => {
+                if let Some(hub) = hosting::hub(&handle) {
+                    hub.levels(levels.sources.clone());
+                }
+                AudioLevels { levels }.emit(&handle)
+            }
         };
         if let Err(err) = sent {
             log::debug!("could not send audio news to the window: {err}");
@@ -74,8 +84,11 @@ pub async fn leave_room<R: Runtime>(app: AppHandle<R>, state: State<'_, AudioSta
 
 #[tauri::command]
 #[specta::specta]
-pub fn set_muted(state: State<'_, AudioState>, muted: bool) {
+pub fn set_muted<R: Runtime>(app: AppHandle<R>, state: State<'_, AudioState>, muted: bool) {
     state.engine.set_muted(muted);
+    if let Some(hub) = hosting::hub(&app) {
+        hub.host_muted(muted);
+    }
 }
 
 /// The input devices, the system default first.

@@ -16,12 +16,18 @@ macro_rules! builder {
                 crate::settings::set_settings::<$runtime>,
                 crate::audio::join_room::<$runtime>,
                 crate::audio::leave_room::<$runtime>,
-                crate::audio::set_muted,
+                crate::audio::set_muted::<$runtime>,
                 crate::audio::list_microphones,
                 crate::voice::get_voice_status,
                 crate::voice::get_voice_settings::<$runtime>,
                 crate::voice::set_api_key::<$runtime>,
                 crate::voice::forget_api_key::<$runtime>,
+                crate::hosting::start_room::<$runtime>,
+                crate::hosting::end_room::<$runtime>,
+                crate::hosting::get_room,
+                crate::hosting::get_participants,
+                crate::hosting::mute_participant,
+                crate::hosting::remove_participant,
             ])
             .events(tauri_specta::collect_events![
                 crate::events::BoardChanged,
@@ -29,7 +35,12 @@ macro_rules! builder {
                 crate::audio::AudioLevels,
                 crate::voice::VoiceStatusChanged,
                 crate::voice::TranscriptAdded,
+                crate::hosting::RoomChanged,
+                crate::hosting::ParticipantsChanged,
             ])
+            // The participant page's signaling messages, generated with the rest.
+            .typ::<room::ClientMessage>()
+            .typ::<room::ServerMessage>()
     };
 }
 pub(crate) use builder;

@@ -91,6 +91,7 @@ mod tests {
         startup::install(app.handle(), data_dir.to_path_buf(), Instant::now());
         crate::audio::install(app.handle()).unwrap();
         crate::voice::install(app.handle(), data_dir);
+        crate::hosting::install(app.handle());
         let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
         (app, window)
     }
@@ -200,14 +201,14 @@ mod tests {
         let (_app, window) = app(dir.path());
         assert_eq!(
             invoke(&window, "get_settings", json!({})).unwrap(),
-            json!({"theme": "system", "microphone": null, "model": null, "baseUrl": null})
+            json!({"theme": "system", "microphone": null, "model": null, "baseUrl": null, "roomLan": false, "roomPort": null})
         );
-        let chosen = json!({"theme": "dark", "microphone": "USB headset", "model": "gpt-realtime", "baseUrl": "http://127.0.0.1:9/v1"});
+        let chosen = json!({"theme": "dark", "microphone": "USB headset", "model": "gpt-realtime", "baseUrl": "http://127.0.0.1:9/v1", "roomLan": true, "roomPort": 8080});
         invoke(&window, "set_settings", json!({ "settings": chosen })).unwrap();
         assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen);
         let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("settings.json")).unwrap()).unwrap();
         assert_eq!(saved["theme"], "dark");
-        let bad = json!({"theme": "dark", "microphone": null, "model": null, "baseUrl": "ftp://nowhere"});
+        let bad = json!({"theme": "dark", "microphone": null, "model": null, "baseUrl": "ftp://nowhere", "roomLan": false, "roomPort": null});
         let refused = invoke(&window, "set_settings", json!({ "settings": bad })).unwrap_err();
         assert!(refused["message"].as_str().unwrap().contains("is not an http(s) address"), "{refused}");
         assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen, "a refused change changes nothing");
@@ -242,7 +243,7 @@ mod tests {
         app.listen("voice-status-changed", move |event| {
             voice_tx.send(serde_json::from_str(event.payload()).unwrap()).unwrap()
         });
-        let settings = json!({"theme": "system", "microphone": "no such microphone", "model": null, "baseUrl": null});
+        let settings = json!({"theme": "system", "microphone": "no such microphone", "model": null, "baseUrl": null, "roomLan": false, "roomPort": null});
         invoke(&window, "set_settings", json!({ "settings": settings })).unwrap();
         invoke(&window, "join_room", json!({})).unwrap();
         let status = seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()["status"].clone();
@@ -255,5 +256,29 @@ mod tests {
         }
         invoke(&window, "leave_room", json!({})).unwrap();
         assert_eq!(seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()["status"], json!({"state": "off"}));
+    }
+
+    #[test]
+    fn a_room_starts_on_loopback_with_a_secret_link_and_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_app, window) = app(dir.path());
+        assert_eq!(invoke(&window, "get_room", json!({})).unwrap(), Value::Null);
+        let room = invoke(&window, "start_room", json!({})).unwrap();
+        let link = room["inviteLink"].as_str().unwrap().to_owned();
+        assert!(link.starts_with("http://127.0.0.1:"), "{link}");
+        assert!(link.rsplit('/').next().unwrap().len() >= 43, "the token is long: {link}");
+        assert_eq!(room["lan"], false);
+        assert_eq!(invoke(&window, "start_room", json!({})).unwrap(), room, "starting again keeps the open room");
+        assert_eq!(invoke(&window, "get_room", json!({})).unwrap(), room);
+        let participants = invoke(&window, "get_participants", json!({})).unwrap();
+        assert_eq!(participants.as_array().unwrap().len(), 1, "only the host: {participants}");
+        let refused = invoke(&window, "mute_participant", json!({"id": "p9", "muted": true})).unwrap_err();
+        assert!(refused["message"].as_str().unwrap().contains("nobody with id \"p9\""), "{refused}");
+        invoke(&window, "end_room", json!({})).unwrap();
+        assert_eq!(invoke(&window, "get_room", json!({})).unwrap(), Value::Null);
+        let port = link.trim_start_matches("http://127.0.0.1:").split('/').next().unwrap().parse::<u16>().unwrap();
+        assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(), "ending the room frees its port");
+        let refused = invoke(&window, "remove_participant", json!({"id": "p1"})).unwrap_err();
+        assert_eq!(refused["message"], "No room is open.");
     }
 }

@@ -14,6 +14,8 @@ const THEME_KEY: &str = "theme";
 const MICROPHONE_KEY: &str = "microphone";
 const MODEL_KEY: &str = "realtimeModel";
 const BASE_URL_KEY: &str = "realtimeBaseUrl";
+const ROOM_LAN_KEY: &str = "roomLan";
+const ROOM_PORT_KEY: &str = "roomPort";
 const MAX_MODEL_CHARS: usize = 100;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -36,6 +38,10 @@ pub struct Settings {
     pub model: Option<String>,
     /// The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both).
     pub base_url: Option<String>,
+    /// "Let people on my network join": the room listens on the LAN address, not just loopback.
+    pub room_lan: bool,
+    /// The room's port; `None` picks a free one each time.
+    pub room_port: Option<u16>,
 }
 
 impl Settings {
@@ -74,7 +80,14 @@ pub fn get_settings<R: Runtime>(app: AppHandle<R>) -> Result<Settings, CommandEr
     // A value this version does not understand falls back to the default rather than failing.
     let theme = store.get(THEME_KEY).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
     let read = |key| store.get(key).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-    Ok(Settings { theme, microphone: read(MICROPHONE_KEY), model: read(MODEL_KEY), base_url: read(BASE_URL_KEY) })
+    Ok(Settings {
+        theme,
+        microphone: read(MICROPHONE_KEY),
+        model: read(MODEL_KEY),
+        base_url: read(BASE_URL_KEY),
+        room_lan: store.get(ROOM_LAN_KEY).and_then(|v| v.as_bool()).unwrap_or(false),
+        room_port: store.get(ROOM_PORT_KEY).and_then(|v| serde_json::from_value(v).ok()).flatten(),
+    })
 }
 
 /// Saves the settings; a changed model or endpoint reconnects the voice operator.
@@ -88,6 +101,8 @@ pub async fn set_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> 
     store.set(MICROPHONE_KEY, serde_json::json!(settings.microphone));
     store.set(MODEL_KEY, serde_json::json!(settings.model));
     store.set(BASE_URL_KEY, serde_json::json!(settings.base_url));
+    store.set(ROOM_LAN_KEY, serde_json::json!(settings.room_lan));
+    store.set(ROOM_PORT_KEY, serde_json::json!(settings.room_port));
     store.save().map_err(|err| CommandError { message: format!("Settings could not be saved: {err}") })?;
     if (&before.model, &before.base_url) != (&settings.model, &settings.base_url) {
         voice::settings_changed(&app).await;

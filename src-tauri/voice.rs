@@ -15,7 +15,7 @@ use tauri_specta::Event;
 use crate::api_key::{ApiKeyStore, KeyError, KeyStatus};
 use crate::audio::AudioState;
 use crate::commands::CommandError;
-use crate::settings;
+use crate::{hosting, settings};
 use crate::startup::AppState;
 
 /// How far the operator may fall behind the mix before frames are dropped for it.
@@ -79,6 +79,9 @@ fn chosen(var: &str, setting: &Option<String>, default: &str) -> (String, bool) 
 fn report<R: Runtime>(app: &AppHandle<R>, status: &Mutex<OperatorStatus>, new: OperatorStatus) {
     log::info!("voice operator: {new:?}");
     *status.lock().unwrap_or_else(|e| e.into_inner()) = new.clone();
+    if let Some(hub) = hosting::hub(app) {
+        hub.voice(new.clone());
+    }
     if let Err(err) = (VoiceStatusChanged { status: new }).emit(app) {
         log::debug!("could not send the voice status to the window: {err}");
     }
@@ -134,6 +137,9 @@ async fn restart<R: Runtime>(app: &AppHandle<R>, voice: &VoiceState, running: &m
         OperatorEvent::Status(new) => report(&handle, &status, new),
         OperatorEvent::Transcript(line) => {
             log::info!("heard: {}", line.text);
+            if let Some(hub) = hosting::hub(&handle) {
+                hub.transcript(line.clone());
+            }
             if let Err(err) = (TranscriptAdded { line }).emit(&handle) {
                 log::debug!("could not send the transcript to the window: {err}");
             }
@@ -147,6 +153,11 @@ async fn restart<R: Runtime>(app: &AppHandle<R>, voice: &VoiceState, running: &m
 #[specta::specta]
 pub fn get_voice_status(state: State<'_, VoiceState>) -> OperatorStatus {
     state.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// The operator's status now (for a room that just opened).
+pub fn current_status<R: Runtime>(app: &AppHandle<R>) -> OperatorStatus {
+    get_voice_status(app.state::<VoiceState>())
 }
 
 #[tauri::command]

@@ -10,7 +10,14 @@ export default defineConfig({
   clearScreen: false,
   esbuild: { jsx: "automatic" },
   server: { port: 1420, strictPort: true, watch: { ignored: ["**/src-tauri/**"] } },
-  build: { outDir: "dist", emptyOutDir: true, target: "safari15", chunkSizeWarningLimit: 800 },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "safari15",
+    chunkSizeWarningLimit: 800,
+    // The desktop window, and the page participants open from the invite link (served by the room).
+    rollupOptions: { input: { main: `${root}index.html`, participant: `${root}participant.html` } },
+  },
   test: {
     environment: "jsdom",
     globals: true,

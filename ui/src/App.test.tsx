@@ -20,6 +20,11 @@ const backend = vi.hoisted(() => ({
   joinRoom: vi.fn(async () => ({ status: "ok", data: null })),
   leaveRoom: vi.fn(async () => ({ status: "ok", data: null })),
   setMuted: vi.fn(async () => null),
+  participants: null as ((event: { payload: { participants: unknown } }) => void) | null,
+  startRoom: vi.fn(async () => ({ status: "ok", data: { inviteLink: "http://127.0.0.1:4000/r/secret-token", lan: false } })),
+  endRoom: vi.fn(async () => ({ status: "ok", data: null })),
+  muteParticipant: vi.fn(async (_id: string, _muted: boolean) => ({ status: "ok", data: null })),
+  removeParticipant: vi.fn(async (_id: string) => ({ status: "ok", data: null })),
 }));
 
 vi.mock("./bindings", () => ({
@@ -29,7 +34,7 @@ vi.mock("./bindings", () => ({
     getStartupNotice: vi.fn(async () => null),
     dismissStartupNotice: vi.fn(async () => null),
     uiReady: vi.fn(async () => null),
-    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null, model: null, baseUrl: null } })),
+    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null, model: null, baseUrl: null, roomLan: false, roomPort: null } })),
     setSettings: backend.setSettings,
     getVoiceStatus: vi.fn(async () => ({ state: "off" })),
     getVoiceSettings: vi.fn(async () => ({
@@ -42,6 +47,12 @@ vi.mock("./bindings", () => ({
     leaveRoom: backend.leaveRoom,
     setMuted: backend.setMuted,
     listMicrophones: vi.fn(async () => ({ status: "ok", data: ["default", "USB headset"] })),
+    getRoom: vi.fn(async () => ({ status: "ok", data: null })),
+    getParticipants: vi.fn(async () => ({ status: "ok", data: [] })),
+    startRoom: backend.startRoom,
+    endRoom: backend.endRoom,
+    muteParticipant: backend.muteParticipant,
+    removeParticipant: backend.removeParticipant,
   },
   events: {
     boardChanged: {
@@ -71,6 +82,13 @@ vi.mock("./bindings", () => ({
     transcriptAdded: {
       listen: vi.fn(async (listener: (event: { payload: { line: unknown } }) => void) => {
         backend.transcript = listener;
+        return () => {};
+      }),
+    },
+    roomChanged: { listen: vi.fn(async () => () => {}) },
+    participantsChanged: {
+      listen: vi.fn(async (listener: (event: { payload: { participants: unknown } }) => void) => {
+        backend.participants = listener;
         return () => {};
       }),
     },
@@ -219,6 +237,38 @@ describe("the participants panel", () => {
     );
     expect(screen.getAllByText(/No microphone was found/).length).toBeGreaterThan(0);
     expect(within(column("Backlog")).getByText("Implement ICE Restart Handling")).toBeTruthy();
+  });
+});
+
+describe("hosting a room", () => {
+  it("starts a room, shows the invite link, and lets the host mute or remove a guest", async () => {
+    render(<App />);
+    await screen.findByText("Finish RTP HEVC Packetizer");
+    fireEvent.click(screen.getByRole("button", { name: "Start room" }));
+    const link = (await screen.findByDisplayValue("http://127.0.0.1:4000/r/secret-token")) as HTMLInputElement;
+    expect(link.readOnly).toBe(true);
+    expect(screen.getByText(/this computer only/)).toBeTruthy();
+    const ana = { id: "p1", name: "Ana", host: false, muted: false, mutedByHost: false, connection: "connected" };
+    const host = { id: "host", name: "Host", host: true, muted: false, mutedByHost: false, connection: "connected" };
+    act(() => backend.participants!({ payload: { participants: [host, ana] } }));
+    fireEvent.click(await screen.findByRole("button", { name: "Mute Ana" }));
+    expect(backend.muteParticipant).toHaveBeenCalledWith("p1", true);
+    fireEvent.click(screen.getByRole("button", { name: "Remove Ana" }));
+    await waitFor(() => expect(backend.removeParticipant).toHaveBeenCalledWith("p1"));
+    act(() => backend.participants!({ payload: { participants: [host, { ...ana, mutedByHost: true }] } }));
+    expect(await screen.findByText("muted by the host")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "End room" }));
+    expect(backend.endRoom).toHaveBeenCalled();
+  });
+
+  it("refuses a port that is not a number", async () => {
+    backend.startRoom.mockClear();
+    render(<App />);
+    await screen.findByText("Finish RTP HEVC Packetizer");
+    fireEvent.change(screen.getByPlaceholderText("any"), { target: { value: "80a" } });
+    fireEvent.click(screen.getByRole("button", { name: "Start room" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("The port must be a number");
+    expect(backend.startRoom).not.toHaveBeenCalled();
   });
 });
 

@@ -9,13 +9,16 @@ import {
   type Levels,
   type MicrophoneStatus,
   type OperatorStatus,
+  type Participant,
+  type RoomInfo,
   type Settings,
   type StartupNotice,
   type Theme,
   type TranscriptLine,
 } from "./bindings";
 import { describe, receive } from "./board";
-import { editBoard, errorMessage, fetchBoard } from "./api";
+import { editBoard, fetchBoard } from "./api";
+import { errorMessage } from "./errors";
 import { BoardView } from "./components/BoardView";
 import { ActivityPanel } from "./components/ActivityPanel";
 import { ParticipantsPanel } from "./components/ParticipantsPanel";
@@ -26,6 +29,7 @@ import { ThemePicker } from "./components/ThemePicker";
 import { MicrophonePicker } from "./components/MicrophonePicker";
 import { TranscriptPanel } from "./components/TranscriptPanel";
 import { VoiceSettingsDialog } from "./components/VoiceSettingsDialog";
+import { RoomPanel } from "./components/RoomPanel";
 
 const HIGHLIGHT_MS = 2500;
 /** The transcript keeps this many recent lines. */
@@ -43,7 +47,7 @@ export default function App() {
   const [editing, setEditing] = useState<Card | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [highlighted, setHighlighted] = useState<Set<string>>(new Set());
-  const [settings, setSettings] = useState<Settings>({ theme: "system", microphone: null, model: null, baseUrl: null });
+  const [settings, setSettings] = useState<Settings>({ theme: "system", microphone: null, model: null, baseUrl: null, roomLan: false, roomPort: null });
   const [voice, setVoice] = useState<OperatorStatus>({ state: "off" });
   const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
   const [voiceSettingsOpen, setVoiceSettingsOpen] = useState(false);
@@ -51,6 +55,8 @@ export default function App() {
   const [microphone, setMicrophone] = useState<MicrophoneStatus>({ state: "off" });
   const [levels, setLevels] = useState<Levels | null>(null);
   const [muted, setMuted] = useState(false);
+  const [room, setRoom] = useState<RoomInfo | null>(null);
+  const [participants, setParticipants] = useState<Participant[]>([]);
   const theme: Theme = settings.theme;
   const boardRef = useRef<Board | null>(null);
   const toastId = useRef(0);
@@ -115,6 +121,8 @@ export default function App() {
         events.audioLevels.listen(({ payload }) => setLevels(payload.levels)),
         events.voiceStatusChanged.listen(({ payload }) => setVoice(payload.status)),
         events.transcriptAdded.listen(({ payload }) => setTranscript((lines) => [...lines.slice(1 - TRANSCRIPT_LINES), payload.line])),
+        events.roomChanged.listen(({ payload }) => setRoom(payload.room)),
+        events.participantsChanged.listen(({ payload }) => setParticipants(payload.participants)),
       ]);
       if (cancelled) unlisteners.forEach((unlisten) => unlisten());
       else stops.push(...unlisteners);
@@ -123,6 +131,10 @@ export default function App() {
       const saved = await commands.getSettings();
       if (saved.status === "ok") setSettings(saved.data);
       setVoice(await commands.getVoiceStatus());
+      const open = await commands.getRoom();
+      if (open.status === "ok") setRoom(open.data);
+      const present = await commands.getParticipants();
+      if (present.status === "ok") setParticipants(present.data);
       if (!cancelled) void commands.uiReady();
     })();
     return () => {
@@ -212,6 +224,34 @@ export default function App() {
     [join, leave, microphone.state, saveSettings, settings],
   );
 
+  const startRoom = useCallback(async () => {
+    const started = await commands.startRoom();
+    if (started.status === "error") throw new Error(started.error.message);
+    setRoom(started.data);
+  }, []);
+
+  const endRoom = useCallback(async () => {
+    const ended = await commands.endRoom();
+    if (ended.status === "error") toast({ tone: "error", message: ended.error.message });
+  }, [toast]);
+
+  const muteInMix = useCallback(
+    async (person: Participant, mute: boolean) => {
+      const done = await commands.muteParticipant(person.id, mute);
+      if (done.status === "error") toast({ tone: "error", message: done.error.message });
+    },
+    [toast],
+  );
+
+  const removeParticipant = useCallback(
+    async (person: Participant) => {
+      const done = await commands.removeParticipant(person.id);
+      if (done.status === "error") toast({ tone: "error", message: done.error.message });
+      else toast({ tone: "info", message: `Removed ${person.name} from the room` });
+    },
+    [toast],
+  );
+
   const toggleMute = useCallback(() => {
     const next = !muted;
     setMuted(next);
@@ -257,6 +297,7 @@ export default function App() {
           </div>
         )}
         <aside className="sidebar">
+          <RoomPanel room={room} settings={settings} onStart={startRoom} onEnd={endRoom} onSaveSettings={saveSettings} />
           <ParticipantsPanel
             status={microphone}
             levels={levels}
@@ -264,6 +305,9 @@ export default function App() {
             onJoin={() => void join()}
             onLeave={() => void leave()}
             onToggleMute={toggleMute}
+            guests={participants.filter((person) => !person.host)}
+            onMuteInMix={(person, mute) => void muteInMix(person, mute)}
+            onRemove={(person) => void removeParticipant(person)}
           />
           <TranscriptPanel lines={transcript} />
           <ActivityPanel activity={board?.activity ?? []} onUndo={undo} />

@@ -17,8 +17,3 @@ export async function fetchBoard(): Promise<Board> {
 export async function editBoard(edit: Edit): Promise<Change> {
   return unwrap(await commands.editBoard(edit));
 }
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}

@@ -33,6 +33,15 @@ export const commands = {
 	/**  Stores a key entered in Settings and, when in the room, reconnects with it. */
 	setApiKey: (key: string) => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("set_api_key", { key })),
 	forgetApiKey: () => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("forget_api_key")),
+	/**  Opens the room with the room settings (network, port) and returns its invite link. */
+	startRoom: () => typedError<RoomInfo, CommandError>(__TAURI_INVOKE("start_room")),
+	/**  Ends the room: everyone is told, every connection and peer is closed, the port is freed. */
+	endRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("end_room")),
+	getRoom: () => typedError<RoomInfo | null, CommandError>(__TAURI_INVOKE("get_room")),
+	getParticipants: () => typedError<Participant[], CommandError>(__TAURI_INVOKE("get_participants")),
+	/**  Takes a participant out of the mix (nobody hears them, nor does the voice operator) or back in. */
+	muteParticipant: (id: string, muted: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("mute_participant", { id, muted })),
+	removeParticipant: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("remove_participant", { id })),
 };
 
 /** Events */
@@ -40,6 +49,8 @@ export const events = {
 	audioLevels: makeEvent<AudioLevels, AudioLevels>("audio-levels"),
 	boardChanged: makeEvent<BoardChanged_Serialize, BoardChanged_Deserialize>("board-changed"),
 	microphoneChanged: makeEvent<MicrophoneChanged, MicrophoneChanged>("microphone-changed"),
+	participantsChanged: makeEvent<ParticipantsChanged, ParticipantsChanged>("participants-changed"),
+	roomChanged: makeEvent<RoomChanged_Serialize, RoomChanged_Deserialize>("room-changed"),
 	transcriptAdded: makeEvent<TranscriptAdded, TranscriptAdded>("transcript-added"),
 	voiceStatusChanged: makeEvent<VoiceStatusChanged, VoiceStatusChanged>("voice-status-changed"),
 };
@@ -135,6 +146,37 @@ export type Change_Serialize = {
 	after: PlacedCard | null,
 };
 
+/**  What a participant's page sends. */
+export type ClientMessage = ClientMessage_Serialize | ClientMessage_Deserialize;
+
+/**  What a participant's page sends. */
+export type ClientMessage_Deserialize = 
+/**
+ *  The first message: who is joining. `resume` (from an earlier `welcome`) rejoins as the
+ *  same participant after a dropped connection.
+ */
+{ type: "hello"; version: number; name: string; resume?: string | null } | 
+/**  The page's answer to the room's latest `offer`. */
+{ type: "answer"; sdp: string } | 
+/**  A board edit made on the board as it was at revision `seen`; `request` is echoed back. */
+{ type: "edit"; request: number; seen: number; edit: Edit_Deserialize } | 
+/**  The participant muted or unmuted their microphone. */
+{ type: "mute"; muted: boolean } | { type: "leave" };
+
+/**  What a participant's page sends. */
+export type ClientMessage_Serialize = 
+/**
+ *  The first message: who is joining. `resume` (from an earlier `welcome`) rejoins as the
+ *  same participant after a dropped connection.
+ */
+{ type: "hello"; version: number; name: string; resume: string | null } | 
+/**  The page's answer to the room's latest `offer`. */
+{ type: "answer"; sdp: string } | 
+/**  A board edit made on the board as it was at revision `seen`; `request` is echoed back. */
+{ type: "edit"; request: number; seen: number; edit: Edit_Serialize } | 
+/**  The participant muted or unmuted their microphone. */
+{ type: "mute"; muted: boolean } | { type: "leave" };
+
 export type Column = {
 	status: Status,
 	cards: Card[],
@@ -144,6 +186,14 @@ export type Column = {
 export type CommandError = {
 	message: string,
 };
+
+export type Connection = 
+/**  Joined; audio is being set up. */
+"joining" | 
+/**  Audio flows. */
+"connected" | 
+/**  The connection dropped; they may come back. */
+"reconnecting";
 
 /**  An edit someone asks for. Positions are indexes in the target column; past the end means "at the end". */
 export type Edit = Edit_Serialize | Edit_Deserialize;
@@ -161,6 +211,14 @@ export type Edit_Serialize = { type: "create"; status: Status; title: string; no
 { type: "update"; cardId: string; title: string | null; notes: string | null; tags: string[] | null } | { type: "delete"; cardId: string } | 
 /**  Reverts the change with this revision, as a new change. */
 { type: "undo"; revision: number };
+
+export type ErrorCode = 
+/**  Not JSON, not a known message, or fields of the wrong type. */
+"invalid" | "tooLarge" | "unsupportedVersion" | 
+/**  `hello` has to come first, once. */
+"notJoined" | "alreadyJoined" | "badName" | "roomFull" | "rateLimited" | 
+/**  Too much bad input: the connection is closed. */
+"tooManyErrors";
 
 /**  Where the key in use comes from. */
 export type KeySource = "environment" | "keychain" | "file" | "none";
@@ -221,12 +279,109 @@ export type OperatorStatus =
 /**  Not trying any more; `reason` says what the person can do. */
 { state: "stopped"; reason: string };
 
+/**  Someone in the room, as every page and the host's window show them. */
+export type Participant = {
+	id: string,
+	name: string,
+	/**  The person running the room from the desktop app. */
+	host: boolean,
+	/**  Muted by themselves. */
+	muted: boolean,
+	/**  Taken out of the mix by the host. */
+	mutedByHost: boolean,
+	connection: Connection,
+};
+
+export type ParticipantLevel = {
+	id: string,
+	level: Level,
+};
+
+/**  Someone joined, left, or changed mute or connection state. */
+export type ParticipantsChanged = {
+	participants: Participant[],
+};
+
 /**  A card together with its place in its column. */
 export type PlacedCard = {
 	card: Card,
 	/**  Index in the column named by `card.status`. */
 	position: number,
 };
+
+/**  The room opened or closed. */
+export type RoomChanged = RoomChanged_Serialize | RoomChanged_Deserialize;
+
+/**  The room opened or closed. */
+export type RoomChanged_Deserialize = {
+	room?: RoomInfo | null,
+};
+
+/**  The room opened or closed. */
+export type RoomChanged_Serialize = {
+	room: RoomInfo | null,
+};
+
+/**  An open room, as the window shows it. */
+export type RoomInfo = {
+	/**  The link to share; it carries the room's secret token. */
+	inviteLink: string,
+	/**  Whether people on the local network can join (otherwise only this machine). */
+	lan: boolean,
+};
+
+/**  What the room sends to a page. */
+export type ServerMessage = ServerMessage_Serialize | ServerMessage_Deserialize;
+
+/**  What the room sends to a page. */
+export type ServerMessage_Deserialize = 
+/**  The answer to `hello`: who you are in this room and everything to show. */
+{ type: "welcome"; version: number; participantId: string; 
+/**  Send it back in `hello.resume` to rejoin as yourself after a dropped connection. */
+resume: string; board: Board_Deserialize; participants: Participant[]; voice: OperatorStatus; transcript: TranscriptLine[] } | 
+/**  A WebRTC offer (the room always offers); answer with `answer`. */
+{ type: "offer"; sdp: string } | 
+/**  Everyone in the room, whenever someone joins, leaves or changes state. */
+{ type: "participants"; participants: Participant[] } | 
+/**  Speaking levels, ten times a second. */
+{ type: "levels"; levels: ParticipantLevel[] } | 
+/**  A change to the board by anyone. */
+{ type: "boardChanged"; change: Change_Deserialize } | 
+/**  Your edit `request` was applied as `change`. */
+{ type: "edited"; request: number; change: Change_Deserialize } | 
+/**  Your edit `request` was not applied; `board`, when present, is the board as it is now. */
+{ type: "refused"; request: number; message: string; board?: Board_Deserialize | null } | 
+/**  The whole board, when the page may have missed changes. */
+{ type: "board"; board: Board_Deserialize } | { type: "voice"; status: OperatorStatus } | { type: "transcript"; line: TranscriptLine } | 
+/**  Something the page sent was refused; the connection stays open unless it says otherwise. */
+{ type: "error"; code: ErrorCode; message: string } | 
+/**  The room is closing this connection (removed by the host, room ended, replaced by a rejoin). */
+{ type: "goodbye"; reason: string };
+
+/**  What the room sends to a page. */
+export type ServerMessage_Serialize = 
+/**  The answer to `hello`: who you are in this room and everything to show. */
+{ type: "welcome"; version: number; participantId: string; 
+/**  Send it back in `hello.resume` to rejoin as yourself after a dropped connection. */
+resume: string; board: Board_Serialize; participants: Participant[]; voice: OperatorStatus; transcript: TranscriptLine[] } | 
+/**  A WebRTC offer (the room always offers); answer with `answer`. */
+{ type: "offer"; sdp: string } | 
+/**  Everyone in the room, whenever someone joins, leaves or changes state. */
+{ type: "participants"; participants: Participant[] } | 
+/**  Speaking levels, ten times a second. */
+{ type: "levels"; levels: ParticipantLevel[] } | 
+/**  A change to the board by anyone. */
+{ type: "boardChanged"; change: Change_Serialize } | 
+/**  Your edit `request` was applied as `change`. */
+{ type: "edited"; request: number; change: Change_Serialize } | 
+/**  Your edit `request` was not applied; `board`, when present, is the board as it is now. */
+{ type: "refused"; request: number; message: string; board: Board_Serialize | null } | 
+/**  The whole board, when the page may have missed changes. */
+{ type: "board"; board: Board_Serialize } | { type: "voice"; status: OperatorStatus } | { type: "transcript"; line: TranscriptLine } | 
+/**  Something the page sent was refused; the connection stays open unless it says otherwise. */
+{ type: "error"; code: ErrorCode; message: string } | 
+/**  The room is closing this connection (removed by the host, room ended, replaced by a rejoin). */
+{ type: "goodbye"; reason: string };
 
 export type Settings = Settings_Serialize | Settings_Deserialize;
 
@@ -238,6 +393,10 @@ export type Settings_Deserialize = {
 	model?: string | null,
 	/**  The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both). */
 	baseUrl?: string | null,
+	/**  "Let people on my network join": the room listens on the LAN address, not just loopback. */
+	roomLan: boolean,
+	/**  The room's port; `None` picks a free one each time. */
+	roomPort?: number | null,
 };
 
 export type Settings_Serialize = {
@@ -248,6 +407,10 @@ export type Settings_Serialize = {
 	model: string | null,
 	/**  The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both). */
 	baseUrl: string | null,
+	/**  "Let people on my network join": the room listens on the LAN address, not just loopback. */
+	roomLan: boolean,
+	/**  The room's port; `None` picks a free one each time. */
+	roomPort: number | null,
 };
 
 /**  Who made a change. */

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import type { Card, Edit } from "../bindings";
-import { errorMessage } from "../api";
+import { errorMessage } from "../errors";
 import { FormError } from "./FormError";
 import { useEscape } from "./useEscape";
 import { parseTags } from "../board";

@@ -1,12 +1,17 @@
-import type { Level, Levels, MicrophoneStatus } from "../bindings";
+import type { Level, Levels, MicrophoneStatus, Participant } from "../bindings";
+import { PeopleList, levelsById } from "./PeopleList";
 
 type Props = {
   status: MicrophoneStatus;
   levels: Levels | null;
   muted: boolean;
+  /** The people who joined the room through its invite link. */
+  guests?: Participant[];
   onJoin: () => void;
   onLeave: () => void;
   onToggleMute: () => void;
+  onMuteInMix?: (person: Participant, muted: boolean) => void;
+  onRemove?: (person: Participant) => void;
 };
 
 /** Maps -60…0 dBFS onto the meter's width. */
@@ -15,8 +20,8 @@ export function meterPercent(level: Level | undefined): number {
   return Math.max(0, Math.min(100, (((level.rmsDbfs ?? -100) + 60) / 60) * 100));
 }
 
-/** Who is in the room: you for now; remote participants join in a later version. */
-export function ParticipantsPanel({ status, levels, muted, onJoin, onLeave, onToggleMute }: Props) {
+/** Who is in the room: you, then everyone who joined through the invite link. */
+export function ParticipantsPanel({ status, levels, muted, guests = [], onJoin, onLeave, onToggleMute, onMuteInMix, onRemove }: Props) {
   const joined = status.state !== "off";
   const you = levels?.sources.find((source) => source.id === "you");
   const speaking = Boolean(you?.level.speaking) && !muted && status.state === "live";
@@ -26,7 +31,7 @@ export function ParticipantsPanel({ status, levels, muted, onJoin, onLeave, onTo
     <section className="panel participants" aria-labelledby="participants-heading">
       <header className="panel-header">
         <h2 id="participants-heading">Participants</h2>
-        <span className="count">{joined ? 1 : 0}</span>
+        <span className="count">{(joined ? 1 : 0) + guests.length}</span>
       </header>
       {joined ? (
         <ul className="participant-list">
@@ -57,6 +62,9 @@ export function ParticipantsPanel({ status, levels, muted, onJoin, onLeave, onTo
         </ul>
       ) : (
         <p className="panel-empty">You are not in the room. Join to turn your microphone on.</p>
+      )}
+      {guests.length > 0 && (
+        <PeopleList people={guests} levels={levelsById(levels?.sources ?? [])} onMuteInMix={onMuteInMix} onRemove={onRemove} />
       )}
       <div className="panel-actions">
         {joined ? (

@@ -62,12 +62,34 @@ async fn run(options: options::Options) -> Result<(), String> {
         }
     });
 
-    let engine = AudioEngine::start(|event| {
-        if let EngineEvent::Microphone(status) = event {
-            say(format!("microphone: {status:?}"));
+    // The room, when there is one, gets the levels (for its speaking indicators).
+    let room_hub: Arc<std::sync::Mutex<Option<room::HubHandle>>> = Arc::default();
+    let levels_to = Arc::clone(&room_hub);
+    let engine = AudioEngine::start(move |event| match event {
+        EngineEvent::Microphone(status) => say(format!("microphone: {status:?}")),
+        EngineEvent::Levels(levels) => {
+            if let Some(hub) = levels_to.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                hub.levels(levels.sources);
+            }
         }
     })
     .map_err(|err| format!("the audio thread could not start: {err}"))?;
+    let open_room = match options.room.clone() {
+        Some(config) => {
+            let open = room::Room::start(config, board.clone(), engine.sources()).await.map_err(|err| err.to_string())?;
+            say(format!("room: {}", open.invite_link()));
+            *room_hub.lock().unwrap_or_else(|e| e.into_inner()) = Some(open.hub().clone());
+            let mut roster = open.hub().roster();
+            tokio::spawn(async move {
+                while roster.changed().await.is_ok() {
+                    let line = report::participants(&roster.borrow_and_update());
+                    say(line);
+                }
+            });
+            Some(open)
+        }
+        None => None,
+    };
     match &options.microphone {
         Microphone::Default => engine.join(None),
         Microphone::Named(name) => engine.join(Some(name.clone())),
@@ -87,9 +109,20 @@ async fn run(options: options::Options) -> Result<(), String> {
         Some(api_key) => {
             let mix = engine.attach("realtime", MIX_QUEUE_FRAMES).ok_or("the audio thread stopped")?;
             let config = OperatorConfig::new(Endpoint { base_url: options.base_url.clone(), api_key }, options.model);
-            let notify = Arc::new(|event| match event {
-                OperatorEvent::Status(status) => say(report::status(&status)),
-                OperatorEvent::Transcript(line) => say(format!("heard: {}", line.text)),
+            let hub = open_room.as_ref().map(|open| open.hub().clone());
+            let notify = Arc::new(move |event| match event {
+                OperatorEvent::Status(status) => {
+                    say(report::status(&status));
+                    if let Some(hub) = &hub {
+                        hub.voice(status);
+                    }
+                }
+                OperatorEvent::Transcript(line) => {
+                    say(format!("heard: {}", line.text));
+                    if let Some(hub) = &hub {
+                        hub.transcript(line);
+                    }
+                }
             });
             Some(Operator::start(config, board.clone(), mix, notify))
         }
@@ -104,6 +137,10 @@ async fn run(options: options::Options) -> Result<(), String> {
 
     wait_for_shutdown().await;
     say("shutting down".to_owned());
+    if let Some(open) = open_room {
+        room_hub.lock().unwrap_or_else(|e| e.into_inner()).take();
+        open.end().await;
+    }
     if let Some(operator) = operator {
         operator.stop().await;
     }

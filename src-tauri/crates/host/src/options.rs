@@ -19,6 +19,10 @@ Options:
   --play FILE.wav      also play a WAV file into the room, looping (any rate and channels)
   --model MODEL        Realtime model (default: $OPENAI_REALTIME_MODEL, else gpt-realtime-2)
   --base-url URL       API base (default: $OPENAI_BASE_URL, else https://api.openai.com/v1)
+  --room               host a meeting room: prints an invite link people open in a browser
+  --room-lan           let people on the network join (implies --room; default: this machine only)
+  --room-port PORT     the room's port (implies --room; default: any free port)
+  --room-cap N         at most N participants (default: 16)
   -h, --help           show this help
 
 Environment:
@@ -39,6 +43,8 @@ pub struct Options {
     pub model: String,
     pub base_url: String,
     pub api_key: Option<String>,
+    /// Host a meeting room, with these settings.
+    pub room: Option<room::RoomConfig>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -56,6 +62,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
         model: env(MODEL_VAR).unwrap_or_else(|| realtime::session::DEFAULT_MODEL.to_owned()),
         base_url: env(BASE_URL_VAR).unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
         api_key: env(KEY_VAR),
+        room: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -72,6 +79,18 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
             "--play" => options.play = Some(PathBuf::from(value()?)),
             "--model" => options.model = value()?,
             "--base-url" => options.base_url = value()?,
+            "--room" => {
+                options.room.get_or_insert_with(room::RoomConfig::default);
+            }
+            "--room-lan" => options.room.get_or_insert_with(room::RoomConfig::default).lan = true,
+            "--room-port" => {
+                let port = value()?.parse().map_err(|_| format!("{arg} needs a port number from 1 to 65535"))?;
+                options.room.get_or_insert_with(room::RoomConfig::default).port = port;
+            }
+            "--room-cap" => {
+                let cap = value()?.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{arg} needs a number above 0"))?;
+                options.room.get_or_insert_with(room::RoomConfig::default).cap = cap;
+            }
             "-h" | "--help" => return Ok(Parsed::Help),
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -116,6 +135,10 @@ mod tests {
         assert_eq!(options.microphone, Microphone::None);
         assert_eq!(options.play, Some(PathBuf::from("a.wav")));
         assert_eq!(options.base_url, "http://x/v1");
+        assert_eq!(options.room, None);
+        let Parsed::Run(options) = parse(args(&["--room-port", "8080", "--room-cap", "4"]), env).unwrap() else { panic!() };
+        let expected = room::RoomConfig { port: 8080, cap: 4, ..room::RoomConfig::default() };
+        assert_eq!(options.room, Some(expected));
     }
 
     #[test]
@@ -123,5 +146,7 @@ mod tests {
         assert_eq!(parse(args(&["--data-dir"]), |_| None), Err("--data-dir needs a value".into()));
         assert_eq!(parse(args(&["--frobnicate"]), |_| None), Err("unknown option \"--frobnicate\"".into()));
         assert_eq!(parse(args(&["--help"]), |_| None), Ok(Parsed::Help));
+        assert!(parse(args(&["--room-port", "99999"]), |_| None).unwrap_err().contains("port number"));
+        assert!(parse(args(&["--room-cap", "0"]), |_| None).unwrap_err().contains("above 0"));
     }
 }

@@ -2,6 +2,7 @@
 
 use board::{Change, Edit, Source};
 use realtime::OperatorStatus;
+use room::protocol::{Connection, Participant};
 
 pub fn status(status: &OperatorStatus) -> String {
     match status {
@@ -13,6 +14,29 @@ pub fn status(status: &OperatorStatus) -> String {
         }
         OperatorStatus::Stopped { reason } => format!("status: stopped: {reason}"),
     }
+}
+
+/// Who is in the room: "participants: Host, Ana (joining), Bo (muted by the host)".
+pub fn participants(people: &[Participant]) -> String {
+    let describe = |p: &Participant| {
+        let mut notes = Vec::new();
+        match p.connection {
+            Connection::Joining => notes.push("joining"),
+            Connection::Reconnecting => notes.push("reconnecting"),
+            Connection::Connected => {}
+        }
+        if p.muted_by_host {
+            notes.push("muted by the host");
+        } else if p.muted {
+            notes.push("muted");
+        }
+        if notes.is_empty() {
+            p.name.clone()
+        } else {
+            format!("{} ({})", p.name, notes.join(", "))
+        }
+    };
+    format!("participants: {}", people.iter().map(describe).collect::<Vec<_>>().join(", "))
 }
 
 pub fn change(change: &Change) -> String {

@@ -1,0 +1,316 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import type {
+  Board,
+  Card,
+  Change,
+  Edit,
+  Level,
+  OperatorStatus,
+  Participant,
+  ServerMessage_Serialize as ServerMessage,
+  TranscriptLine,
+} from "../bindings";
+import { receive } from "../board";
+import { BoardView } from "../components/BoardView";
+import { CardEditor } from "../components/CardEditor";
+import { PeopleList } from "../components/PeopleList";
+import { TranscriptPanel } from "../components/TranscriptPanel";
+import { Toasts, type Toast } from "../components/Toasts";
+import { describeVoice } from "../components/StatusBar";
+import { FormError } from "../components/FormError";
+import { EditRefused, RoomConnection, socketUrl } from "./roomConnection";
+import { RemoteAudio } from "./remoteAudio";
+import { errorMessage } from "../errors";
+
+const NAME_KEY = "boardroom.name";
+const TRANSCRIPT_LINES = 200;
+
+type Phase =
+  | { kind: "name" }
+  | { kind: "joining" }
+  | { kind: "in" }
+  | { kind: "reconnecting"; reason: string }
+  | { kind: "closed"; reason: string };
+
+declare global {
+  interface Window {
+    /** Diagnostics: what this page hears from each sender right now. */
+    boardroom?: { heard: () => Record<string, { rmsDbfs: number; frequency: number }> };
+  }
+}
+
+/** The page a participant opens from the invite link: name, microphone, then the live room. */
+export function ParticipantApp() {
+  const [phase, setPhase] = useState<Phase>({ kind: "name" });
+  const [name, setName] = useState(() => localStorage.getItem(NAME_KEY) ?? "");
+  const [camera, setCamera] = useState(false);
+  const [joinError, setJoinError] = useState<string | null>(null);
+  const [board, setBoard] = useState<Board | null>(null);
+  const [people, setPeople] = useState<Participant[]>([]);
+  const [levels, setLevels] = useState<Record<string, Level>>({});
+  const [voice, setVoice] = useState<OperatorStatus>({ state: "off" });
+  const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
+  const [me, setMe] = useState<string | null>(null);
+  const [muted, setMuted] = useState(false);
+  const [editing, setEditing] = useState<Card | null>(null);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [videos, setVideos] = useState<Record<string, MediaStream>>({});
+  const boardRef = useRef<Board | null>(null);
+  const connection = useRef<RoomConnection | null>(null);
+  const audio = useRef(new RemoteAudio());
+  const toastId = useRef(0);
+
+  const show = useCallback((next: Board) => {
+    boardRef.current = next;
+    setBoard(next);
+  }, []);
+
+  const toast = useCallback((next: Omit<Toast, "id">) => {
+    const id = ++toastId.current;
+    setToasts((all) => [...all.slice(-3), { ...next, id }]);
+  }, []);
+
+  const take = useCallback(
+    (change: Change) => {
+      const current = boardRef.current;
+      if (!current) return;
+      const received = receive(current, change);
+      if (received.kind === "applied") show(received.board);
+    },
+    [show],
+  );
+
+  const onMessage = useCallback(
+    (message: ServerMessage) => {
+      switch (message.type) {
+        case "welcome":
+          setMe(message.participantId);
+          show(message.board);
+          setPeople(message.participants);
+          setVoice(message.voice);
+          setTranscript(message.transcript);
+          setPhase({ kind: "in" });
+          break;
+        case "participants":
+          setPeople(message.participants);
+          audio.current.keepOnly(new Set(message.participants.map((p) => p.id)));
+          break;
+        case "levels":
+          setLevels(Object.fromEntries(message.levels.map((l) => [l.id, l.level])));
+          break;
+        case "boardChanged":
+        case "edited":
+          take(message.change);
+          break;
+        case "board":
+          show(message.board);
+          break;
+        case "voice":
+          setVoice(message.status);
+          break;
+        case "transcript":
+          setTranscript((lines) => [...lines.slice(1 - TRANSCRIPT_LINES), message.line]);
+          break;
+        case "error":
+          toast({ tone: "error", message: message.message });
+          break;
+      }
+    },
+    [show, take, toast],
+  );
+
+  useEffect(() => {
+    const remote = audio.current;
+    window.boardroom = { heard: () => remote.measure() };
+    return () => {
+      connection.current?.leave();
+      remote.close();
+    };
+  }, []);
+
+  const join = async () => {
+    setJoinError(null);
+    const trimmed = name.trim();
+    if (!trimmed) {
+      setJoinError("Please type your name.");
+      return;
+    }
+    localStorage.setItem(NAME_KEY, trimmed);
+    setPhase({ kind: "joining" });
+    let media: MediaStream;
+    try {
+      media = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true }, video: camera });
+    } catch (error) {
+      setPhase({ kind: "name" });
+      setJoinError(`The microphone${camera ? " or camera" : ""} could not be opened: ${errorMessage(error)}. Allow access and try again.`);
+      return;
+    }
+    const room = new RoomConnection(socketUrl(window.location), trimmed, media, {
+      onMessage,
+      onTrack: (track, stream) => {
+        if (track.kind === "audio") audio.current.add(stream.id, stream);
+        else setVideos((all) => ({ ...all, [stream.id]: stream }));
+      },
+      onReconnecting: (reason) => setPhase({ kind: "reconnecting", reason }),
+      onClosed: (reason) => {
+        audio.current.keepOnly(new Set());
+        setVideos({});
+        setPhase({ kind: "closed", reason });
+      },
+    });
+    connection.current = room;
+    setMuted(false);
+    room.connect();
+  };
+
+  const edit = useCallback(
+    async (request: Edit): Promise<Change | null> => {
+      const room = connection.current;
+      const current = boardRef.current;
+      if (!room || !current) return null;
+      try {
+        const change = await room.edit(request, current.revision);
+        take(change);
+        return change;
+      } catch (error) {
+        if (error instanceof EditRefused && error.board) show(error.board);
+        toast({ tone: "error", message: errorMessage(error) });
+        return null;
+      }
+    },
+    [show, take, toast],
+  );
+
+  const toggleMute = () => {
+    const next = !muted;
+    setMuted(next);
+    connection.current?.setMuted(next);
+  };
+
+  if (phase.kind === "name" || phase.kind === "joining") {
+    return (
+      <div className="join-page">
+        <form
+          className="join-card"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void join();
+          }}
+        >
+          <h1>Join the meeting</h1>
+          <p>You will hear everyone in the room, and the board updates live as people talk and drag cards.</p>
+          <label className="field">
+            <span>Your name</span>
+            <input name="name" autoFocus maxLength={40} value={name} onChange={(event) => setName(event.target.value)} />
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={camera} onChange={(event) => setCamera(event.target.checked)} />
+            Share my camera too
+          </label>
+          <FormError error={joinError} />
+          <button className="button primary" type="submit" disabled={phase.kind === "joining"}>
+            {phase.kind === "joining" ? "Joining…" : "Join with microphone"}
+          </button>
+        </form>
+      </div>
+    );
+  }
+
+  if (phase.kind === "closed") {
+    return (
+      <div className="join-page">
+        <div className="join-card" role="status">
+          <h1>You are out of the room</h1>
+          <p data-testid="closed-reason">{phase.reason}</p>
+          <button className="button primary" onClick={() => setPhase({ kind: "name" })}>
+            Join again
+          </button>
+        </div>
+      </div>
+    );
+  }
+
+  return (
+    <div className="app participant-app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <h1>Boardroom</h1>
+          <span className="board-name">Team standup</span>
+        </div>
+        <div className="settings">
+          <button className={`button${muted ? " danger" : ""}`} aria-pressed={muted} onClick={toggleMute}>
+            {muted ? "Unmute" : "Mute"}
+          </button>
+          <button className="button" onClick={() => connection.current?.leave()}>
+            Leave
+          </button>
+        </div>
+      </header>
+      {phase.kind === "reconnecting" && (
+        <div className="notice" role="alert">
+          <p>{phase.reason}</p>
+        </div>
+      )}
+      <main className="workspace">
+        {board ? (
+          <BoardView board={board} highlighted={new Set()} onEdit={edit} onOpen={setEditing} />
+        ) : (
+          <div className="board-placeholder" role="status">
+            Loading the board…
+          </div>
+        )}
+        <aside className="sidebar">
+          <section className="panel participants" aria-labelledby="participants-heading">
+            <header className="panel-header">
+              <h2 id="participants-heading">Participants</h2>
+              <span className="count">{people.length}</span>
+            </header>
+            <PeopleList people={people} levels={levels} me={me} />
+          </section>
+          {Object.entries(videos).map(([id, stream]) => (
+            <Video key={id} stream={stream} label={people.find((p) => p.id === id)?.name ?? "Camera"} />
+          ))}
+          <TranscriptPanel lines={transcript} />
+        </aside>
+      </main>
+      <footer className="statusbar" role="status">
+        <span className={`dot ${phase.kind === "in" ? "ok" : "wait"}`} aria-hidden="true" />
+        <span className="board-state">{board ? `Live · revision ${board.revision}` : "Connecting…"}</span>
+        <span className="spacer" />
+        <span className="muted" data-testid="voice-status">
+          {describeVoice(voice)}
+        </span>
+      </footer>
+      {editing && board && (
+        <CardEditor
+          key={editing.id}
+          card={editing}
+          onClose={() => setEditing(null)}
+          onSave={async (request) => {
+            const change = await edit(request);
+            if (!change) throw new Error("The change was not saved.");
+            setEditing(null);
+          }}
+          onDelete={() => {
+            void edit({ type: "delete", cardId: editing.id }).then((change) => change && setEditing(null));
+          }}
+        />
+      )}
+      <Toasts toasts={toasts} onDismiss={(id) => setToasts((all) => all.filter((t) => t.id !== id))} />
+    </div>
+  );
+}
+
+function Video({ stream, label }: { stream: MediaStream; label: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    if (ref.current) ref.current.srcObject = stream;
+  }, [stream]);
+  return (
+    <figure className="panel video">
+      <video ref={ref} autoPlay playsInline muted />
+      <figcaption>{label}</figcaption>
+    </figure>
+  );
+}

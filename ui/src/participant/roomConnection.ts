@@ -1,0 +1,195 @@
+// One participant's link to the room: the signaling WebSocket (protocol in docs/room-protocol.md)
+// and the WebRTC peer it sets up. The room always offers; this side answers. When the socket
+// or the peer drops, it comes back by itself with the `resume` key from the welcome.
+import type {
+  Board,
+  Change,
+  ClientMessage_Deserialize as ClientMessage,
+  Edit,
+  ServerMessage_Serialize as ServerMessage,
+} from "../bindings";
+
+export const PROTOCOL_VERSION = 1;
+const RETRY_MS = [1000, 2000, 4000, 8000];
+
+export type Handlers = {
+  /** Any message from the room that the page shows (welcome, participants, levels, board changes…). */
+  onMessage: (message: ServerMessage) => void;
+  /** A remote participant's (or the host's) media arrived, keyed by the sender's stream id. */
+  onTrack: (track: MediaStreamTrack, stream: MediaStream) => void;
+  /** The link dropped; it is being re-established. */
+  onReconnecting: (reason: string) => void;
+  /** The room closed this connection for good (ended, removed, refused); no retry. */
+  onClosed: (reason: string) => void;
+};
+
+/** Why an edit was not applied; `board` is the fresh board when the room sent one. */
+export class EditRefused extends Error {
+  constructor(
+    message: string,
+    readonly board: Board | null,
+  ) {
+    super(message);
+  }
+}
+
+export class RoomConnection {
+  private socket: WebSocket | null = null;
+  private peer: RTCPeerConnection | null = null;
+  private resume: string | null = null;
+  private finished = false;
+  private attempt = 0;
+  private nextRequest = 1;
+  private pending = new Map<number, { resolve: (change: Change) => void; reject: (error: Error) => void }>();
+
+  constructor(
+    private readonly url: string,
+    private readonly name: string,
+    private readonly media: MediaStream,
+    private readonly handlers: Handlers,
+  ) {}
+
+  connect() {
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    socket.onopen = () => this.send({ type: "hello", version: PROTOCOL_VERSION, name: this.name, resume: this.resume });
+    socket.onmessage = (event) => {
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(String(event.data)) as ServerMessage;
+      } catch {
+        return;
+      }
+      void this.take(message);
+    };
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.failPending("The connection to the room dropped before the room answered.");
+      if (this.finished) return;
+      const delay = RETRY_MS[Math.min(this.attempt, RETRY_MS.length - 1)];
+      this.attempt += 1;
+      this.handlers.onReconnecting(`Connection lost; trying again in ${delay / 1000} s…`);
+      setTimeout(() => {
+        if (!this.finished) this.connect();
+      }, delay);
+    };
+  }
+
+  private send(message: ClientMessage) {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private async take(message: ServerMessage) {
+    switch (message.type) {
+      case "welcome":
+        this.resume = message.resume;
+        this.attempt = 0;
+        this.newPeer();
+        break;
+      case "offer":
+        await this.answer(message.sdp);
+        return;
+      case "edited":
+        this.pending.get(message.request)?.resolve(message.change);
+        this.pending.delete(message.request);
+        break;
+      case "refused":
+        this.pending.get(message.request)?.reject(new EditRefused(message.message, message.board));
+        this.pending.delete(message.request);
+        break;
+      case "goodbye":
+        this.finish(message.reason);
+        return;
+      case "error":
+        if (["roomFull", "badName", "unsupportedVersion", "tooManyErrors"].includes(message.code)) {
+          this.finish(message.message);
+          return;
+        }
+        break;
+    }
+    this.handlers.onMessage(message);
+  }
+
+  private newPeer() {
+    this.peer?.close();
+    const peer = new RTCPeerConnection();
+    this.peer = peer;
+    for (const track of this.media.getTracks()) peer.addTrack(track, this.media);
+    peer.ontrack = (event) => {
+      const stream = event.streams[0] ?? new MediaStream([event.track]);
+      this.handlers.onTrack(event.track, stream);
+    };
+    peer.onconnectionstatechange = () => {
+      // A peer that failed is rebuilt by reconnecting the socket (the room then offers anew).
+      if (peer === this.peer && peer.connectionState === "failed") this.socket?.close();
+    };
+  }
+
+  private async answer(sdp: string) {
+    const peer = this.peer;
+    if (!peer) return;
+    await peer.setRemoteDescription({ type: "offer", sdp });
+    await peer.setLocalDescription(await peer.createAnswer());
+    await gathered(peer);
+    if (peer === this.peer && peer.localDescription) this.send({ type: "answer", sdp: peer.localDescription.sdp });
+  }
+
+  /** Sends an edit made on the board at revision `seen`; resolves with the change, or rejects with why not. */
+  edit(edit: Edit, seen: number): Promise<Change> {
+    const request = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      if (this.socket?.readyState !== WebSocket.OPEN) {
+        reject(new EditRefused("Not connected to the room right now; try again in a moment.", null));
+        return;
+      }
+      this.pending.set(request, { resolve, reject });
+      this.send({ type: "edit", request, seen, edit });
+    });
+  }
+
+  setMuted(muted: boolean) {
+    for (const track of this.media.getAudioTracks()) track.enabled = !muted;
+    this.send({ type: "mute", muted });
+  }
+
+  leave() {
+    this.send({ type: "leave" });
+    this.finish("You left the room.");
+  }
+
+  private finish(reason: string) {
+    if (this.finished) return;
+    this.finished = true;
+    this.failPending(reason);
+    this.socket?.close();
+    this.peer?.close();
+    this.peer = null;
+    for (const track of this.media.getTracks()) track.stop();
+    this.handlers.onClosed(reason);
+  }
+
+  private failPending(reason: string) {
+    for (const { reject } of this.pending.values()) reject(new EditRefused(reason, null));
+    this.pending.clear();
+  }
+}
+
+/** Resolves once the peer has all its ICE candidates (the room does not take them one by one). */
+function gathered(peer: RTCPeerConnection): Promise<void> {
+  if (peer.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = () => {
+      if (peer.iceGatheringState === "complete") {
+        peer.removeEventListener("icegatheringstatechange", check);
+        resolve();
+      }
+    };
+    peer.addEventListener("icegatheringstatechange", check);
+  });
+}
+
+/** The room's WebSocket address for an invite link's page (`/r/<token>` → `/r/<token>/ws`). */
+export function socketUrl(location: Location): string {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${location.pathname.replace(/\/$/, "")}/ws`;
+}
