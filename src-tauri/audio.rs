@@ -23,6 +23,9 @@ pub struct AudioLevels {
     pub levels: Levels,
 }
 
+/// How far the room's encoder may fall behind the microphone before frames are dropped for it.
+const MICROPHONE_QUEUE_FRAMES: usize = 10;
+
 pub struct AudioState {
     engine: AudioEngine,
 }
@@ -30,12 +33,22 @@ pub struct AudioState {
 impl AudioState {
     /// A new consumer of the room mix.
     pub fn attach(&self, name: &str, queue_frames: usize) -> Option<audio::MixReceiver> {
-        self.engine.attach(name, queue_frames)
+        self.engine.attach(audio::Feed::Room, name, queue_frames)
     }
 
     /// For adding the room's participants to the mix.
     pub fn sources(&self) -> audio::Sources {
         self.engine.sources()
+    }
+
+    /// This machine's microphone alone, for the room's participants.
+    pub fn microphone_feed(&self) -> Option<audio::MixReceiver> {
+        self.engine.attach(audio::Feed::Microphone, "room", MICROPHONE_QUEUE_FRAMES)
+    }
+
+    /// Plays the participants on this machine's speakers, or stops.
+    pub fn set_speakers(&self, on: bool) {
+        self.engine.set_speakers(on);
     }
 }
 

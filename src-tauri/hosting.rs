@@ -4,7 +4,7 @@
 
 use std::sync::Mutex;
 
-use room::{HubHandle, Participant, Room, RoomConfig};
+use room::{HubHandle, Participant, Room, RoomAudio, RoomConfig};
 use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -76,10 +76,13 @@ pub async fn start_room<R: Runtime>(app: AppHandle<R>, state: State<'_, RoomStat
     let settings = settings::get_settings(app.clone())?;
     let config = RoomConfig { lan: settings.room_lan, port: settings.room_port.unwrap_or(0), ..RoomConfig::default() };
     let board = app.state::<AppState>().board.clone();
-    let sources = app.state::<AudioState>().sources();
-    let room = Room::start(config, board, sources)
+    let audio = app.state::<AudioState>();
+    let room_audio = RoomAudio { sources: audio.sources(), microphone: audio.microphone_feed() };
+    let room = Room::start(config, board, room_audio)
         .await
         .map_err(|err| CommandError { message: format!("The room could not start: {err}.") })?;
+    // The host hears the participants (and never themselves) while the room is open.
+    audio.set_speakers(true);
     let info = RoomInfo { invite_link: room.invite_link().to_owned(), lan: settings.room_lan };
     let hub = room.hub().clone();
     forward_participants(app.clone(), &hub);
@@ -102,6 +105,7 @@ pub async fn end<R: Runtime>(app: &AppHandle<R>, state: &RoomState) {
     let Some((room, _)) = state.open.lock().await.take() else { return };
     state.set_hub(None);
     room.end().await;
+    app.state::<AudioState>().set_speakers(false);
     emit_room(app, None);
     if let Err(err) = (ParticipantsChanged { participants: Vec::new() }).emit(app) {
         log::debug!("could not send the participants to the window: {err}");

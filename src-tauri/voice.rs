@@ -15,8 +15,8 @@ use tauri_specta::Event;
 use crate::api_key::{ApiKeyStore, KeyError, KeyStatus};
 use crate::audio::AudioState;
 use crate::commands::CommandError;
-use crate::{hosting, settings};
 use crate::startup::AppState;
+use crate::{hosting, settings};
 
 /// How far the operator may fall behind the mix before frames are dropped for it.
 const MIX_QUEUE_FRAMES: usize = 50;

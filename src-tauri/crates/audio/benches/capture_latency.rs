@@ -11,7 +11,7 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use audio::{AudioEngine, OpusEncoder};
+use audio::{AudioEngine, Feed, OpusEncoder};
 
 const PIPE: &str = "/tmp/boardroom-bench-mic.pipe";
 const RATE: usize = 48_000;
@@ -43,7 +43,7 @@ fn main() {
 
     // The consumer encodes every mixed frame and notes when a loud one comes out.
     let engine = AudioEngine::start(|_| {}).unwrap();
-    let mut mix = engine.attach("bench", 64).unwrap();
+    let mut mix = engine.attach(Feed::Room, "bench", 64).unwrap();
     engine.join(None);
     let (onsets_tx, onsets) = mpsc::channel::<Instant>();
     let consumer = std::thread::spawn(move || {

@@ -14,7 +14,8 @@ use crate::capture::Microphone;
 use crate::fanout::{Fanout, MixReceiver};
 use crate::frame::FRAME_MS;
 use crate::meter::Level;
-use crate::mixer::{Mixer, MixerConfig, SourceLevel};
+use crate::mixer::{Mixer, MixerConfig, SourceKind, SourceLevel};
+use crate::playback::Speakers;
 
 /// The mixer source name of this machine's microphone.
 pub const LOCAL_SOURCE: &str = "you";
@@ -41,6 +42,15 @@ pub struct Levels {
     pub mix: Level,
 }
 
+/// Which sound a consumer gets each tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// Everyone: what the voice operator hears.
+    Room,
+    /// This machine's microphone only (after gain control): what participants hear from the host.
+    Microphone,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineEvent {
     Microphone(MicrophoneStatus),
@@ -54,7 +64,10 @@ enum Command {
     },
     Leave,
     Mute(bool),
+    /// Play the other sources on this machine's speakers, or stop.
+    Speakers(bool),
     Attach {
+        feed: Feed,
         name: String,
         queue_frames: usize,
         reply: Sender<MixReceiver>,
@@ -104,11 +117,16 @@ impl AudioEngine {
         Sources { commands: self.commands.clone() }
     }
 
-    /// A new consumer of the mix (see [`Fanout::attach`]); `None` if the thread has stopped.
-    pub fn attach(&self, name: &str, queue_frames: usize) -> Option<MixReceiver> {
+    /// A new consumer of a feed (see [`Fanout::attach`]); `None` if the thread has stopped.
+    pub fn attach(&self, feed: Feed, name: &str, queue_frames: usize) -> Option<MixReceiver> {
         let (reply, answer) = mpsc::channel();
-        self.commands.send(Command::Attach { name: name.to_owned(), queue_frames, reply }).ok()?;
+        self.commands.send(Command::Attach { feed, name: name.to_owned(), queue_frames, reply }).ok()?;
         answer.recv().ok()
+    }
+
+    /// Plays everyone but this machine's microphone on its speakers (mix-minus), or stops.
+    pub fn set_speakers(&self, on: bool) {
+        let _ = self.commands.send(Command::Speakers(on));
     }
 }
 
@@ -163,6 +181,35 @@ impl Capture {
     }
 }
 
+/// The speakers while they are wanted: opened on demand, retried when missing or lost.
+#[derive(Default)]
+struct Playback {
+    wanted: bool,
+    speakers: Option<Speakers>,
+    next_try: Option<Instant>,
+}
+
+impl Playback {
+    fn play(&mut self, frame: &crate::frame::Frame) {
+        if !self.wanted {
+            return;
+        }
+        if self.speakers.is_none() && self.next_try.is_none_or(|at| Instant::now() >= at) {
+            self.next_try = Some(Instant::now() + RETRY_EVERY);
+            match Speakers::open() {
+                Ok(speakers) => self.speakers = Some(speakers),
+                Err(err) => log::warn!("the room cannot be played here: {err}"),
+            }
+        }
+        if let Some(speakers) = &mut self.speakers {
+            if let Err(err) = speakers.play(frame) {
+                log::warn!("{err}");
+                self.speakers = None;
+            }
+        }
+    }
+}
+
 /// Reports the microphone's status only when it changes, not at every retry.
 struct LastStatus(MicrophoneStatus);
 
@@ -178,6 +225,8 @@ impl LastStatus {
 fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
     let mut mixer = Mixer::new(MixerConfig::default());
     let mut fanout = Fanout::new();
+    let mut microphone_fanout = Fanout::new();
+    let mut speakers = Playback::default();
     let mut capture = Capture::new(None);
     let mut status = LastStatus(MicrophoneStatus::Off);
     let mut captured = Vec::new();
@@ -188,7 +237,7 @@ fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
             match command {
                 Command::Join { device } => {
                     capture = Capture::new(Some(device));
-                    mixer.add_source(LOCAL_SOURCE);
+                    mixer.add_source_of(LOCAL_SOURCE, SourceKind::Local);
                 }
                 Command::Leave => {
                     capture = Capture::new(None);
@@ -198,9 +247,14 @@ fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
                 Command::Mute(muted) => {
                     let _ = mixer.set_muted(LOCAL_SOURCE, muted);
                 }
-                Command::Attach { name, queue_frames, reply } => {
-                    let _ = reply.send(fanout.attach(&name, queue_frames));
+                Command::Attach { feed, name, queue_frames, reply } => {
+                    let feeds = match feed {
+                        Feed::Room => &mut fanout,
+                        Feed::Microphone => &mut microphone_fanout,
+                    };
+                    let _ = reply.send(feeds.attach(&name, queue_frames));
                 }
+                Command::Speakers(on) => speakers = Playback { wanted: on, ..Playback::default() },
                 Command::AddSource(name) => mixer.add_source(&name),
                 Command::Push { source, samples } => {
                     if let Err(err) = mixer.push(&source, &samples) {
@@ -244,6 +298,8 @@ fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
             captured.clear();
         }
         fanout.send(mixer.tick());
+        microphone_fanout.send(mixer.local());
+        speakers.play(mixer.others());
         if Instant::now() >= next_levels {
             next_levels += LEVELS_EVERY;
             if let Some(microphone) = &capture.microphone {

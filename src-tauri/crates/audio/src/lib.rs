@@ -1,9 +1,10 @@
 //! Room audio, in the order the sound flows: the microphone (`capture`), converted to the
 //! room format (`resample`), 20 ms stereo frames (`frame`), per-source automatic gain
 //! (`agc`), level meters (`meter`), the mixer that sums every source into one room mix
-//! (`mixer`), its hand-out to every consumer (`fanout`), the Opus codec (`codec`), and the
-//! audio thread that runs it all on a 20 ms clock (`engine`). Apart from `capture` and
-//! `engine`, the thin shells over the device and the clock, it is plain Rust without I/O.
+//! (`mixer`), its hand-out to every consumer (`fanout`), the Opus codec (`codec`), the
+//! speakers that play everyone but you (`playback`), and the audio thread that runs it all on
+//! a 20 ms clock (`engine`). Apart from `capture`, `playback` and `engine`, the thin shells
+//! over the devices and the clock, it is plain Rust without I/O.
 
 pub mod agc;
 pub mod capture;
@@ -13,14 +14,16 @@ pub mod fanout;
 pub mod frame;
 pub mod meter;
 pub mod mixer;
+pub mod playback;
 pub mod resample;
 pub mod signal;
 
 pub use agc::{Agc, AgcConfig};
 pub use capture::{input_names, CaptureError, Microphone};
 pub use codec::{CodecError, OpusDecoder, OpusEncoder};
-pub use engine::{AudioEngine, EngineEvent, Levels, MicrophoneStatus, Sources};
+pub use engine::{AudioEngine, EngineEvent, Feed, Levels, MicrophoneStatus, Sources};
 pub use fanout::{Fanout, MixReceiver};
 pub use frame::{Frame, FRAME_LEN, FRAME_SAMPLES_PER_CHANNEL, SAMPLE_RATE};
 pub use meter::{Level, Meter};
-pub use mixer::{Mixer, MixerConfig, SourceLevel, UnknownSource};
+pub use mixer::{Mixer, MixerConfig, SourceKind, SourceLevel, UnknownSource};
+pub use playback::{PlaybackError, Speakers};

@@ -27,6 +27,10 @@ pub struct MixerConfig {
     pub speaking_hangover_ms: u32,
     /// Where the soft clipper starts to bend the sum (linear; up to here the sum is untouched).
     pub clip_knee: f32,
+    /// How much audio a remote source must have waiting before it is mixed, at the start and
+    /// after running dry, in milliseconds: packets arrive unevenly, and without this margin
+    /// every late one would be a gap.
+    pub remote_prefill_ms: u32,
 }
 
 impl Default for MixerConfig {
@@ -37,6 +41,7 @@ impl Default for MixerConfig {
             speaking_rms: 0.01,
             speaking_hangover_ms: 300,
             clip_knee: 0.8,
+            remote_prefill_ms: 60,
         }
     }
 }
@@ -61,8 +66,20 @@ pub struct SourceLevel {
     pub late_frames: u64,
 }
 
+/// Where a source's sound comes from, which decides where it goes besides the room mix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// This machine's microphone: sent to the participants, never played back here.
+    Local,
+    /// Anyone or anything else (participants, a file): played on this machine's speakers.
+    Remote,
+}
+
 struct Source {
     id: String,
+    kind: SourceKind,
+    /// Has enough buffered to be mixed (see [`MixerConfig::remote_prefill_ms`]).
+    primed: bool,
     buffer: VecDeque<f32>,
     agc: Agc,
     meter: Meter,
@@ -74,21 +91,30 @@ struct Source {
 pub struct Mixer {
     config: MixerConfig,
     max_buffered: usize,
+    prefill: usize,
     sources: Vec<Source>,
     scratch: Box<Frame>,
     mix: Box<Frame>,
+    /// The remote sources only: what this machine's speakers play (mix-minus: never your own voice).
+    others: Box<Frame>,
+    /// The local microphone after its gain control: what the participants hear from this machine.
+    local: Box<Frame>,
     mix_meter: Meter,
 }
 
 impl Mixer {
     pub fn new(config: MixerConfig) -> Self {
         let max_buffered = (SAMPLE_RATE as usize * CHANNELS * config.max_buffered_ms as usize / 1000).max(FRAME_LEN);
+        let prefill = (SAMPLE_RATE as usize * CHANNELS * config.remote_prefill_ms as usize / 1000).max(FRAME_LEN);
         Mixer {
             config,
             max_buffered,
+            prefill: prefill.min(max_buffered),
             sources: Vec::new(),
             scratch: Box::new([0.0; FRAME_LEN]),
             mix: Box::new([0.0; FRAME_LEN]),
+            others: Box::new([0.0; FRAME_LEN]),
+            local: Box::new([0.0; FRAME_LEN]),
             mix_meter: Self::meter(&config),
         }
     }
@@ -97,11 +123,18 @@ impl Mixer {
         Meter::new(config.speaking_rms, config.speaking_hangover_ms / FRAME_MS)
     }
 
-    /// Adds a source (a no-op if it is already there).
+    /// Adds a remote source (a no-op if it is already there).
     pub fn add_source(&mut self, id: &str) {
+        self.add_source_of(id, SourceKind::Remote);
+    }
+
+    /// Adds a source of the given kind (a no-op if one with this id is already there).
+    pub fn add_source_of(&mut self, id: &str, kind: SourceKind) {
         if self.position(id).is_none() {
             self.sources.push(Source {
                 id: id.to_owned(),
+                kind,
+                primed: kind == SourceKind::Local,
                 buffer: VecDeque::with_capacity(self.max_buffered),
                 agc: Agc::new(self.config.agc),
                 meter: Self::meter(&self.config),
@@ -137,11 +170,15 @@ impl Mixer {
         Ok(())
     }
 
-    /// Mixes the next 20 ms.
+    /// Mixes the next 20 ms; [`Mixer::others`] and [`Mixer::local`] then hold this tick's parts.
     pub fn tick(&mut self) -> &Frame {
         self.mix.fill(0.0);
+        self.others.fill(0.0);
+        self.local.fill(0.0);
         for source in &mut self.sources {
-            if source.buffer.len() >= FRAME_LEN {
+            let needed = if source.primed { FRAME_LEN } else { self.prefill };
+            if source.buffer.len() >= needed {
+                source.primed = true;
                 let (front, back) = source.buffer.as_slices();
                 let from_front = front.len().min(FRAME_LEN);
                 self.scratch[..from_front].copy_from_slice(&front[..from_front]);
@@ -152,22 +189,42 @@ impl Mixer {
                 source.meter.update(rms, peak);
                 if !source.muted {
                     source.agc.process(&mut self.scratch[..], rms);
-                    for (sum, sample) in self.mix.iter_mut().zip(self.scratch.iter()) {
+                    let part = match source.kind {
+                        SourceKind::Local => &mut self.local,
+                        SourceKind::Remote => &mut self.others,
+                    };
+                    for ((sum, part), sample) in self.mix.iter_mut().zip(part.iter_mut()).zip(self.scratch.iter()) {
                         *sum += sample;
+                        *part += sample;
                     }
                 }
             } else {
-                source.late_frames += 1;
+                if source.primed {
+                    source.late_frames += 1;
+                }
+                source.primed = source.kind == SourceKind::Local;
                 source.meter.update(0.0, 0.0);
             }
         }
         let knee = self.config.clip_knee;
-        for sample in self.mix.iter_mut() {
-            *sample = soft_clip(*sample, knee);
+        for ((mix, others), local) in self.mix.iter_mut().zip(self.others.iter_mut()).zip(self.local.iter_mut()) {
+            *mix = soft_clip(*mix, knee);
+            *others = soft_clip(*others, knee);
+            *local = soft_clip(*local, knee);
         }
         let (rms, peak) = rms_and_peak(&self.mix[..]);
         self.mix_meter.update(rms, peak);
         &self.mix
+    }
+
+    /// The last tick's remote sources only: what this machine plays (mix-minus).
+    pub fn others(&self) -> &Frame {
+        &self.others
+    }
+
+    /// The last tick's local microphone, after gain control (silence when muted).
+    pub fn local(&self) -> &Frame {
+        &self.local
     }
 
     pub fn mix_level(&self) -> Level {

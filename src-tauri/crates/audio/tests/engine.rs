@@ -4,7 +4,7 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use audio::{AudioEngine, EngineEvent, MicrophoneStatus};
+use audio::{AudioEngine, EngineEvent, Feed, MicrophoneStatus};
 use tokio::sync::mpsc::error::TryRecvError;
 
 fn next_status(events: &mpsc::Receiver<EngineEvent>) -> MicrophoneStatus {
@@ -24,7 +24,7 @@ fn the_mix_and_levels_keep_time_and_a_missing_microphone_is_reported() {
         let _ = tx.send(event);
     })
     .unwrap();
-    let mut mix = engine.attach("test", 100).unwrap();
+    let mut mix = engine.attach(Feed::Room, "test", 100).unwrap();
 
     let start = Instant::now();
     let mut frames = 0;
@@ -57,7 +57,7 @@ fn other_sources_are_mixed_in_and_leave_cleanly() {
         let _ = tx.send(event);
     })
     .unwrap();
-    let mut mix = engine.attach("test", 200).unwrap();
+    let mut mix = engine.attach(Feed::Room, "test", 200).unwrap();
     let sources = engine.sources();
     sources.add("guest");
     // A second of a 440 Hz tone, handed over in one go as a decoder would after a burst.

@@ -3,14 +3,15 @@
 
 use audio::frame::dbfs as db;
 use audio::signal::{frequency, left, rms, tone_frame};
-use audio::{Mixer, MixerConfig, FRAME_LEN};
+use audio::{Mixer, MixerConfig, SourceKind, FRAME_LEN};
 use proptest::prelude::*;
 
-/// A mixer without gain control, to check the summing itself.
+/// A mixer without gain control or jitter margin, to check the summing itself.
 fn plain_mixer() -> Mixer {
     let mut config = MixerConfig::default();
     config.agc.max_gain = 1.0;
     config.agc.min_gain = 1.0;
+    config.remote_prefill_ms = 0;
     Mixer::new(config)
 }
 
@@ -58,7 +59,7 @@ fn loud_sums_are_soft_clipped_not_wrapped() {
 
 #[test]
 fn quiet_and_loud_speakers_are_evened_out() {
-    let mut mixer = Mixer::new(MixerConfig::default());
+    let mut mixer = Mixer::new(MixerConfig { remote_prefill_ms: 0, ..MixerConfig::default() });
     mixer.add_source("quiet");
     mixer.add_source("loud");
     for i in 0..150 {
@@ -76,9 +77,12 @@ fn a_late_source_contributes_silence_and_is_counted() {
     mixer.add_source("on-time");
     mixer.add_source("late");
     mixer.push("on-time", &tone_frame(440.0, 0.2, 0)).unwrap();
+    mixer.push("late", &[0.0; FRAME_LEN]).unwrap();
+    mixer.tick();
+    mixer.push("on-time", &tone_frame(440.0, 0.2, 1)).unwrap();
     mixer.push("late", &[0.5; 100]).unwrap();
     let frame = mixer.tick().to_vec();
-    assert_eq!(frame, tone_frame(440.0, 0.2, 0).to_vec(), "the mix is the on-time source alone");
+    assert_eq!(frame, tone_frame(440.0, 0.2, 1).to_vec(), "the mix is the on-time source alone");
     let late = &mixer.source_levels()[1];
     assert_eq!(late.late_frames, 1);
     assert_eq!(mixer.buffered("late"), Some(100), "its partial audio waits for the next tick");
@@ -117,7 +121,7 @@ fn buffers_keep_the_newest_second() {
 
 #[test]
 fn levels_follow_speech() {
-    let mut mixer = Mixer::new(MixerConfig::default());
+    let mut mixer = Mixer::new(MixerConfig { remote_prefill_ms: 0, ..MixerConfig::default() });
     mixer.add_source("you");
     mixer.push("you", &tone_frame(300.0, 0.3, 0)).unwrap();
     mixer.tick();
@@ -137,7 +141,7 @@ proptest! {
         amplitudes in prop::collection::vec(0.0f32..4.0, 0..12),
         chunks in prop::collection::vec(0usize..3000, 1..30),
     ) {
-        let mut mixer = Mixer::new(MixerConfig::default());
+        let mut mixer = Mixer::new(MixerConfig { remote_prefill_ms: 0, ..MixerConfig::default() });
         let ids: Vec<String> = (0..amplitudes.len()).map(|i| format!("p{i}")).collect();
         for id in &ids {
             mixer.add_source(id);
@@ -153,4 +157,38 @@ proptest! {
             prop_assert!(frame.iter().all(|s| s.is_finite() && s.abs() <= 1.0));
         }
     }
+}
+
+#[test]
+fn a_remote_source_waits_for_its_margin_and_refills_after_running_dry() {
+    let mut mixer = Mixer::new(MixerConfig { remote_prefill_ms: 60, ..MixerConfig::default() });
+    mixer.add_source("guest");
+    let heard = |mixer: &mut Mixer| rms(mixer.tick()) > 0.01;
+    mixer.push("guest", &tone_frame(440.0, 0.3, 0)).unwrap();
+    mixer.push("guest", &tone_frame(440.0, 0.3, 1)).unwrap();
+    assert!(!heard(&mut mixer), "40 ms waiting is under the 60 ms margin");
+    mixer.push("guest", &tone_frame(440.0, 0.3, 2)).unwrap();
+    assert!(heard(&mut mixer) && heard(&mut mixer) && heard(&mut mixer), "then all three frames play, one per tick");
+    assert!(!heard(&mut mixer), "dry");
+    assert_eq!(mixer.source_levels()[0].late_frames, 1, "running dry counts once");
+    mixer.push("guest", &tone_frame(440.0, 0.3, 3)).unwrap();
+    assert!(!heard(&mut mixer), "after running dry it waits for the margin again");
+}
+
+#[test]
+fn the_local_microphone_and_the_others_are_kept_apart_for_mix_minus() {
+    let mut mixer = plain_mixer();
+    mixer.add_source_of("you", SourceKind::Local);
+    mixer.add_source("guest");
+    for i in 0..10 {
+        mixer.push("you", &tone_frame(300.0, 0.2, i)).unwrap();
+        mixer.push("guest", &tone_frame(1000.0, 0.2, i)).unwrap();
+    }
+    let mix = *mixer.tick();
+    assert!((frequency(&left(mixer.local())) - 300.0).abs() < 5.0, "participants hear the host's voice");
+    assert!((frequency(&left(mixer.others())) - 1000.0).abs() < 5.0, "the host hears the guest, not themselves");
+    assert!((rms(&mix) - (0.2f32.powi(2)).sqrt()).abs() < 0.02, "the room mix has both: {}", rms(&mix));
+    mixer.set_muted("you", true).unwrap();
+    mixer.tick();
+    assert_eq!(rms(mixer.local()), 0.0, "a muted host sends silence");
 }

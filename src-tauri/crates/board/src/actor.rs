@@ -25,8 +25,15 @@ pub enum EditFailed {
 
 enum Request {
     /// `seen`: the revision the editor last saw, if the edit was made on a copy that may be stale.
-    Apply { edit: Edit, source: Source, seen: Option<u64>, reply: oneshot::Sender<Result<Arc<Change>, EditFailed>> },
-    Snapshot { reply: oneshot::Sender<Board> },
+    Apply {
+        edit: Edit,
+        source: Source,
+        seen: Option<u64>,
+        reply: oneshot::Sender<Result<Arc<Change>, EditFailed>>,
+    },
+    Snapshot {
+        reply: oneshot::Sender<Board>,
+    },
 }
 
 /// A cheap, cloneable way to reach the board actor.

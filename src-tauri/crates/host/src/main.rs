@@ -8,7 +8,7 @@ mod wav_source;
 
 use std::sync::Arc;
 
-use audio::{AudioEngine, EngineEvent};
+use audio::{AudioEngine, EngineEvent, Feed};
 use board::{actor::now_ms, BoardActor, BoardFile};
 use options::{Microphone, Parsed};
 use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent, OperatorStatus};
@@ -76,7 +76,12 @@ async fn run(options: options::Options) -> Result<(), String> {
     .map_err(|err| format!("the audio thread could not start: {err}"))?;
     let open_room = match options.room.clone() {
         Some(config) => {
-            let open = room::Room::start(config, board.clone(), engine.sources()).await.map_err(|err| err.to_string())?;
+            let microphone = engine.attach(Feed::Microphone, "room", MIX_QUEUE_FRAMES);
+            let audio = room::RoomAudio { sources: engine.sources(), microphone };
+            let open = room::Room::start(config, board.clone(), audio).await.map_err(|err| err.to_string())?;
+            if options.speakers {
+                engine.set_speakers(true);
+            }
             say(format!("room: {}", open.invite_link()));
             *room_hub.lock().unwrap_or_else(|e| e.into_inner()) = Some(open.hub().clone());
             let mut roster = open.hub().roster();
@@ -107,7 +112,7 @@ async fn run(options: options::Options) -> Result<(), String> {
 
     let operator = match options.api_key.clone() {
         Some(api_key) => {
-            let mix = engine.attach("realtime", MIX_QUEUE_FRAMES).ok_or("the audio thread stopped")?;
+            let mix = engine.attach(Feed::Room, "realtime", MIX_QUEUE_FRAMES).ok_or("the audio thread stopped")?;
             let config = OperatorConfig::new(Endpoint { base_url: options.base_url.clone(), api_key }, options.model);
             let hub = open_room.as_ref().map(|open| open.hub().clone());
             let notify = Arc::new(move |event| match event {

@@ -23,6 +23,7 @@ Options:
   --room-lan           let people on the network join (implies --room; default: this machine only)
   --room-port PORT     the room's port (implies --room; default: any free port)
   --room-cap N         at most N participants (default: 16)
+  --speakers           play the participants on this machine's speakers
   -h, --help           show this help
 
 Environment:
@@ -45,6 +46,8 @@ pub struct Options {
     pub api_key: Option<String>,
     /// Host a meeting room, with these settings.
     pub room: Option<room::RoomConfig>,
+    /// Play the room's participants on the speakers.
+    pub speakers: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -63,6 +66,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
         base_url: env(BASE_URL_VAR).unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
         api_key: env(KEY_VAR),
         room: None,
+        speakers: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -88,9 +92,11 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
                 options.room.get_or_insert_with(room::RoomConfig::default).port = port;
             }
             "--room-cap" => {
-                let cap = value()?.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{arg} needs a number above 0"))?;
+                let cap =
+                    value()?.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{arg} needs a number above 0"))?;
                 options.room.get_or_insert_with(room::RoomConfig::default).cap = cap;
             }
+            "--speakers" => options.speakers = true,
             "-h" | "--help" => return Ok(Parsed::Help),
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -136,7 +142,9 @@ mod tests {
         assert_eq!(options.play, Some(PathBuf::from("a.wav")));
         assert_eq!(options.base_url, "http://x/v1");
         assert_eq!(options.room, None);
-        let Parsed::Run(options) = parse(args(&["--room-port", "8080", "--room-cap", "4"]), env).unwrap() else { panic!() };
+        let Parsed::Run(options) = parse(args(&["--room-port", "8080", "--room-cap", "4"]), env).unwrap() else {
+            panic!()
+        };
         let expected = room::RoomConfig { port: 8080, cap: 4, ..room::RoomConfig::default() };
         assert_eq!(options.room, Some(expected));
     }

@@ -88,7 +88,14 @@ pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
     if !session.send(&welcome_message(welcome, snapshot)).await {
         return hub.depart(&id, epoch, Departure::Dropped);
     }
-    let mut joined = Joined { id: id.clone(), epoch, name: String::new(), hub: hub.clone(), board, edits: limits::edit_rate(Instant::now()) };
+    let mut joined = Joined {
+        id: id.clone(),
+        epoch,
+        name: String::new(),
+        hub: hub.clone(),
+        board,
+        edits: limits::edit_rate(Instant::now()),
+    };
     joined.name = hub.roster().borrow().iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_default();
     let end = joined.run(&mut session, &mut stream, &mut to_send, &mut changes, &mut news, seen).await;
     let how = match &end {
@@ -118,9 +125,12 @@ async fn hello(session: &mut Session, stream: &mut Stream) -> Option<(String, Op
             }
         };
         let refusal = match ClientMessage::parse(&text) {
-            Ok(ClientMessage::Hello { version, name, resume }) if version == PROTOCOL_VERSION => return Some((name, resume)),
+            Ok(ClientMessage::Hello { version, name, resume }) if version == PROTOCOL_VERSION => {
+                return Some((name, resume))
+            }
             Ok(ClientMessage::Hello { version, .. }) => {
-                let message = format!("this room speaks protocol version {PROTOCOL_VERSION}, not {version}; reload the page");
+                let message =
+                    format!("this room speaks protocol version {PROTOCOL_VERSION}, not {version}; reload the page");
                 let _ = session.send(&ServerMessage::error(ErrorCode::UnsupportedVersion, message)).await;
                 return None;
             }

@@ -48,18 +48,42 @@ enum Command {
         outbox: mpsc::Sender<ServerMessage>,
         reply: oneshot::Sender<Result<Welcome, JoinError>>,
     },
-    Answer { id: String, epoch: u64, sdp: String },
-    SelfMute { id: String, epoch: u64, muted: bool },
-    Depart { id: String, epoch: u64, how: Departure },
-    Expire { id: String, epoch: u64 },
-    MuteInMix { id: String, muted: bool, reply: oneshot::Sender<Result<(), UnknownParticipant>> },
-    Remove { id: String, reply: oneshot::Sender<Result<(), UnknownParticipant>> },
+    Answer {
+        id: String,
+        epoch: u64,
+        sdp: String,
+    },
+    SelfMute {
+        id: String,
+        epoch: u64,
+        muted: bool,
+    },
+    Depart {
+        id: String,
+        epoch: u64,
+        how: Departure,
+    },
+    Expire {
+        id: String,
+        epoch: u64,
+    },
+    MuteInMix {
+        id: String,
+        muted: bool,
+        reply: oneshot::Sender<Result<(), UnknownParticipant>>,
+    },
+    Remove {
+        id: String,
+        reply: oneshot::Sender<Result<(), UnknownParticipant>>,
+    },
     HostMuted(bool),
     HostTrack(Option<OutgoingTrack>),
     Levels(Vec<SourceLevel>),
     Voice(OperatorStatus),
     Transcript(TranscriptLine),
-    Stop { reply: oneshot::Sender<()> },
+    Stop {
+        reply: oneshot::Sender<()>,
+    },
 }
 
 /// A cheap, cloneable way to reach the hub.
@@ -279,7 +303,9 @@ impl Hub {
                     let _ = reply.send(Err(UnknownParticipant(id)));
                     return;
                 };
-                let _ = guest.outbox.try_send(ServerMessage::Goodbye { reason: "The host removed you from the room.".into() });
+                let _ = guest
+                    .outbox
+                    .try_send(ServerMessage::Goodbye { reason: "The host removed you from the room.".into() });
                 self.remove(&id).await;
                 let _ = reply.send(Ok(()));
             }

@@ -15,7 +15,8 @@ pub enum NameError {
 
 /// A display name, trimmed, with control characters and runs of spaces removed.
 pub fn name(raw: &str) -> Result<String, NameError> {
-    let cleaned: String = raw.split_whitespace().collect::<Vec<_>>().join(" ").chars().filter(|c| !c.is_control()).collect();
+    let cleaned: String =
+        raw.split_whitespace().collect::<Vec<_>>().join(" ").chars().filter(|c| !c.is_control()).collect();
     match cleaned.chars().count() {
         0 => Err(NameError::Empty),
         n if n > MAX_NAME_CHARS => Err(NameError::TooLong),

@@ -46,10 +46,21 @@ impl From<webrtc::Error> for PeerError {
 #[derive(Clone)]
 pub enum PeerEvent {
     /// The participant started sending a track; forward it to the others.
-    Track { owner: String, epoch: u64, track: Arc<TrackLocalStaticRTP> },
-    State { owner: String, epoch: u64, state: RTCPeerConnectionState },
+    Track {
+        owner: String,
+        epoch: u64,
+        track: Arc<TrackLocalStaticRTP>,
+    },
+    State {
+        owner: String,
+        epoch: u64,
+        state: RTCPeerConnectionState,
+    },
     /// First audio from the participant reached the mixer.
-    Heard { owner: String, epoch: u64 },
+    Heard {
+        owner: String,
+        epoch: u64,
+    },
 }
 
 enum Negotiation {
@@ -75,7 +86,8 @@ impl GuestPeer {
     ) -> Result<GuestPeer, PeerError> {
         let connection = realtime::peer::new_peer(true).await.map_err(|fault| PeerError(fault.to_string()))?;
         for kind in [RTPCodecType::Audio, RTPCodecType::Video] {
-            let receive_only = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Recvonly, send_encodings: vec![] };
+            let receive_only =
+                RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Recvonly, send_encodings: vec![] };
             connection.add_transceiver_from_kind(kind, Some(receive_only)).await?;
         }
         watch_state(&connection, owner, epoch, events.clone());
@@ -123,11 +135,8 @@ fn receive_tracks(
     let weak = Arc::downgrade(connection);
     connection.on_track(Box::new(move |remote, _receiver, _transceiver| {
         let kind = remote.kind();
-        let local = Arc::new(TrackLocalStaticRTP::new(
-            remote.codec().capability,
-            format!("{kind}-{owner}"),
-            owner.clone(),
-        ));
+        let local =
+            Arc::new(TrackLocalStaticRTP::new(remote.codec().capability, format!("{kind}-{owner}"), owner.clone()));
         let _ = events.send(PeerEvent::Track { owner: owner.clone(), epoch, track: Arc::clone(&local) });
         if kind == RTPCodecType::Video {
             let (weak, ssrc) = (weak.clone(), remote.ssrc());

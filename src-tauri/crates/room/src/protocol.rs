@@ -19,9 +19,15 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 pub enum ClientMessage {
     /// The first message: who is joining. `resume` (from an earlier `welcome`) rejoins as the
     /// same participant after a dropped connection.
-    Hello { version: u32, name: String, resume: Option<String> },
+    Hello {
+        version: u32,
+        name: String,
+        resume: Option<String>,
+    },
     /// The page's answer to the room's latest `offer`.
-    Answer { sdp: String },
+    Answer {
+        sdp: String,
+    },
     /// A board edit made on the board as it was at revision `seen`; `request` is echoed back.
     Edit {
         request: u32,
@@ -30,7 +36,9 @@ pub enum ClientMessage {
         edit: Edit,
     },
     /// The participant muted or unmuted their microphone.
-    Mute { muted: bool },
+    Mute {
+        muted: bool,
+    },
     Leave,
 }
 
@@ -83,25 +91,51 @@ pub enum ServerMessage {
         transcript: Vec<TranscriptLine>,
     },
     /// A WebRTC offer (the room always offers); answer with `answer`.
-    Offer { sdp: String },
+    Offer {
+        sdp: String,
+    },
     /// Everyone in the room, whenever someone joins, leaves or changes state.
-    Participants { participants: Vec<Participant> },
+    Participants {
+        participants: Vec<Participant>,
+    },
     /// Speaking levels, ten times a second.
-    Levels { levels: Vec<ParticipantLevel> },
+    Levels {
+        levels: Vec<ParticipantLevel>,
+    },
     /// A change to the board by anyone.
-    BoardChanged { change: Change },
+    BoardChanged {
+        change: Change,
+    },
     /// Your edit `request` was applied as `change`.
-    Edited { request: u32, change: Change },
+    Edited {
+        request: u32,
+        change: Change,
+    },
     /// Your edit `request` was not applied; `board`, when present, is the board as it is now.
-    Refused { request: u32, message: String, board: Option<Board> },
+    Refused {
+        request: u32,
+        message: String,
+        board: Option<Board>,
+    },
     /// The whole board, when the page may have missed changes.
-    Board { board: Board },
-    Voice { status: OperatorStatus },
-    Transcript { line: TranscriptLine },
+    Board {
+        board: Board,
+    },
+    Voice {
+        status: OperatorStatus,
+    },
+    Transcript {
+        line: TranscriptLine,
+    },
     /// Something the page sent was refused; the connection stays open unless it says otherwise.
-    Error { code: ErrorCode, message: String },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
     /// The room is closing this connection (removed by the host, room ended, replaced by a rejoin).
-    Goodbye { reason: String },
+    Goodbye {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]

@@ -5,11 +5,12 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::Arc;
 
-use audio::Sources;
+use audio::{MixReceiver, Sources};
 use board::BoardHandle;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::host_audio;
 use crate::hub::HubHandle;
 use crate::registry::{Registry, DEFAULT_CAP};
 use crate::server::{self, ServerState};
@@ -35,12 +36,23 @@ impl Default for RoomConfig {
 pub enum RoomError {
     #[error("port {port} could not be opened ({source}); choose another port or leave it empty for any free one")]
     Bind { port: u16, source: std::io::Error },
-    #[error("this machine has no network address others could reach ({0}); join from this machine or connect to a network")]
+    #[error(
+        "this machine has no network address others could reach ({0}); join from this machine or connect to a network"
+    )]
     NoLanAddress(std::io::Error),
+}
+
+/// The room's connection to the audio thread.
+pub struct RoomAudio {
+    /// Where participants' decoded audio goes: the mix.
+    pub sources: Sources,
+    /// The host's microphone feed, sent to every participant (`None`: the host sends nothing).
+    pub microphone: Option<MixReceiver>,
 }
 
 pub struct Room {
     hub: HubHandle,
+    host_audio: Option<JoinHandle<()>>,
     invite: String,
     address: SocketAddr,
     shutdown: oneshot::Sender<()>,
@@ -48,7 +60,7 @@ pub struct Room {
 }
 
 impl Room {
-    pub async fn start(config: RoomConfig, board: BoardHandle, sources: Sources) -> Result<Room, RoomError> {
+    pub async fn start(config: RoomConfig, board: BoardHandle, audio: RoomAudio) -> Result<Room, RoomError> {
         let (bind, advertised) = if config.lan {
             let lan = lan_address().map_err(RoomError::NoLanAddress)?;
             (IpAddr::V4(Ipv4Addr::UNSPECIFIED), lan)
@@ -61,7 +73,12 @@ impl Room {
         let port = listener.local_addr().map_err(|source| RoomError::Bind { port: config.port, source })?.port();
         let token = Arc::new(InviteToken::generate());
         let invite = format!("http://{}/r/{}", SocketAddr::new(advertised, port), token.as_str());
-        let hub = HubHandle::start(Registry::new(config.cap, &config.host_name), sources);
+        let hub = HubHandle::start(Registry::new(config.cap, &config.host_name), audio.sources);
+        let host_audio = audio.microphone.map(|microphone| {
+            let (track, task) = host_audio::start(microphone);
+            hub.host_track(Some(track));
+            task
+        });
         let app = server::router(ServerState { token, hub: hub.clone(), board });
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -73,7 +90,7 @@ impl Room {
             }
         });
         log::info!("room open on {}", SocketAddr::new(advertised, port));
-        Ok(Room { hub, invite, address: SocketAddr::new(advertised, port), shutdown, server })
+        Ok(Room { hub, host_audio, invite, address: SocketAddr::new(advertised, port), shutdown, server })
     }
 
     /// The link to share; it holds the room's secret token.
@@ -91,6 +108,9 @@ impl Room {
 
     /// Says goodbye to everyone, closes every peer and frees the port.
     pub async fn end(self) {
+        if let Some(task) = self.host_audio {
+            task.abort();
+        }
         self.hub.stop().await;
         let _ = self.shutdown.send(());
         if let Err(err) = self.server.await {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use audio::AudioEngine;
 use board::{seed, BoardActor, BoardHandle};
 use futures_util::{SinkExt, StreamExt};
-use room::{Room, RoomConfig};
+use room::{Room, RoomAudio, RoomConfig};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,7 +24,10 @@ async fn rig() -> Rig {
     let (actor, board) = BoardActor::new(seed::board(), None);
     tokio::spawn(actor.run());
     let engine = AudioEngine::start(|_| {}).unwrap();
-    let room = Room::start(RoomConfig::default(), board.clone(), engine.sources()).await.unwrap();
+    let room =
+        Room::start(RoomConfig::default(), board.clone(), RoomAudio { sources: engine.sources(), microphone: None })
+            .await
+            .unwrap();
     Rig { room, board, _engine: engine }
 }
 
@@ -86,7 +89,10 @@ async fn reqwest_free_get(url: &str) -> String {
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_once('/').unwrap();
     let mut stream = TcpStream::connect(host).await.unwrap();
-    stream.write_all(format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    stream
+        .write_all(format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
     response
@@ -145,7 +151,8 @@ async fn bad_input_is_answered_and_only_abuse_closes_that_connection() {
     let oversized = json!({"type": "mute", "muted": true, "padding": "x".repeat(70_000)});
     send(&mut mallory, oversized).await;
     assert_eq!(next_of(&mut mallory, "error").await["code"], "tooLarge");
-    send(&mut mallory, json!({"type": "edit", "request": 2, "seen": 0, "edit": {"type": "delete", "cardId": "nope"}})).await;
+    send(&mut mallory, json!({"type": "edit", "request": 2, "seen": 0, "edit": {"type": "delete", "cardId": "nope"}}))
+        .await;
     assert!(next_of(&mut mallory, "refused").await["message"].as_str().unwrap().contains("no card"));
 
     for _ in 0..12 {
@@ -181,7 +188,7 @@ async fn the_room_refuses_newcomers_when_full_and_before_hello() {
     tokio::spawn(actor.run());
     let engine = AudioEngine::start(|_| {}).unwrap();
     let config = RoomConfig { cap: 1, ..RoomConfig::default() };
-    let room = Room::start(config, board, engine.sources()).await.unwrap();
+    let room = Room::start(config, board, RoomAudio { sources: engine.sources(), microphone: None }).await.unwrap();
     let invite = room.invite_link().to_owned();
     let (_ana, _) = join(&invite, "Ana").await;
 
