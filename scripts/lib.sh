@@ -33,7 +33,7 @@ BUILD_PACKAGES=(build-essential pkg-config cmake libwebkit2gtk-4.1-dev libasound
 # What the tests need: a virtual display, WebKit's WebDriver and screenshots for the window;
 # PulseAudio with ALSA's plugin (so cpal can read a virtual microphone), sox and espeak-ng
 # to make tones and speech; D-Bus and gnome-keyring for a private, throwaway keychain.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng dbus gnome-keyring)
+TEST_PACKAGES=(xvfb xauth webkit2gtk-driver imagemagick pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng dbus gnome-keyring chromium chromium-driver)
 
 ensure_rust() {
   if ! command -v cargo >/dev/null; then
@@ -75,7 +75,7 @@ ensure_tauri_driver() {
 # A Python environment with the WebDriver client and pytest for the end-to-end tests.
 ensure_python_env() {
   VENV="$CACHE/venv"
-  if [ ! -x "$VENV/bin/pytest" ] || ! "$VENV/bin/python" -c 'import selenium' 2>/dev/null; then
+  if [ ! -x "$VENV/bin/pytest" ] || ! "$VENV/bin/python" -c 'import selenium, websocket' 2>/dev/null; then
     say "Preparing the Python test environment"
     python3 -m venv "$VENV" 2>/dev/null || { ensure_apt python3-venv; python3 -m venv "$VENV"; }
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/e2e/requirements.txt

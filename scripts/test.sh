@@ -3,7 +3,8 @@
 # command tests, the voice operator and headless host against the fake Realtime service,
 # the API key in a throwaway keychain, microphone capture on a virtual PulseAudio source,
 # the UI component tests, the release build with its .deb, the end-to-end tests on the
-# real window under Xvfb (including the voice operator), and the installed .deb.
+# real window under Xvfb (including the voice operator), the meeting room with headless
+# Chromium participants, and the installed .deb.
 source "$(dirname "$0")/lib.sh"
 
 ensure_apt "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
@@ -25,10 +26,11 @@ XDG_DATA_HOME="$KEYRING_HOME" dbus-run-session -- bash -c \
   'printf boardroom-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && cargo test --locked --workspace --lib api_key -- --ignored'
 rm -rf "$KEYRING_HOME"
 
-say "The fake Realtime service, as a process for the window tests"
+say "The fake Realtime service and the headless host, as processes for the end-to-end tests"
 # --workspace keeps the features the test run built with, so nothing is compiled twice.
 cargo build --locked --workspace --bins
 export BOARDROOM_FAKE_REALTIME="$CARGO_TARGET_DIR/debug/fake-realtime"
+export BOARDROOM_HOST="$CARGO_TARGET_DIR/debug/boardroom-host"
 
 say "Microphone capture on a virtual PulseAudio microphone"
 cargo test --locked -p boardroom-audio --test microphone -- --ignored --test-threads=1
@@ -42,7 +44,7 @@ npx tauri build --bundles deb
 DEB="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n 1)"
 echo "built $DEB ($(du -h "$DEB" | cut -f1))"
 
-say "End-to-end tests on the real window"
+say "End-to-end tests on the real window, and the meeting room with headless Chromium participants"
 start_display_and_driver
 export BOARDROOM_ARTIFACTS="$ROOT/test-artifacts"
 BOARDROOM_APP="$CARGO_TARGET_DIR/release/boardroom" "$VENV/bin/pytest" -q -p no:cacheprovider tests/e2e -m "not installed"

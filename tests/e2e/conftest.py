@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -106,3 +108,51 @@ def virtual_microphone(tmp_path: Path):
     yield speak
     for player in players:
         player.kill()
+
+
+FAKE_KEY = "sk-e2e-never-shown"
+
+
+class FakeRealtime:
+    def __init__(self, binary: str):
+        self.process = subprocess.Popen([binary, "--key", FAKE_KEY], stdout=subprocess.PIPE, text=True)
+        self.base_url = self.process.stdout.readline().strip()
+        self.control = self.process.stdout.readline().split()[1]
+
+    def state(self) -> dict:
+        with urllib.request.urlopen(f"{self.control}/control/calls", timeout=5) as response:
+            return json.load(response)
+
+    def send(self, event: dict):
+        request = urllib.request.Request(f"{self.control}/control/send", data=json.dumps(event).encode(), method="POST")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 204
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def fake_realtime():
+    binary = os.environ.get("BOARDROOM_FAKE_REALTIME")
+    if not binary:
+        pytest.fail("BOARDROOM_FAKE_REALTIME must name the fake-realtime binary (scripts/test.sh sets it)")
+    fake = FakeRealtime(binary)
+    yield fake
+    fake.stop()
+
+
+def drag_with_pointer(driver, card_id: str, status: str):
+    """Press on the card, move in steps past dnd-kit's activation distance to the column, release."""
+    card = driver.find_element(By.CSS_SELECTOR, f'li[data-card-id="{card_id}"]')
+    target = driver.find_element(By.CSS_SELECTOR, f'section[data-status="{status}"] .card-list')
+    start, end = card.rect, target.rect
+    sx, sy = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    ex, ey = end["x"] + end["width"] / 2, end["y"] + 40
+    actions = ActionChains(driver, duration=50)
+    actions.move_to_element(card).click_and_hold().pause(0.2)
+    steps = 12
+    for i in range(1, steps + 1):
+        actions.move_by_offset((ex - sx) / steps, (ey - sy) / steps).pause(0.05)
+    actions.pause(0.3).release().perform()

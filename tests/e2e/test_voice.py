@@ -5,46 +5,11 @@ address are entered through the Voice settings dialog, as a user would."""
 import json
 import os
 import signal
-import subprocess
-import urllib.request
 from pathlib import Path
 
-import pytest
 from selenium.webdriver.common.by import By
 
-from conftest import Window, saved_board
-
-KEY = "sk-e2e-never-shown"
-
-
-class FakeRealtime:
-    def __init__(self, binary: str):
-        self.process = subprocess.Popen([binary, "--key", KEY], stdout=subprocess.PIPE, text=True)
-        self.base_url = self.process.stdout.readline().strip()
-        self.control = self.process.stdout.readline().split()[1]
-
-    def state(self) -> dict:
-        with urllib.request.urlopen(f"{self.control}/control/calls", timeout=5) as response:
-            return json.load(response)
-
-    def send(self, event: dict):
-        request = urllib.request.Request(f"{self.control}/control/send", data=json.dumps(event).encode(), method="POST")
-        with urllib.request.urlopen(request, timeout=5) as response:
-            assert response.status == 204
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def fake_realtime():
-    binary = os.environ.get("BOARDROOM_FAKE_REALTIME")
-    if not binary:
-        pytest.fail("BOARDROOM_FAKE_REALTIME must name the fake-realtime binary (scripts/test.sh sets it)")
-    fake = FakeRealtime(binary)
-    yield fake
-    fake.stop()
+from conftest import FAKE_KEY as KEY, FakeRealtime, Window, saved_board
 
 
 def status_text(window: Window) -> str:

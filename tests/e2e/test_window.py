@@ -11,24 +11,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from conftest import Window, saved_board
+from conftest import Window, drag_with_pointer, saved_board
 
 SEED = ["card-001", "card-002", "card-003", "card-004", "card-005"]
-
-
-def drag_with_pointer(window: Window, card_id: str, status: str):
-    """Press on the card, move in steps past dnd-kit's activation distance to the column, release."""
-    card = window.card(card_id)
-    target = window.driver.find_element(By.CSS_SELECTOR, f'section[data-status="{status}"] .card-list')
-    start, end = card.rect, target.rect
-    sx, sy = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
-    ex, ey = end["x"] + end["width"] / 2, end["y"] + 40
-    actions = ActionChains(window.driver, duration=50)
-    actions.move_to_element(card).click_and_hold().pause(0.2)
-    steps = 12
-    for i in range(1, steps + 1):
-        actions.move_by_offset((ex - sx) / steps, (ey - sy) / steps).pause(0.05)
-    actions.pause(0.3).release().perform()
 
 
 def drag_with_keyboard(window: Window, card_id: str, *keys: str):
@@ -46,7 +31,7 @@ def test_drag_edit_and_relaunch(data_dir: Path):
         window.wait_for_column("Backlog", SEED)
         assert window.column_ids("In Progress") == []
 
-        drag_with_pointer(window, "card-003", "In Progress")
+        drag_with_pointer(window.driver, "card-003", "In Progress")
         window.wait_for_column("In Progress", ["card-003"])
         window.wait_for_column("Backlog", ["card-001", "card-002", "card-004", "card-005"])
 

@@ -1,8 +1,8 @@
 //! The fake Realtime service as a process, for the end-to-end tests of the real window and
 //! for trying the app without an OpenAI account. It prints its base URL on the first line
 //! of stdout and serves, next to the API, a control API for the test driving it:
-//! - `GET  /control/calls`: the calls set up so far, with the client events each received
-//!   and the problems the fake found;
+//! - `GET  /control/calls`: the calls set up so far, with the client events each received,
+//!   what their last second of audio sounds like, and the problems the fake found;
 //! - `POST /control/send`: a server event (the body) for the latest call.
 //!
 //! Usage: `fake-realtime --key KEY [--port PORT]`.
@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use audio::signal;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -64,11 +65,31 @@ async fn calls(State(control): State<Arc<Control>>) -> Json<Value> {
     let listed: Vec<Value> = calls
         .iter()
         .map(|call| {
-            let outputs: Vec<Value> = call.outputs().into_iter().map(|(id, output)| json!({ "call_id": id, "output": output })).collect();
-            json!({ "call_id": call.call_id, "session": call.session, "events": call.events(), "outputs": outputs, "audio_samples": call.audio().len() })
+            let outputs: Vec<Value> =
+                call.outputs().into_iter().map(|(id, output)| json!({ "call_id": id, "output": output })).collect();
+            let audio = call.audio();
+            json!({
+                "call_id": call.call_id,
+                "session": call.session,
+                "events": call.events(),
+                "outputs": outputs,
+                "audio_samples": audio.len(),
+                "recent_audio": recent(&audio),
+            })
         })
         .collect();
     Json(json!({ "calls": listed, "problems": control.fake.problems(), "hangups": control.fake.hangups() }))
+}
+
+/// What the last second of the call's audio sounds like: level, pitch and how much of it is in the voice band.
+fn recent(audio: &[f32]) -> Value {
+    let last_second = &audio[audio.len().saturating_sub(2 * audio::SAMPLE_RATE as usize)..];
+    let mono = signal::left(last_second);
+    json!({
+        "rms_dbfs": audio::frame::dbfs(signal::rms(&mono)),
+        "frequency": signal::frequency(&mono),
+        "voice_band_share": signal::band_share(&mono, 100.0, 4000.0),
+    })
 }
 
 async fn send(State(control): State<Arc<Control>>, body: String) -> StatusCode {

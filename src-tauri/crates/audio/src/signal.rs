@@ -47,3 +47,48 @@ pub fn steady_frequency(mono: &[f32]) -> f32 {
 pub fn rms(samples: &[f32]) -> f32 {
     (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
 }
+
+/// The power of a mono signal at one frequency (the Goertzel algorithm: one DFT bin).
+fn power_at(mono: &[f32], frequency: f32) -> f32 {
+    let coefficient = 2.0 * (2.0 * std::f32::consts::PI * frequency / SAMPLE_RATE as f32).cos();
+    let (mut previous, mut before) = (0.0f32, 0.0f32);
+    for &sample in mono {
+        let current = sample + coefficient * previous - before;
+        before = previous;
+        previous = current;
+    }
+    previous * previous + before * before - coefficient * previous * before
+}
+
+/// The share of a mono signal's energy between `low` and `high` Hz, from a coarse spectrum
+/// (sixth-octave points from 50 Hz to 12 kHz). Speech puts most of its energy in 100–4000 Hz.
+pub fn band_share(mono: &[f32], low: f32, high: f32) -> f32 {
+    let points = (0..).map(|i| 50.0 * 2f32.powf(i as f32 / 6.0)).take_while(|&f| f <= 12_000.0);
+    let (mut inside, mut total) = (0.0, 0.0);
+    for frequency in points {
+        let power = power_at(mono, frequency);
+        total += power;
+        if (low..=high).contains(&frequency) {
+            inside += power;
+        }
+    }
+    if total > 0.0 {
+        inside / total
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn band_share_finds_where_the_energy_is() {
+        let tone: Vec<f32> = (0..10).flat_map(|i| left(&tone_frame(440.0, 0.5, i))).collect();
+        assert!(band_share(&tone, 100.0, 4000.0) > 0.95);
+        let high: Vec<f32> = (0..10).flat_map(|i| left(&tone_frame(9000.0, 0.5, i))).collect();
+        assert!(band_share(&high, 100.0, 4000.0) < 0.1);
+        assert_eq!(band_share(&[0.0; 100], 100.0, 4000.0), 0.0);
+    }
+}

@@ -140,6 +140,19 @@ async fn run(options: options::Options) -> Result<(), String> {
         }
     };
 
+    // For checking that people coming and going leaves nothing behind: the number of live
+    // Tokio tasks, whenever it changes (checked once a second).
+    tokio::spawn(async {
+        let mut last = 0;
+        loop {
+            let tasks = tokio::runtime::Handle::current().metrics().num_alive_tasks();
+            if tasks != last {
+                say(format!("tasks: {tasks}"));
+                last = tasks;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
     wait_for_shutdown().await;
     say("shutting down".to_owned());
     if let Some(open) = open_room {

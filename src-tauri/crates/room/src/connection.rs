@@ -98,9 +98,11 @@ pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
     };
     joined.name = hub.roster().borrow().iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_default();
     let end = joined.run(&mut session, &mut stream, &mut to_send, &mut changes, &mut news, seen).await;
+    // Only a dropped connection keeps the participant's place for a comeback; one the room
+    // closed (too much bad input, removed, room ended) does not.
     let how = match &end {
-        End::Left => Departure::Left,
-        End::Dropped | End::Closed { .. } => Departure::Dropped,
+        End::Left | End::Closed { .. } => Departure::Left,
+        End::Dropped => Departure::Dropped,
     };
     hub.depart(&id, epoch, how);
     if let End::Closed { code, reason } = end {

@@ -150,7 +150,6 @@ pub enum ErrorCode {
     AlreadyJoined,
     BadName,
     RoomFull,
-    RateLimited,
     /// Too much bad input: the connection is closed.
     TooManyErrors,
 }
