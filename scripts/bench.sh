@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the benchmark figures: board operations and change events, the mixer and Opus
 # encode (criterion), capture → encoded packet latency, the voice operator (frame → RTP
-# packet, tool call → board change, instruction sizes), cold start
+# packet, tool call → board change, instruction sizes), the meeting room (CPU per
+# participant, join → first audio, board change propagation), cold start
 # to board visible (median of 5 under Xvfb), backend memory after 60 s idle, and .deb size.
 # Run scripts/test.sh once first (it builds the release app and the .deb).
 source "$(dirname "$0")/lib.sh"
@@ -22,6 +23,10 @@ pulseaudio --kill 2>/dev/null || true
 
 say "Voice operator against the fake Realtime service"
 cargo bench -p boardroom-realtime --bench realtime 2>/dev/null | grep -E 'instructions|->|CPU'
+
+say "The meeting room: webrtc-rs participants on loopback against the release host"
+cargo build --release --locked -p boardroom-host
+BOARDROOM_HOST="$CARGO_TARGET_DIR/release/boardroom-host" cargo bench -p boardroom-room --bench room 2>/dev/null | grep -E 'participants|join|board change'
 
 APP="$CARGO_TARGET_DIR/release/boardroom"
 [ -x "$APP" ] || npx tauri build --bundles deb

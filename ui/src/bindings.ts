@@ -216,7 +216,7 @@ export type ErrorCode =
 /**  Not JSON, not a known message, or fields of the wrong type. */
 "invalid" | "tooLarge" | "unsupportedVersion" | 
 /**  `hello` has to come first, once. */
-"notJoined" | "alreadyJoined" | "badName" | "roomFull" | "rateLimited" | 
+"notJoined" | "alreadyJoined" | "badName" | "roomFull" | 
 /**  Too much bad input: the connection is closed. */
 "tooManyErrors";
 

@@ -1,0 +1,357 @@
+//! Figures for the meeting room, with webrtc-rs participants on loopback that speak the
+//! room's real protocol (WebSocket signaling, WebRTC, Opus):
+//! - CPU the room spends per participant on forwarding and decoding, at 2, 4 and 8
+//!   participants, each sending 20 ms Opus frames: measured on a `boardroom-host --room`
+//!   process from /proc, so the participants' own work is not counted;
+//! - join → first audio in the mix: from `hello` to the room's levels showing the newcomer
+//!   speaking (levels go out every 100 ms, and the mixer holds 60 ms against jitter);
+//! - board change propagation: from one participant's edit to the change arriving at every
+//!   other participant (p50/p99 of the slowest receiver, 8 participants).
+//!
+//! Run: `cargo bench -p boardroom-room --bench room` (scripts/bench.sh builds the release host).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use audio::signal::tone_frame;
+use audio::{AudioEngine, OpusEncoder};
+use board::{seed, BoardActor};
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use room::{Room, RoomAudio, RoomConfig};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use webrtc::api::media_engine::MIME_TYPE_OPUS;
+use webrtc::media::Sample;
+use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
+use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
+use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
+
+const CPU_WINDOW: Duration = Duration::from_secs(10);
+const EDITS: usize = 200;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+/// One participant: the signaling socket and, with `media`, a WebRTC peer sending Opus.
+struct Client {
+    id: String,
+    outgoing: mpsc::UnboundedSender<Value>,
+    messages: mpsc::UnboundedReceiver<Value>,
+    received_packets: Arc<AtomicU64>,
+    _peer: Option<Arc<webrtc::peer_connection::RTCPeerConnection>>,
+}
+
+/// One second of a tone as Opus packets, encoded once and sent in a loop.
+fn tone_packets(frequency: f32) -> Arc<Vec<Bytes>> {
+    let mut encoder = OpusEncoder::new(32_000).unwrap();
+    Arc::new((0..50).map(|i| Bytes::copy_from_slice(encoder.encode(&tone_frame(frequency, 0.3, i)).unwrap())).collect())
+}
+
+async fn join(invite: &str, name: &str, media: Option<Arc<Vec<Bytes>>>) -> Client {
+    let url = format!("{}/ws", invite.replacen("http://", "ws://", 1));
+    let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("the room's socket");
+    let (mut sink, mut stream) = socket.split();
+    sink.send(Message::text(json!({"type": "hello", "version": 1, "name": name}).to_string())).await.unwrap();
+    let welcome: Value = loop {
+        if let Some(Ok(Message::Text(text))) = stream.next().await {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] == "welcome" {
+                break value;
+            }
+        }
+    };
+    let id = welcome["participantId"].as_str().unwrap().to_owned();
+    let (outgoing, mut to_send) = mpsc::unbounded_channel::<Value>();
+    let (deliver, messages) = mpsc::unbounded_channel();
+    let received_packets = Arc::new(AtomicU64::new(0));
+    let peer = match media {
+        Some(packets) => Some(media_peer(packets, Arc::clone(&received_packets)).await),
+        None => None,
+    };
+    let answering = peer.clone();
+    let answers = outgoing.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                Some(message) = to_send.recv() => {
+                    if sink.send(Message::text(message.to_string())).await.is_err() { return; }
+                }
+                incoming = stream.next() => {
+                    let Some(Ok(Message::Text(text))) = incoming else { return };
+                    let value: Value = serde_json::from_str(&text).unwrap();
+                    if value["type"] == "offer" {
+                        if let Some(peer) = &answering {
+                            let sdp = answer(peer, value["sdp"].as_str().unwrap()).await;
+                            let _ = answers.send(json!({"type": "answer", "sdp": sdp}));
+                        }
+                    } else {
+                        let _ = deliver.send(value);
+                    }
+                }
+            }
+        }
+    });
+    Client { id, outgoing, messages, received_packets, _peer: peer }
+}
+
+async fn media_peer(
+    packets: Arc<Vec<Bytes>>,
+    received: Arc<AtomicU64>,
+) -> Arc<webrtc::peer_connection::RTCPeerConnection> {
+    let peer = realtime::peer::new_peer(true).await.unwrap();
+    let track = Arc::new(TrackLocalStaticSample::new(
+        RTCRtpCodecCapability {
+            mime_type: MIME_TYPE_OPUS.into(),
+            clock_rate: 48_000,
+            channels: 2,
+            ..Default::default()
+        },
+        "audio".into(),
+        "bench".into(),
+    ));
+    let sender = peer.add_track(Arc::clone(&track) as _).await.unwrap();
+    tokio::spawn(async move {
+        let mut buffer = vec![0u8; 1500];
+        while sender.read(&mut buffer).await.is_ok() {}
+    });
+    peer.on_track(Box::new(move |remote, _, _| {
+        let received = Arc::clone(&received);
+        Box::pin(async move {
+            while remote.read_rtp().await.is_ok() {
+                received.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    }));
+    tokio::spawn(async move {
+        let mut clock = tokio::time::interval(Duration::from_millis(20));
+        for packet in packets.iter().cycle() {
+            clock.tick().await;
+            let sample = Sample { data: packet.clone(), duration: Duration::from_millis(20), ..Default::default() };
+            if track.write_sample(&sample).await.is_err() {
+                return;
+            }
+        }
+    });
+    peer
+}
+
+async fn answer(peer: &webrtc::peer_connection::RTCPeerConnection, offer: &str) -> String {
+    peer.set_remote_description(RTCSessionDescription::offer(offer.to_owned()).unwrap()).await.unwrap();
+    let answer = peer.create_answer(None).await.unwrap();
+    let mut gathered = peer.gathering_complete_promise().await;
+    peer.set_local_description(answer).await.unwrap();
+    let _ = gathered.recv().await;
+    peer.local_description().await.unwrap().sdp
+}
+
+impl Client {
+    async fn next_of(&mut self, kind: &str, timeout: Duration) -> Option<Value> {
+        tokio::time::timeout(timeout, async {
+            while let Some(message) = self.messages.recv().await {
+                if message["type"] == kind {
+                    return Some(message);
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+}
+
+/// The room in this process: join → first audio in the mix, and board change propagation.
+async fn in_process_figures() {
+    let (actor, board) = BoardActor::new(seed::board(), None);
+    tokio::spawn(actor.run());
+    // The room gets the mixer's levels from the audio thread, as the app and the host do.
+    let levels = Arc::new(std::sync::Mutex::new(None::<room::HubHandle>));
+    let to_hub = Arc::clone(&levels);
+    let engine = AudioEngine::start(move |event| {
+        if let audio::EngineEvent::Levels(l) = event {
+            if let Some(hub) = to_hub.lock().unwrap().as_ref() {
+                hub.levels(l.sources);
+            }
+        }
+    })
+    .unwrap();
+    let audio = RoomAudio { sources: engine.sources(), microphone: None };
+    let open = Room::start(RoomConfig::default(), board, audio).await.unwrap();
+    *levels.lock().unwrap() = Some(open.hub().clone());
+    let invite = open.invite_link().to_owned();
+    let packets = tone_packets(440.0);
+
+    let mut join_to_audio = Vec::new();
+    for i in 0..5 {
+        let started = Instant::now();
+        let mut client = join(&invite, &format!("Joiner {i}"), Some(Arc::clone(&packets))).await;
+        let heard = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let levels = client.next_of("levels", Duration::from_secs(10)).await?;
+                let me = levels["levels"].as_array()?.iter().find(|l| l["id"] == client.id.as_str())?.clone();
+                if me["level"]["speaking"] == true {
+                    return Some(started.elapsed());
+                }
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+        .expect("the newcomer's audio reaches the mix");
+        join_to_audio.push(heard);
+        let _ = client.outgoing.send(json!({"type": "leave"}));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    join_to_audio.sort();
+    println!(
+        "join -> first audio in the mix (levels show them speaking): median {:.0} ms, max {:.0} ms (n = {})",
+        ms(percentile(&join_to_audio, 0.5)),
+        ms(*join_to_audio.last().unwrap()),
+        join_to_audio.len()
+    );
+
+    let mut clients = Vec::new();
+    for i in 0..8 {
+        clients.push(join(&invite, &format!("Editor {i}"), None).await);
+    }
+    let mut revision = 0;
+    let mut slowest = Vec::with_capacity(EDITS);
+    for request in 0..EDITS {
+        for client in &mut clients[1..] {
+            while client.messages.try_recv().is_ok() {}
+        }
+        let status = if request % 2 == 0 { "Done" } else { "Backlog" };
+        let edit = json!({"type": "move", "cardId": "card-001", "status": status, "position": null});
+        let sent = Instant::now();
+        clients[0].outgoing.send(json!({"type": "edit", "request": request, "seen": revision, "edit": edit})).unwrap();
+        let mut latest = Duration::ZERO;
+        for client in &mut clients[1..] {
+            let change = client.next_of("boardChanged", Duration::from_secs(5)).await.expect("the change arrives");
+            latest = latest.max(sent.elapsed());
+            revision = change["change"]["revision"].as_u64().unwrap();
+        }
+        slowest.push(latest);
+    }
+    slowest.sort();
+    println!(
+        "board change -> all 7 other participants: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (n = {EDITS})",
+        ms(percentile(&slowest, 0.5)),
+        ms(percentile(&slowest, 0.99)),
+        ms(*slowest.last().unwrap())
+    );
+    open.end().await;
+}
+
+/// CPU time (user + system) of a process, from /proc.
+fn process_cpu(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
+    let ticks: u64 = fields.get(11..13).map_or(0, |f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum());
+    Duration::from_secs_f64(ticks as f64 / 100.0)
+}
+
+struct HostProcess {
+    child: Child,
+    invite: String,
+}
+
+impl HostProcess {
+    fn start(binary: &PathBuf, data_dir: &std::path::Path) -> HostProcess {
+        use std::io::BufRead;
+        let mut child = Command::new(binary)
+            .args(["--room", "--microphone", "none", "--data-dir"])
+            .arg(data_dir)
+            .env_remove("OPENAI_API_KEY")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("boardroom-host starts");
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut lines = stdout.lines();
+        let invite = loop {
+            let line = lines.next().expect("the host prints its invite").unwrap();
+            if let Some(link) = line.strip_prefix("room: ") {
+                break link.to_owned();
+            }
+        };
+        // Keep reading so the host never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        HostProcess { child, invite }
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn forwarding_cpu(binary: &PathBuf) {
+    for count in [2usize, 4, 8] {
+        let dir = tempfile::tempdir().unwrap();
+        let host = HostProcess::start(binary, dir.path());
+        let mut clients = Vec::new();
+        for i in 0..count {
+            clients.push(join(&host.invite, &format!("P{i}"), Some(tone_packets(300.0 + 100.0 * i as f32))).await);
+        }
+        // Everyone hears everyone else before measuring.
+        let expected = (count - 1) as u64;
+        let settled = Instant::now();
+        while clients.iter().any(|c| c.received_packets.load(Ordering::Relaxed) < 50 * expected) {
+            assert!(settled.elapsed() < Duration::from_secs(30), "forwarding did not start for {count} participants");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let before: Vec<u64> = clients.iter().map(|c| c.received_packets.load(Ordering::Relaxed)).collect();
+        let cpu_before = process_cpu(host.child.id());
+        let started = Instant::now();
+        tokio::time::sleep(CPU_WINDOW).await;
+        let cpu = process_cpu(host.child.id()) - cpu_before;
+        let elapsed = started.elapsed();
+        let forwarded: u64 =
+            clients.iter().zip(&before).map(|(c, b)| c.received_packets.load(Ordering::Relaxed) - b).sum();
+        let expected_packets = (count * (count - 1)) as f64 * elapsed.as_secs_f64() * 50.0;
+        let share = cpu.as_secs_f64() / elapsed.as_secs_f64();
+        println!(
+            "{count} participants: room CPU {:.1} % of one core, {:.2} % per participant; forwarded {:.0} % of {} packets/s",
+            share * 100.0,
+            share * 100.0 / count as f64,
+            100.0 * forwarded as f64 / expected_packets,
+            count * (count - 1) * 50
+        );
+        for client in &clients {
+            let _ = client.outgoing.send(json!({"type": "leave"}));
+        }
+        drop(clients);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(in_process_figures());
+    let binary = std::env::var_os("BOARDROOM_HOST").map(PathBuf::from).unwrap_or_else(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| "target".into());
+        target.join("release/boardroom-host")
+    });
+    if binary.exists() {
+        runtime.block_on(forwarding_cpu(&binary));
+    } else {
+        println!(
+            "forwarding CPU: skipped, {} is not built (cargo build --release -p boardroom-host)",
+            binary.display()
+        );
+    }
+}
