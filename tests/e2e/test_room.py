@@ -113,11 +113,13 @@ class Participant:
             options.add_argument(arg)
         self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
 
-    def join(self, invite: str, name: str):
+    def join(self, invite: str, name: str, camera: bool = False):
         self.driver.get(invite)
         field = self.wait(lambda d: d.find_element(By.NAME, "name"))
         field.clear()
         field.send_keys(name)
+        if camera:
+            self.driver.find_element(By.XPATH, "//label[contains(., 'Share my camera')]/input").click()
         self.driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "section[data-status]"), message=f"{name} sees the board")
 
@@ -206,9 +208,14 @@ def test_everyone_hears_everyone_and_the_voice_operator_hears_the_room(tmp_path,
     try:
         ana = browsers(make_wav(tmp_path / "ana.wav", speech="Yesterday I finished the retransmission buffer and today I start on simulcast."))
         bo = browsers(make_wav(tmp_path / "bo.wav", speech="I am blocked on the DTLS cleanup until the review is done.", voice="en-us"))
-        ana.join(host.invite, "Ana")
+        ana.join(host.invite, "Ana", camera=True)
         bo.join(host.invite, "Bo")
         wait_until(lambda: host.participants() == "Host, Ana, Bo", 30, f"the host lists both: {host.participants()}")
+        # Ana's camera (Chromium's fake one) is forwarded to Bo and plays there.
+        bo.wait(
+            lambda d: d.execute_script("const v = document.querySelector('figure.video video'); return v && v.videoWidth > 0"),
+            message="Bo sees Ana's camera",
+        )
         ana.wait(lambda _: "Bo" in ana.people(), message="Ana's page lists Bo")
 
         # The host's tone reaches the pages through the SFU's host track (WebAudio analyser).

@@ -175,7 +175,10 @@ fn the_audio_thread_goes_live_shows_you_speaking_and_recovers_the_device() {
                 player = Some(play_tone(dir.path(), 3));
             }
             Ok(audio::EngineEvent::Levels(levels)) => {
-                speaking = levels.sources.iter().find(|s| s.id == "you" && s.level.speaking).map(|s| s.level);
+                // A tick without a full frame reads -100 dB even while "speaking" holds over; skip those.
+                let live_speech =
+                    |s: &&audio::SourceLevel| s.id == "you" && s.level.speaking && s.level.rms_dbfs > -100.0;
+                speaking = levels.sources.iter().find(live_speech).map(|s| s.level);
             }
             _ => {}
         }
