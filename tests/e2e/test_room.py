@@ -97,6 +97,61 @@ class Host:
         self.process.wait(timeout=20)
 
 
+class CuttableProxy:
+    """A TCP proxy in front of the room's HTTP port, whose connections the test can cut at
+    once: a network blip for the page's WebSocket (WebRTC media goes around it, over UDP)."""
+
+    def __init__(self, target_port: int):
+        import socket
+
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.open: list = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self.lock:
+                self.open += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.close()
+                except OSError:
+                    pass
+
+    def cut(self):
+        """Drops every connection through the proxy, as a network blip would."""
+        import socket
+
+        with self.lock:
+            for connection in self.open:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.open.clear()
+
+
 class Participant:
     """Headless Chromium on the participant page, with a WAV file as its microphone."""
 
@@ -285,6 +340,27 @@ def test_a_wrong_token_and_bad_signaling_are_refused_without_disturbing_others(t
 
         # Ana was not disturbed: her drag still reaches the room.
         drag_with_pointer(ana.driver, "card-002", "Done")
+        wait_until(lambda: any("moved card-002" in line and "by Ana" in line for line in host.lines), 10, "\n".join(host.lines[-5:]))
+    finally:
+        host.stop()
+
+
+def test_a_participant_comes_back_by_itself_after_a_network_blip(tmp_path, data_dir, browsers):
+    host = Host(data_dir, "--microphone", "none")
+    try:
+        port = int(host.invite.split(":")[2].split("/")[0])
+        proxy = CuttableProxy(port)
+        ana = browsers(make_wav(tmp_path / "ana.wav", speech="Still here after the blip."))
+        ana.join(host.invite.replace(f":{port}/", f":{proxy.port}/"), "Ana")
+        wait_until(lambda: host.participants() == "Host, Ana", 30, host.participants())
+        ana.wait(lambda _: "connected" in ana.people(), message="audio connected")
+
+        proxy.cut()
+        wait_until(lambda: any(line == "participants: Host, Ana (reconnecting)" for line in host.lines), 20, "the host sees the drop")
+        # The page reconnects through the same link and rejoins as the same person, not "Ana (2)".
+        wait_until(lambda: host.participants() == "Host, Ana", 30, host.participants())
+        ana.wait(lambda _: "Ana (you)" in ana.people() and "connected" in ana.people(), message=f"Ana is back: {ana.people()}")
+        drag_with_pointer(ana.driver, "card-002", "Blocked")
         wait_until(lambda: any("moved card-002" in line and "by Ana" in line for line in host.lines), 10, "\n".join(host.lines[-5:]))
     finally:
         host.stop()

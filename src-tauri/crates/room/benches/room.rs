@@ -126,11 +126,13 @@ async fn media_peer(
     });
     peer.on_track(Box::new(move |remote, _, _| {
         let received = Arc::clone(&received);
-        Box::pin(async move {
+        // Spawned: webrtc-rs holds the handler while its future runs (see the room's peer.rs).
+        tokio::spawn(async move {
             while remote.read_rtp().await.is_ok() {
                 received.fetch_add(1, Ordering::Relaxed);
             }
-        })
+        });
+        Box::pin(async {})
     }));
     tokio::spawn(async move {
         let mut clock = tokio::time::interval(Duration::from_millis(20));

@@ -152,7 +152,10 @@ fn receive_tracks(
             });
         }
         let mix = (kind == RTPCodecType::Audio).then(|| (sources.clone(), owner.clone(), events.clone(), epoch));
-        Box::pin(forward_packets(remote, local, mix))
+        // Spawned, not returned: webrtc-rs holds the handler while its future runs, so a
+        // returned copy loop would keep the participant's next track from ever starting.
+        tokio::spawn(forward_packets(remote, local, mix));
+        Box::pin(async {})
     }));
 }
 
