@@ -397,6 +397,8 @@ def test_the_window_hosts_the_room_and_hand_edits_flow_both_ways(tmp_path, data_
         window.driver.find_element(By.XPATH, "//button[normalize-space()='Start room']").click()
         link = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, ".invite-link").get_attribute("value"), message="the invite link shows")
         assert link.startswith("http://127.0.0.1:") and "/r/" in link
+        window.driver.find_element(By.XPATH, "//button[normalize-space()='Copy link']").click()
+        window.wait(lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Copied']"), message="the link is copied")
 
         ana = browsers(make_wav(tmp_path / "ana.wav", speech="Hello from the browser."))
         ana.join(link, "Ana")

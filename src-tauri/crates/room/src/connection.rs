@@ -83,20 +83,13 @@ pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
     let Ok(snapshot) = board.snapshot().await else {
         return session.close(1011, "the board has shut down").await;
     };
-    let (id, epoch) = (welcome.id.clone(), welcome.epoch);
+    let (id, epoch, name) = (welcome.id.clone(), welcome.epoch, welcome.name.clone());
     let seen = snapshot.revision();
     if !session.send(&welcome_message(welcome, snapshot)).await {
         return hub.depart(&id, epoch, Departure::Dropped);
     }
-    let mut joined = Joined {
-        id: id.clone(),
-        epoch,
-        name: String::new(),
-        hub: hub.clone(),
-        board,
-        edits: limits::edit_rate(Instant::now()),
-    };
-    joined.name = hub.roster().borrow().iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap_or_default();
+    let edits = limits::edit_rate(Instant::now());
+    let mut joined = Joined { id: id.clone(), epoch, name, hub: hub.clone(), board, edits };
     let end = joined.run(&mut session, &mut stream, &mut to_send, &mut changes, &mut news, seen).await;
     // Only a dropped connection keeps the participant's place for a comeback; one the room
     // closed (too much bad input, removed, room ended) does not.

@@ -25,6 +25,8 @@ const TRANSCRIPT_KEPT: usize = 50;
 /// What the hub tells a connection that joined.
 pub struct Welcome {
     pub id: String,
+    /// The name they are shown under (made unique in the room).
+    pub name: String,
     pub epoch: u64,
     pub resume: String,
     pub participants: Vec<Participant>,
@@ -388,6 +390,7 @@ impl Hub {
         self.roster_changed();
         Ok(Welcome {
             id: joined.id,
+            name: joined.name,
             epoch,
             resume: joined.resume,
             participants: self.registry.list(),
