@@ -26,7 +26,7 @@ cargo bench -p boardroom-realtime --bench realtime 2>/dev/null | grep -E 'instru
 
 say "The meeting room: webrtc-rs participants on loopback against the release host"
 cargo build --release --locked -p boardroom-host
-BOARDROOM_HOST="$CARGO_TARGET_DIR/release/boardroom-host" cargo bench -p boardroom-room --bench room 2>/dev/null | grep -E 'participants|join|board change'
+BOARDROOM_HOST="$CARGO_TARGET_DIR/release/boardroom-host" cargo bench -p boardroom-room --bench room 2>/dev/null | grep -E 'empty room|participants|join|board change'
 
 APP="$CARGO_TARGET_DIR/release/boardroom"
 [ -x "$APP" ] || npx tauri build --bundles deb

@@ -6,7 +6,7 @@
 //! - join → first audio in the mix: from `hello` to the room's levels showing the newcomer
 //!   speaking (levels go out every 100 ms, and the mixer holds 60 ms against jitter);
 //! - board change propagation: from one participant's edit to the change arriving at every
-//!   other participant (p50/p99 of the slowest receiver, 8 participants).
+//!   other participant (p50/p99 of the slowest receiver, 8 participants taking turns).
 //!
 //! Run: `cargo bench -p boardroom-room --bench room` (scripts/bench.sh builds the release host).
 
@@ -33,6 +33,8 @@ use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSampl
 
 const CPU_WINDOW: Duration = Duration::from_secs(10);
 const EDITS: usize = 200;
+/// Edits take turns among the participants at this pace, within each one's edit rate limit.
+const EDIT_EVERY: Duration = Duration::from_millis(50);
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
@@ -87,7 +89,12 @@ async fn join(invite: &str, name: &str, media: Option<Arc<Vec<Bytes>>>) -> Clien
                     if sink.send(Message::text(message.to_string())).await.is_err() { return; }
                 }
                 incoming = stream.next() => {
-                    let Some(Ok(Message::Text(text))) = incoming else { return };
+                    let text = match incoming {
+                        Some(Ok(Message::Text(text))) => text,
+                        // Pings are answered by tungstenite itself.
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        _ => return,
+                    };
                     let value: Value = serde_json::from_str(&text).unwrap();
                     if value["type"] == "offer" {
                         if let Some(peer) = &answering {
@@ -214,12 +221,13 @@ async fn in_process_figures() {
         let _ = client.outgoing.send(json!({"type": "leave"}));
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    let in_order: Vec<String> = join_to_audio.iter().map(|d| format!("{:.0}", ms(*d))).collect();
     join_to_audio.sort();
     println!(
-        "join -> first audio in the mix (levels show them speaking): median {:.0} ms, max {:.0} ms (n = {})",
+        "join -> first audio in the mix (levels show them speaking): median {:.0} ms, max {:.0} ms (in join order: {} ms)",
         ms(percentile(&join_to_audio, 0.5)),
         ms(*join_to_audio.last().unwrap()),
-        join_to_audio.len()
+        in_order.join(", ")
     );
 
     let mut clients = Vec::new();
@@ -228,16 +236,20 @@ async fn in_process_figures() {
     }
     let mut revision = 0;
     let mut slowest = Vec::with_capacity(EDITS);
+    let mut pace = tokio::time::interval(EDIT_EVERY);
     for request in 0..EDITS {
-        for client in &mut clients[1..] {
+        pace.tick().await;
+        for client in &mut clients {
             while client.messages.try_recv().is_ok() {}
         }
+        let editor = request % clients.len();
         let status = if request % 2 == 0 { "Done" } else { "Backlog" };
         let edit = json!({"type": "move", "cardId": "card-001", "status": status, "position": null});
         let sent = Instant::now();
-        clients[0].outgoing.send(json!({"type": "edit", "request": request, "seen": revision, "edit": edit})).unwrap();
+        let message = json!({"type": "edit", "request": request, "seen": revision, "edit": edit});
+        clients[editor].outgoing.send(message).unwrap();
         let mut latest = Duration::ZERO;
-        for client in &mut clients[1..] {
+        for (_, client) in clients.iter_mut().enumerate().filter(|(i, _)| *i != editor) {
             let change = client.next_of("boardChanged", Duration::from_secs(5)).await.expect("the change arrives");
             latest = latest.max(sent.elapsed());
             revision = change["change"]["revision"].as_u64().unwrap();
@@ -300,7 +312,23 @@ impl Drop for HostProcess {
     }
 }
 
+/// Share of one core the process uses over the CPU window.
+async fn cpu_share(pid: u32) -> f64 {
+    let before = process_cpu(pid);
+    let started = Instant::now();
+    tokio::time::sleep(CPU_WINDOW).await;
+    (process_cpu(pid) - before).as_secs_f64() / started.elapsed().as_secs_f64()
+}
+
 async fn forwarding_cpu(binary: &PathBuf) {
+    // The host's own work (mixing, levels, the board) with nobody in the room.
+    let idle = {
+        let dir = tempfile::tempdir().unwrap();
+        let host = HostProcess::start(binary, dir.path());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        cpu_share(host.child.id()).await
+    };
+    println!("empty room: host CPU {:.1} % of one core", idle * 100.0);
     for count in [2usize, 4, 8] {
         let dir = tempfile::tempdir().unwrap();
         let host = HostProcess::start(binary, dir.path());
@@ -317,21 +345,20 @@ async fn forwarding_cpu(binary: &PathBuf) {
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
         let before: Vec<u64> = clients.iter().map(|c| c.received_packets.load(Ordering::Relaxed)).collect();
-        let cpu_before = process_cpu(host.child.id());
         let started = Instant::now();
-        tokio::time::sleep(CPU_WINDOW).await;
-        let cpu = process_cpu(host.child.id()) - cpu_before;
+        let share = cpu_share(host.child.id()).await;
         let elapsed = started.elapsed();
         let forwarded: u64 =
             clients.iter().zip(&before).map(|(c, b)| c.received_packets.load(Ordering::Relaxed) - b).sum();
-        let expected_packets = (count * (count - 1)) as f64 * elapsed.as_secs_f64() * 50.0;
-        let share = cpu.as_secs_f64() / elapsed.as_secs_f64();
+        // Each participant gets everyone else's track and the host's microphone track.
+        let streams = count * count;
+        let expected_packets = streams as f64 * elapsed.as_secs_f64() * 50.0;
         println!(
-            "{count} participants: room CPU {:.1} % of one core, {:.2} % per participant; forwarded {:.0} % of {} packets/s",
+            "{count} participants: host CPU {:.1} % of one core, {:.2} % per participant above the empty room; forwarded {:.0} % of {} packets/s",
             share * 100.0,
-            share * 100.0 / count as f64,
+            (share - idle) * 100.0 / count as f64,
             100.0 * forwarded as f64 / expected_packets,
-            count * (count - 1) * 50
+            streams * 50
         );
         for client in &clients {
             let _ = client.outgoing.send(json!({"type": "leave"}));
