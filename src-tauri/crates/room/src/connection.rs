@@ -22,6 +22,8 @@ const PING_EVERY: Duration = Duration::from_secs(10);
 const OUTBOX: usize = 256;
 /// WebSocket close code for "policy violation".
 const POLICY: u16 = 1008;
+/// WebSocket close code for "going away": the room ended, or the page's tab closed.
+const GOING_AWAY: u16 = 1001;
 
 /// Why a connection ended, for the hub and the log.
 enum End {
@@ -78,7 +80,7 @@ pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
             let _ = session.send(&ServerMessage::error(code, err.to_string())).await;
             return session.close(POLICY, "not admitted").await;
         }
-        None => return session.close(1001, "the room has ended").await,
+        None => return session.close(GOING_AWAY, "the room has ended").await,
     };
     let Ok(snapshot) = board.snapshot().await else {
         return session.close(1011, "the board has shut down").await;
@@ -187,6 +189,8 @@ impl Joined {
                             continue;
                         }
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        // Browsers close with "going away" when the tab closes or navigates: that is leaving.
+                        Some(Ok(Message::Close(Some(frame)))) if frame.code == GOING_AWAY => return End::Left,
                         Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return End::Dropped,
                     }
                 }
@@ -196,7 +200,7 @@ impl Joined {
                         return End::Closed { code: 1000, reason };
                     }
                     Some(message) => message,
-                    None => return End::Closed { code: 1001, reason: "the room has ended".into() },
+                    None => return End::Closed { code: GOING_AWAY, reason: "the room has ended".into() },
                 },
                 change = changes.recv() => match change {
                     Ok(change) if change.revision <= seen => continue,
@@ -211,7 +215,7 @@ impl Joined {
                 item = news.recv() => match item {
                     Ok(message) => message,
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(broadcast::error::RecvError::Closed) => return End::Closed { code: 1001, reason: "the room has ended".into() },
+                    Err(broadcast::error::RecvError::Closed) => return End::Closed { code: GOING_AWAY, reason: "the room has ended".into() },
                 },
                 _ = ping.tick() => {
                     if last_heard.elapsed() > SILENCE_LIMIT {

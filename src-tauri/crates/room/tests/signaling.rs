@@ -1,5 +1,6 @@
 //! The room's WebSocket over a real socket: the token, hello and welcome, board edits
-//! reaching everyone, stale edits, and bad input that is refused without disturbing others.
+//! reaching everyone, stale edits, bad input that is refused without disturbing others, and
+//! a closed tab leaving while a dropped connection keeps its place.
 
 use std::time::Duration;
 
@@ -70,6 +71,26 @@ async fn join(invite: &str, name: &str) -> (Socket, Value) {
     (socket, welcome)
 }
 
+/// Names and connection states from the `participants` messages, until `until` holds
+/// (rosters also change as connections get set up, so one message may be an older state).
+async fn roster_until(socket: &mut Socket, until: impl Fn(&[(String, String)]) -> bool) -> Vec<(String, String)> {
+    loop {
+        let message = next_of(socket, "participants").await;
+        let list = message["participants"].as_array().unwrap();
+        let roster: Vec<_> = list
+            .iter()
+            .map(|p| (p["name"].as_str().unwrap().to_owned(), p["connection"].as_str().unwrap().to_owned()))
+            .collect();
+        if until(&roster) {
+            return roster;
+        }
+    }
+}
+
+fn has(roster: &[(String, String)], who: &str) -> bool {
+    roster.iter().any(|(name, _)| name == who)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_token_is_refused_before_anything_is_made() {
     let rig = rig().await;
@@ -111,8 +132,8 @@ async fn participants_join_see_each_other_and_share_the_board() {
     assert!(next_of(&mut ana, "offer").await["sdp"].as_str().unwrap().starts_with("v=0"));
 
     let (mut bo, _) = join(&invite, "Bo").await;
-    let seen_by_ana = next_of(&mut ana, "participants").await;
-    assert_eq!(seen_by_ana["participants"].as_array().unwrap().len(), 3);
+    let seen_by_ana = roster_until(&mut ana, |r| has(r, "Bo")).await;
+    assert_eq!(seen_by_ana.len(), 3);
 
     let edit = json!({"type": "move", "cardId": "card-001", "status": "Done", "position": null});
     send(&mut ana, json!({"type": "edit", "request": 1, "seen": 0, "edit": edit})).await;
@@ -132,8 +153,8 @@ async fn participants_join_see_each_other_and_share_the_board() {
     assert_eq!(refused["board"]["revision"], 1);
 
     send(&mut bo, json!({"type": "leave"})).await;
-    let after = next_of(&mut ana, "participants").await;
-    assert_eq!(after["participants"].as_array().unwrap().len(), 2);
+    let after = roster_until(&mut ana, |r| !has(r, "Bo")).await;
+    assert_eq!(after.len(), 2);
     rig.room.end().await;
     let goodbye = next_of(&mut ana, "goodbye").await;
     assert_eq!(goodbye["reason"], "The host ended the room.");
@@ -221,4 +242,26 @@ async fn a_room_for_the_network_puts_the_lan_address_in_the_link() {
         // A machine without a network route cannot offer its room to the network, and says so.
         Err(err) => assert!(err.to_string().contains("no network address"), "{err}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_tab_leaves_and_a_dropped_connection_keeps_its_place() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    let rig = rig().await;
+    let invite = rig.room.invite_link().to_owned();
+    let (mut watcher, _) = join(&invite, "Watcher").await;
+    let (mut tab, _) = join(&invite, "Tab").await;
+    let (dropped, _) = join(&invite, "Dropped").await;
+
+    // What a browser sends when its tab closes or navigates away.
+    tab.close(Some(CloseFrame { code: CloseCode::Away, reason: "".into() })).await.unwrap();
+    let roster = roster_until(&mut watcher, |r| has(r, "Dropped") && !has(r, "Tab")).await;
+    assert_eq!(roster.len(), 3, "Tab is gone at once: {roster:?}");
+
+    // A connection that just ends is held for a comeback.
+    drop(dropped);
+    let roster = roster_until(&mut watcher, |r| r.iter().any(|(n, c)| n == "Dropped" && c == "reconnecting")).await;
+    assert_eq!(roster.len(), 3, "{roster:?}");
+    rig.room.end().await;
 }
