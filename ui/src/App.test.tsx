@@ -241,11 +241,13 @@ describe("the participants panel", () => {
 });
 
 describe("hosting a room", () => {
-  it("starts a room, shows the invite link, and lets the host mute or remove a guest", async () => {
+  it("starts a room with the host in it, shows the invite link, and lets the host mute or remove a guest", async () => {
     render(<App />);
     await screen.findByText("Finish RTP HEVC Packetizer");
+    backend.joinRoom.mockClear();
     fireEvent.click(screen.getByRole("button", { name: "Start room" }));
     const link = (await screen.findByDisplayValue("http://127.0.0.1:4000/r/secret-token")) as HTMLInputElement;
+    await waitFor(() => expect(backend.joinRoom).toHaveBeenCalled());
     expect(link.readOnly).toBe(true);
     expect(screen.getByText(/this computer only/)).toBeTruthy();
     const ana = { id: "p1", name: "Ana", host: false, muted: false, mutedByHost: false, connection: "connected" };

@@ -228,7 +228,9 @@ export default function App() {
     const started = await commands.startRoom();
     if (started.status === "error") throw new Error(started.error.message);
     setRoom(started.data);
-  }, []);
+    // Hosting a meeting means being in it: the host's microphone goes to the room and the AI.
+    if (microphone.state === "off") await join();
+  }, [join, microphone.state]);
 
   const endRoom = useCallback(async () => {
     const ended = await commands.endRoom();
