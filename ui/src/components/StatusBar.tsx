@@ -2,11 +2,15 @@ import { useEffect, useState } from "react";
 import type { Board, MicrophoneStatus, OperatorStatus } from "../bindings";
 import { describeMicrophone } from "./ParticipantsPanel";
 
-/** The voice operator's state in words; `secondsLeft` counts down a reconnect. */
-export function describeVoice(status: OperatorStatus, secondsLeft?: number): string {
+/** The voice operator's state in words; `secondsLeft` counts down a reconnect, and
+ * `offUntil` says what starts it ("you join" in the app, "the host joins" on the participant page). */
+export function describeVoice(
+  status: OperatorStatus,
+  { secondsLeft, offUntil = "you join" }: { secondsLeft?: number; offUntil?: string } = {},
+): string {
   switch (status.state) {
     case "off":
-      return "Voice operator: off until you join";
+      return `Voice operator: off until ${offUntil}`;
     case "connecting":
       return "Voice operator: connecting…";
     case "listening":
@@ -44,7 +48,7 @@ export function StatusBar({ board, microphone, voice }: Props) {
       <span className="spacer" />
       <span className={microphone.state === "unavailable" ? "warning" : "muted"}>{describeMicrophone(microphone)}</span>
       <span className={voiceTone} data-testid="voice-status">
-        · {describeVoice(voice, secondsLeft)}
+        · {describeVoice(voice, { secondsLeft })}
       </span>
     </footer>
   );

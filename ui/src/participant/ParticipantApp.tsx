@@ -279,7 +279,7 @@ export function ParticipantApp() {
         <span className="board-state">{board ? `Live · revision ${board.revision}` : "Connecting…"}</span>
         <span className="spacer" />
         <span className="muted" data-testid="voice-status">
-          {voice.state === "off" ? "Voice operator: off until the host joins" : describeVoice(voice)}
+          {describeVoice(voice, { offUntil: "the host joins" })}
         </span>
       </footer>
       {editing && board && (
