@@ -14,6 +14,8 @@ macro_rules! builder {
                 crate::commands::ui_ready,
                 crate::settings::get_settings::<$runtime>,
                 crate::settings::set_settings::<$runtime>,
+                crate::settings::get_turn_secret_state::<$runtime>,
+                crate::settings::set_turn_secret::<$runtime>,
                 crate::audio::join_room::<$runtime>,
                 crate::audio::leave_room::<$runtime>,
                 crate::audio::set_muted::<$runtime>,

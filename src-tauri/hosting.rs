@@ -4,7 +4,8 @@
 
 use std::sync::Mutex;
 
-use room::{HubHandle, Participant, Room, RoomAudio, RoomConfig};
+use room::tls::CertificateSource;
+use room::{Access, HubHandle, Participant, Room, RoomAudio, RoomConfig};
 use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -15,6 +16,9 @@ use crate::commands::CommandError;
 use crate::settings;
 use crate::startup::AppState;
 
+/// Where the room's own certificate is kept, in the data folder, so its fingerprint stays.
+const CERTIFICATE_DIR: &str = "room-tls";
+
 /// An open room, as the window shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -23,6 +27,12 @@ pub struct RoomInfo {
     pub invite_link: String,
     /// Whether people on the local network can join (otherwise only this machine).
     pub lan: bool,
+    /// SHA-256 of the room's self-signed certificate, for people to compare with what their
+    /// browser shows when it warns about it.
+    pub fingerprint: Option<String>,
+    /// Problems that leave the room working for whoever it can reach (a TURN server that
+    /// does not answer).
+    pub warnings: Vec<String>,
 }
 
 /// The room opened or closed.
@@ -74,7 +84,15 @@ pub async fn start_room<R: Runtime>(app: AppHandle<R>, state: State<'_, RoomStat
         return Ok(info.clone());
     }
     let settings = settings::get_settings(app.clone())?;
-    let config = RoomConfig { lan: settings.room_lan, port: settings.room_port.unwrap_or(0), ..RoomConfig::default() };
+    let state_dir = app.state::<AppState>().data_dir.clone();
+    let access = match settings.room_lan {
+        true => Access::Network(CertificateSource::SelfSigned { dir: state_dir.join(CERTIFICATE_DIR) }),
+        false => Access::ThisComputer,
+    };
+    let ice = settings
+        .ice_config(settings::turn_secret(&app)?)
+        .map_err(|message| CommandError { message: format!("The room could not start: {message}") })?;
+    let config = RoomConfig { access, port: settings.room_port.unwrap_or(0), ice, ..RoomConfig::default() };
     let board = app.state::<AppState>().board.clone();
     let audio = app.state::<AudioState>();
     let room_audio = RoomAudio { sources: audio.sources(), microphone: audio.microphone_feed() };
@@ -83,7 +101,12 @@ pub async fn start_room<R: Runtime>(app: AppHandle<R>, state: State<'_, RoomStat
         .map_err(|err| CommandError { message: format!("The room could not start: {err}.") })?;
     // The host hears the participants (and never themselves) while the room is open.
     audio.set_speakers(true);
-    let info = RoomInfo { invite_link: room.invite_link().to_owned(), lan: settings.room_lan };
+    let info = RoomInfo {
+        invite_link: room.invite_link().to_owned(),
+        lan: settings.room_lan,
+        fingerprint: room.certificate().and_then(|certificate| certificate.fingerprint.clone()),
+        warnings: room.warnings().to_vec(),
+    };
     let hub = room.hub().clone();
     forward_participants(app.clone(), &hub);
     hub.voice(crate::voice::current_status(&app));

@@ -5,6 +5,8 @@ use specta::Type;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_store::StoreExt;
 
+use room::ice::{parse_port_range, IceConfig, IceUrl, TurnSecret};
+
 use crate::commands::CommandError;
 use crate::startup::AppState;
 use crate::voice;
@@ -16,6 +18,11 @@ const MODEL_KEY: &str = "realtimeModel";
 const BASE_URL_KEY: &str = "realtimeBaseUrl";
 const ROOM_LAN_KEY: &str = "roomLan";
 const ROOM_PORT_KEY: &str = "roomPort";
+const ICE_SERVERS_KEY: &str = "iceServers";
+const PUBLIC_IP_KEY: &str = "publicIp";
+const UDP_PORTS_KEY: &str = "udpPorts";
+/// Kept in the store, never sent to the window (it only learns whether one is set).
+const TURN_SECRET_KEY: &str = "turnSecret";
 const MAX_MODEL_CHARS: usize = 100;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -42,6 +49,20 @@ pub struct Settings {
     pub room_lan: bool,
     /// The room's port; `None` picks a free one each time.
     pub room_port: Option<u16>,
+    /// STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page.
+    pub ice_servers: Vec<String>,
+    /// This computer's public address, behind a 1:1 NAT.
+    pub public_ip: Option<String>,
+    /// The UDP ports the room's audio uses, as `FIRST-LAST`.
+    pub udp_ports: Option<String>,
+}
+
+/// The TURN shared secret is set apart from the other settings: the window can set or
+/// clear it but never read it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnSecretState {
+    pub configured: bool,
 }
 
 impl Settings {
@@ -55,6 +76,10 @@ impl Settings {
                 return Err(CommandError { message: format!("\"{model}\" is not a model name.") });
             }
         }
+        self.ice_servers = self.ice_servers.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+        self.public_ip = blank_is_none(self.public_ip);
+        self.udp_ports = blank_is_none(self.udp_ports);
+        self.ice_config(None).map_err(|message| CommandError { message })?;
         if let Some(url) = &self.base_url {
             let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
             if !ok {
@@ -64,6 +89,27 @@ impl Settings {
             }
         }
         Ok(self)
+    }
+
+    /// The room's ICE settings; TURN servers are only checked for a secret when one is given.
+    pub fn ice_config(&self, turn_secret: Option<String>) -> Result<IceConfig, String> {
+        let servers = self.ice_servers.iter().map(|url| IceUrl::parse(url)).collect::<Result<Vec<_>, _>>();
+        let public_ip = match &self.public_ip {
+            Some(ip) => Some(ip.parse().map_err(|_| format!("\"{ip}\" is not an IP address."))?),
+            None => None,
+        };
+        let udp_ports = self.udp_ports.as_deref().map(parse_port_range).transpose().map_err(|err| format!("{err}."))?;
+        let has_secret = turn_secret.is_some();
+        let config = IceConfig {
+            servers: servers.map_err(|err| format!("{err}."))?,
+            turn_secret: turn_secret.and_then(TurnSecret::new),
+            public_ip,
+            udp_ports,
+        };
+        if has_secret {
+            config.validate().map_err(|err| format!("{err}."))?;
+        }
+        Ok(config)
     }
 }
 
@@ -87,7 +133,37 @@ pub fn get_settings<R: Runtime>(app: AppHandle<R>) -> Result<Settings, CommandEr
         base_url: read(BASE_URL_KEY),
         room_lan: store.get(ROOM_LAN_KEY).and_then(|v| v.as_bool()).unwrap_or(false),
         room_port: store.get(ROOM_PORT_KEY).and_then(|v| serde_json::from_value(v).ok()).flatten(),
+        ice_servers: store.get(ICE_SERVERS_KEY).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default(),
+        public_ip: read(PUBLIC_IP_KEY),
+        udp_ports: read(UDP_PORTS_KEY),
     })
+}
+
+/// The stored TURN secret, for the room.
+pub fn turn_secret<R: Runtime>(app: &AppHandle<R>) -> Result<Option<String>, CommandError> {
+    Ok(store(app)?.get(TURN_SECRET_KEY).and_then(|v| v.as_str().map(str::to_owned)).filter(|s| !s.is_empty()))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn get_turn_secret_state<R: Runtime>(app: AppHandle<R>) -> Result<TurnSecretState, CommandError> {
+    Ok(TurnSecretState { configured: turn_secret(&app)?.is_some() })
+}
+
+/// Sets the TURN shared secret (coturn's static-auth-secret), or clears it with `None`.
+#[tauri::command]
+#[specta::specta]
+pub fn set_turn_secret<R: Runtime>(app: AppHandle<R>, secret: Option<String>) -> Result<TurnSecretState, CommandError> {
+    let secret = secret.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let store = store(&app)?;
+    match &secret {
+        Some(secret) => store.set(TURN_SECRET_KEY, serde_json::json!(secret)),
+        None => {
+            store.delete(TURN_SECRET_KEY);
+        }
+    }
+    store.save().map_err(|err| CommandError { message: format!("Settings could not be saved: {err}") })?;
+    Ok(TurnSecretState { configured: secret.is_some() })
 }
 
 /// Saves the settings; a changed model or endpoint reconnects the voice operator.
@@ -103,6 +179,9 @@ pub async fn set_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> 
     store.set(BASE_URL_KEY, serde_json::json!(settings.base_url));
     store.set(ROOM_LAN_KEY, serde_json::json!(settings.room_lan));
     store.set(ROOM_PORT_KEY, serde_json::json!(settings.room_port));
+    store.set(ICE_SERVERS_KEY, serde_json::json!(settings.ice_servers));
+    store.set(PUBLIC_IP_KEY, serde_json::json!(settings.public_ip));
+    store.set(UDP_PORTS_KEY, serde_json::json!(settings.udp_ports));
     store.save().map_err(|err| CommandError { message: format!("Settings could not be saved: {err}") })?;
     if (&before.model, &before.base_url) != (&settings.model, &settings.base_url) {
         voice::settings_changed(&app).await;
@@ -127,5 +206,29 @@ mod tests {
         assert!(with(None, Some("ftp://example.com")).validated().is_err());
         assert!(with(None, Some("not a url")).validated().is_err());
         assert!(with(Some("two words"), None).validated().is_err());
+    }
+
+    #[test]
+    fn network_fields_are_checked() {
+        let network = |servers: &[&str], ip: Option<&str>, ports: Option<&str>| Settings {
+            ice_servers: servers.iter().map(|s| s.to_string()).collect(),
+            public_ip: ip.map(Into::into),
+            udp_ports: ports.map(Into::into),
+            ..Settings::default()
+        };
+        let ok = network(
+            &[" stun:s.example ", "", "turn:t.example?transport=tcp"],
+            Some(" 203.0.113.7 "),
+            Some("40000-40100"),
+        );
+        let ok = ok.validated().unwrap();
+        assert_eq!(ok.ice_servers, vec!["stun:s.example", "turn:t.example?transport=tcp"]);
+        let ice = ok.ice_config(Some("north".into())).unwrap();
+        assert_eq!((ice.servers.len(), ice.udp_ports), (2, Some((40000, 40100))));
+        assert!(network(&["http://x"], None, None).validated().unwrap_err().message.contains("not a STUN"));
+        assert!(network(&[], Some("here"), None).validated().unwrap_err().message.contains("IP address"));
+        assert!(network(&[], None, Some("5")).validated().unwrap_err().message.contains("port range"));
+        let turn_only = network(&["turn:t.example"], None, None).validated().unwrap();
+        assert!(turn_only.ice_config(None).is_ok(), "checked for a secret only when the room starts");
     }
 }

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from rig import Participant, wait_until
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
@@ -156,3 +157,57 @@ def drag_with_pointer(driver, card_id: str, status: str):
     for i in range(1, steps + 1):
         actions.move_by_offset((ex - sx) / steps, (ey - sy) / steps).pause(0.05)
     actions.pause(0.3).release().perform()
+
+
+@pytest.fixture
+def browsers():
+    opened: list[Participant] = []
+
+    def open_one(microphone: Path, **how) -> Participant:
+        participant = Participant(microphone, **how)
+        opened.append(participant)
+        return participant
+
+    yield open_one
+    for participant in opened:
+        participant.quit()
+
+
+@pytest.fixture
+def speakers():
+    """PulseAudio with two null sinks: `boardroom_vmic` (its monitor is the default source, the
+    host's microphone) and `boardroom_speakers` (the default sink, the host's speakers)."""
+
+    def pactl(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["pactl", *args], capture_output=True, text=True)
+
+    if pactl("info").returncode != 0:
+        subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "--system=false"], check=True, capture_output=True)
+        wait_until(lambda: pactl("info").returncode == 0, 10, "PulseAudio starts")
+    sinks = pactl("list", "short", "sinks").stdout
+    for sink in ("boardroom_vmic", "boardroom_speakers"):
+        if sink not in sinks:
+            pactl("load-module", "module-null-sink", f"sink_name={sink}")
+    pactl("set-default-source", "boardroom_vmic.monitor")
+    pactl("set-default-sink", "boardroom_speakers")
+    players: list[subprocess.Popen] = []
+
+    class Devices:
+        def play_into_microphone(self, wav: Path):
+            players.append(subprocess.Popen(["bash", "-c", f'while true; do paplay -d boardroom_vmic "{wav}"; done']))
+
+        def record_speakers(self, seconds: float) -> float:
+            """The RMS level, in dBFS, of what the host's speakers played for `seconds`."""
+            raw = subprocess.run(
+                ["timeout", str(seconds), "parec", "-d", "boardroom_speakers.monitor", "--rate=48000", "--channels=1", "--format=s16le"],
+                capture_output=True,
+            ).stdout
+            samples = memoryview(raw).cast("h") if len(raw) >= 2 else []
+            if not samples:
+                return -100.0
+            mean_square = sum(s * s for s in samples) / len(samples)
+            return 10 * __import__("math").log10(max(mean_square, 1e-12) / 32768**2)
+
+    yield Devices()
+    for player in players:
+        player.kill()

@@ -4,97 +4,17 @@ sox tones. The room is hosted by the headless host (`boardroom-host --room`) for
 and signaling checks, and by the real window for the hand-and-browser checks."""
 
 import json
-import os
-import re
-import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import websocket
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import FAKE_KEY, Window, drag_with_pointer
-
-CHROMIUM = os.environ.get("BOARDROOM_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("BOARDROOM_CHROMEDRIVER", "/usr/bin/chromedriver")
-
-
-def wait_until(condition, timeout=20, message="", interval=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s: {message}")
-        time.sleep(interval)
-
-
-def make_wav(path: Path, *, speech: str | None = None, voice: str = "en", tone: int | None = None, seconds: int = 30) -> Path:
-    """48 kHz mono: a sentence repeated to fill `seconds`, or a sine tone, or silence."""
-    if speech:
-        raw = path.with_suffix(".raw.wav")
-        subprocess.run(["espeak-ng", "-v", voice, "-w", str(raw), speech], check=True)
-        subprocess.run(["sox", str(raw), "-r", "48000", "-c", "1", str(path), "repeat", "8", "trim", "0", str(seconds)], check=True)
-    elif tone:
-        subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", str(path), "synth", str(seconds), "sine", str(tone), "vol", "0.3"], check=True)
-    else:
-        subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", str(path), "trim", "0", str(seconds)], check=True)
-    return path
-
-
-class Host:
-    """`boardroom-host --room` as a process; its status lines are collected as they come."""
-
-    def __init__(self, data_dir: Path, *args: str, env: dict | None = None):
-        binary = os.environ.get("BOARDROOM_HOST")
-        if not binary:
-            pytest.fail("BOARDROOM_HOST must name the boardroom-host binary (scripts/test.sh sets it)")
-        self.lines: list[str] = []
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
-        environment.update(env or {})
-        self.process = subprocess.Popen(
-            [binary, "--data-dir", str(data_dir), "--room", *args], stdout=subprocess.PIPE, text=True, env=environment
-        )
-        threading.Thread(target=self._collect, daemon=True).start()
-        self.invite = wait_until(lambda: self.value("room: "), 30, "the host prints its invite link")
-
-    def _collect(self):
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def value(self, prefix: str) -> str | None:
-        found = [line[len(prefix):] for line in self.lines if line.startswith(prefix)]
-        return found[-1] if found else None
-
-    def participants(self) -> str:
-        return self.value("participants: ") or "Host"
-
-    def resources(self) -> dict:
-        """The host's open files, threads and memory, from /proc, and its Tokio tasks, from its status lines."""
-        pid = self.process.pid
-        status = Path(f"/proc/{pid}/status").read_text()
-        field = lambda name: int(re.search(rf"^{name}:\s+(\d+)", status, re.M).group(1))
-        return {
-            "fds": len(os.listdir(f"/proc/{pid}/fd")),
-            "threads": field("Threads"),
-            "rss_kib": field("VmRSS"),
-            "tasks": int(self.value("tasks: ") or 0),
-        }
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=20)
+from rig import Host, make_wav, wait_until
 
 
 class CuttableProxy:
@@ -150,110 +70,6 @@ class CuttableProxy:
                 except OSError:
                     pass
             self.open.clear()
-
-
-class Participant:
-    """Headless Chromium on the participant page, with a WAV file as its microphone."""
-
-    def __init__(self, microphone: Path):
-        options = Options()
-        options.binary_location = CHROMIUM
-        for arg in [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tempfile.mkdtemp()}",
-            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={microphone}", "--autoplay-policy=no-user-gesture-required",
-            "--window-size=1400,900",
-        ]:
-            options.add_argument(arg)
-        self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-
-    def join(self, invite: str, name: str, camera: bool = False):
-        self.driver.get(invite)
-        field = self.wait(lambda d: d.find_element(By.NAME, "name"))
-        field.clear()
-        field.send_keys(name)
-        if camera:
-            self.driver.find_element(By.XPATH, "//label[contains(., 'Share my camera')]/input").click()
-        self.driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "section[data-status]"), message=f"{name} sees the board")
-
-    def wait(self, condition, timeout=20, message=""):
-        return WebDriverWait(self.driver, timeout, ignored_exceptions=(WebDriverException,)).until(condition, message)
-
-    def heard(self) -> dict:
-        return self.driver.execute_script("return window.boardroom ? window.boardroom.heard() : {}")
-
-    def column_ids(self, status: str) -> list[str]:
-        cards = self.driver.find_elements(By.CSS_SELECTOR, f'section[data-status="{status}"] li[data-card-id]')
-        return [c.get_attribute("data-card-id") for c in cards]
-
-    def people(self) -> str:
-        return self.driver.find_element(By.CSS_SELECTOR, ".participant-list").text
-
-    def leave(self):
-        self.driver.find_element(By.XPATH, "//button[normalize-space()='Leave']").click()
-        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=closed-reason]"), message="left")
-
-    def close_tab(self):
-        self.driver.get("about:blank")
-
-    def quit(self):
-        self.driver.quit()
-
-
-@pytest.fixture
-def browsers():
-    opened: list[Participant] = []
-
-    def open_one(microphone: Path) -> Participant:
-        participant = Participant(microphone)
-        opened.append(participant)
-        return participant
-
-    yield open_one
-    for participant in opened:
-        participant.quit()
-
-
-@pytest.fixture
-def speakers():
-    """PulseAudio with two null sinks: `boardroom_vmic` (its monitor is the default source, the
-    host's microphone) and `boardroom_speakers` (the default sink, the host's speakers)."""
-
-    def pactl(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["pactl", *args], capture_output=True, text=True)
-
-    if pactl("info").returncode != 0:
-        subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "--system=false"], check=True, capture_output=True)
-        wait_until(lambda: pactl("info").returncode == 0, 10, "PulseAudio starts")
-    sinks = pactl("list", "short", "sinks").stdout
-    for sink in ("boardroom_vmic", "boardroom_speakers"):
-        if sink not in sinks:
-            pactl("load-module", "module-null-sink", f"sink_name={sink}")
-    pactl("set-default-source", "boardroom_vmic.monitor")
-    pactl("set-default-sink", "boardroom_speakers")
-    players: list[subprocess.Popen] = []
-
-    class Devices:
-        def play_into_microphone(self, wav: Path):
-            players.append(subprocess.Popen(["bash", "-c", f'while true; do paplay -d boardroom_vmic "{wav}"; done']))
-
-        def record_speakers(self, seconds: float) -> float:
-            """The RMS level, in dBFS, of what the host's speakers played for `seconds`."""
-            raw = subprocess.run(
-                ["timeout", str(seconds), "parec", "-d", "boardroom_speakers.monitor", "--rate=48000", "--channels=1", "--format=s16le"],
-                capture_output=True,
-            ).stdout
-            samples = memoryview(raw).cast("h") if len(raw) >= 2 else []
-            if not samples:
-                return -100.0
-            mean_square = sum(s * s for s in samples) / len(samples)
-            return 10 * __import__("math").log10(max(mean_square, 1e-12) / 32768**2)
-
-    yield Devices()
-    for player in players:
-        player.kill()
 
 
 def test_everyone_hears_everyone_and_the_voice_operator_hears_the_room(tmp_path, data_dir, browsers, speakers, fake_realtime):

@@ -21,10 +21,11 @@ const backend = vi.hoisted(() => ({
   leaveRoom: vi.fn(async () => ({ status: "ok", data: null })),
   setMuted: vi.fn(async () => null),
   participants: null as ((event: { payload: { participants: unknown } }) => void) | null,
-  startRoom: vi.fn(async () => ({ status: "ok", data: { inviteLink: "http://127.0.0.1:4000/r/secret-token", lan: false } })),
+  startRoom: vi.fn(async () => ({ status: "ok", data: { inviteLink: "http://127.0.0.1:4000/r/secret-token", lan: false, fingerprint: null as string | null, warnings: [] as string[] } })),
   endRoom: vi.fn(async () => ({ status: "ok", data: null })),
   muteParticipant: vi.fn(async (_id: string, _muted: boolean) => ({ status: "ok", data: null })),
   removeParticipant: vi.fn(async (_id: string) => ({ status: "ok", data: null })),
+  setTurnSecret: vi.fn(async (secret: string | null) => ({ status: "ok", data: { configured: secret !== null } })),
 }));
 
 vi.mock("./bindings", () => ({
@@ -34,7 +35,9 @@ vi.mock("./bindings", () => ({
     getStartupNotice: vi.fn(async () => null),
     dismissStartupNotice: vi.fn(async () => null),
     uiReady: vi.fn(async () => null),
-    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null, model: null, baseUrl: null, roomLan: false, roomPort: null } })),
+    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null, model: null, baseUrl: null, roomLan: false, roomPort: null, iceServers: [], publicIp: null, udpPorts: null } })),
+    getTurnSecretState: vi.fn(async () => ({ status: "ok", data: { configured: false } })),
+    setTurnSecret: backend.setTurnSecret,
     setSettings: backend.setSettings,
     getVoiceStatus: vi.fn(async () => ({ state: "off" })),
     getVoiceSettings: vi.fn(async () => ({
@@ -166,6 +169,20 @@ describe("the board window", () => {
     await waitFor(() => expect(backend.getBoard).toHaveBeenCalledTimes(2));
   });
 
+  it("moves a card to another column with the editor's column picker", async () => {
+    render(<App />);
+    fireEvent.click(await screen.findByText("Add RTP Retransmission Buffer"));
+    const dialog = screen.getByRole("dialog");
+    expect((within(dialog).getByLabelText("Column") as HTMLSelectElement).value).toBe("Backlog");
+    fireEvent.change(within(dialog).getByLabelText("Column"), { target: { value: "Done" } });
+    backend.editBoard.mockClear();
+    backend.editBoard.mockResolvedValue({ status: "error", error: { message: "refused for the test" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
+    await within(dialog).findByRole("alert");
+    expect(backend.editBoard).toHaveBeenCalledTimes(1);
+    expect(backend.editBoard).toHaveBeenCalledWith({ type: "move", cardId: "card-002", status: "Done", position: null });
+  });
+
   it("deletes a card and offers to undo it", async () => {
     render(<App />);
     fireEvent.click(await screen.findByText("Harden DTLS/SRTP Cleanup"));
@@ -261,6 +278,39 @@ describe("hosting a room", () => {
     expect(await screen.findByText("muted by the host")).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "End room" }));
     expect(backend.endRoom).toHaveBeenCalled();
+  });
+
+  it("shows the self-signed certificate's fingerprint with what the browser's warning means, and warnings", async () => {
+    const fingerprint = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+    const warning = "the ICE server turn:turn.example.com does not answer (no answer within 2 s)";
+    backend.startRoom.mockImplementationOnce(async () => ({
+      status: "ok",
+      data: { inviteLink: "https://192.168.1.5:4000/r/secret-token", lan: true, fingerprint, warnings: [warning] },
+    }));
+    render(<App />);
+    await screen.findByText("Finish RTP HEVC Packetizer");
+    fireEvent.click(screen.getByRole("button", { name: "Start room" }));
+    await screen.findByDisplayValue("https://192.168.1.5:4000/r/secret-token");
+    expect(screen.getByText(fingerprint)).toBeTruthy();
+    expect(screen.getByTestId("certificate-note").textContent).toContain("browsers warn that the connection is not private");
+    expect(screen.getByText(warning)).toBeTruthy();
+  });
+
+  it("keeps the network settings and sets the TURN secret without ever reading it back", async () => {
+    backend.setSettings.mockClear();
+    render(<App />);
+    await screen.findByText("Finish RTP HEVC Packetizer");
+    fireEvent.click(screen.getByText("Network: STUN and TURN servers"));
+    fireEvent.change(screen.getByPlaceholderText("turn:turn.example.com:3478?transport=tcp"), {
+      target: { value: "stun:stun.example.com\n turn:turn.example.com?transport=tcp \n" },
+    });
+    fireEvent.change(screen.getByLabelText(/TURN shared secret/), { target: { value: "north-wind" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save network settings" }));
+    await waitFor(() => expect(backend.setTurnSecret).toHaveBeenCalledWith("north-wind"));
+    expect(backend.setSettings).toHaveBeenCalledWith(
+      expect.objectContaining({ iceServers: ["stun:stun.example.com", "turn:turn.example.com?transport=tcp"], publicIp: null }),
+    );
+    expect(await screen.findByText(/TURN shared secret \(set; type to replace\)/)).toBeTruthy();
   });
 
   it("refuses a port that is not a number", async () => {

@@ -47,7 +47,17 @@ export default function App() {
   const [editing, setEditing] = useState<Card | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [highlighted, setHighlighted] = useState<Set<string>>(new Set());
-  const [settings, setSettings] = useState<Settings>({ theme: "system", microphone: null, model: null, baseUrl: null, roomLan: false, roomPort: null });
+  const [settings, setSettings] = useState<Settings>({
+    theme: "system",
+    microphone: null,
+    model: null,
+    baseUrl: null,
+    roomLan: false,
+    roomPort: null,
+    iceServers: [],
+    publicIp: null,
+    udpPorts: null,
+  });
   const [voice, setVoice] = useState<OperatorStatus>({ state: "off" });
   const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
   const [voiceSettingsOpen, setVoiceSettingsOpen] = useState(false);
@@ -324,9 +334,9 @@ export default function App() {
           key={editing.id}
           card={editing}
           onClose={() => setEditing(null)}
-          onSave={async (request) => {
+          onSave={async (requests) => {
             try {
-              take(await editBoard(request));
+              for (const request of requests) take(await editBoard(request));
               setEditing(null);
             } catch (error) {
               // The editor shows the message; the board may have moved on meanwhile.

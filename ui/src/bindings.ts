@@ -19,6 +19,9 @@ export const commands = {
 	getSettings: () => typedError<Settings_Serialize, CommandError>(__TAURI_INVOKE("get_settings")),
 	/**  Saves the settings; a changed model or endpoint reconnects the voice operator. */
 	setSettings: (settings: Settings_Deserialize) => typedError<null, CommandError>(__TAURI_INVOKE("set_settings", { settings })),
+	getTurnSecretState: () => typedError<TurnSecretState, CommandError>(__TAURI_INVOKE("get_turn_secret_state")),
+	/**  Sets the TURN shared secret (coturn's static-auth-secret), or clears it with `None`. */
+	setTurnSecret: (secret: string | null) => typedError<TurnSecretState, CommandError>(__TAURI_INVOKE("set_turn_secret", { secret })),
 	/**
 	 *  Turns the microphone on (the one chosen in Settings, or the system default) and starts
 	 *  the voice operator.
@@ -34,10 +37,10 @@ export const commands = {
 	setApiKey: (key: string) => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("set_api_key", { key })),
 	forgetApiKey: () => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("forget_api_key")),
 	/**  Opens the room with the room settings (network, port) and returns its invite link. */
-	startRoom: () => typedError<RoomInfo, CommandError>(__TAURI_INVOKE("start_room")),
+	startRoom: () => typedError<RoomInfo_Serialize, CommandError>(__TAURI_INVOKE("start_room")),
 	/**  Ends the room: everyone is told, every connection and peer is closed, the port is freed. */
 	endRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("end_room")),
-	getRoom: () => typedError<RoomInfo | null, CommandError>(__TAURI_INVOKE("get_room")),
+	getRoom: () => typedError<RoomInfo_Serialize | null, CommandError>(__TAURI_INVOKE("get_room")),
 	getParticipants: () => typedError<Participant[], CommandError>(__TAURI_INVOKE("get_participants")),
 	/**  Takes a participant out of the mix (nobody hears them, nor does the voice operator) or back in. */
 	muteParticipant: (id: string, muted: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("mute_participant", { id, muted })),
@@ -220,6 +223,23 @@ export type ErrorCode =
 /**  Too much bad input: the connection is closed. */
 "tooManyErrors";
 
+/**  One entry of a page's `RTCPeerConnection` `iceServers`. */
+export type IceServer = IceServer_Serialize | IceServer_Deserialize;
+
+/**  One entry of a page's `RTCPeerConnection` `iceServers`. */
+export type IceServer_Deserialize = {
+	urls: string[],
+	username?: string | null,
+	credential?: string | null,
+};
+
+/**  One entry of a page's `RTCPeerConnection` `iceServers`. */
+export type IceServer_Serialize = {
+	urls: string[],
+	username?: string,
+	credential?: string,
+};
+
 /**  Where the key in use comes from. */
 export type KeySource = "environment" | "keychain" | "file" | "none";
 
@@ -314,20 +334,51 @@ export type RoomChanged = RoomChanged_Serialize | RoomChanged_Deserialize;
 
 /**  The room opened or closed. */
 export type RoomChanged_Deserialize = {
-	room?: RoomInfo | null,
+	room?: RoomInfo_Deserialize | null,
 };
 
 /**  The room opened or closed. */
 export type RoomChanged_Serialize = {
-	room: RoomInfo | null,
+	room: RoomInfo_Serialize | null,
 };
 
 /**  An open room, as the window shows it. */
-export type RoomInfo = {
+export type RoomInfo = RoomInfo_Serialize | RoomInfo_Deserialize;
+
+/**  An open room, as the window shows it. */
+export type RoomInfo_Deserialize = {
 	/**  The link to share; it carries the room's secret token. */
 	inviteLink: string,
 	/**  Whether people on the local network can join (otherwise only this machine). */
 	lan: boolean,
+	/**
+	 *  SHA-256 of the room's self-signed certificate, for people to compare with what their
+	 *  browser shows when it warns about it.
+	 */
+	fingerprint?: string | null,
+	/**
+	 *  Problems that leave the room working for whoever it can reach (a TURN server that
+	 *  does not answer).
+	 */
+	warnings: string[],
+};
+
+/**  An open room, as the window shows it. */
+export type RoomInfo_Serialize = {
+	/**  The link to share; it carries the room's secret token. */
+	inviteLink: string,
+	/**  Whether people on the local network can join (otherwise only this machine). */
+	lan: boolean,
+	/**
+	 *  SHA-256 of the room's self-signed certificate, for people to compare with what their
+	 *  browser shows when it warns about it.
+	 */
+	fingerprint: string | null,
+	/**
+	 *  Problems that leave the room working for whoever it can reach (a TURN server that
+	 *  does not answer).
+	 */
+	warnings: string[],
 };
 
 /**  What the room sends to a page. */
@@ -338,7 +389,12 @@ export type ServerMessage_Deserialize =
 /**  The answer to `hello`: who you are in this room and everything to show. */
 { type: "welcome"; version: number; participantId: string; 
 /**  Send it back in `hello.resume` to rejoin as yourself after a dropped connection. */
-resume: string; board: Board_Deserialize; participants: Participant[]; voice: OperatorStatus; transcript: TranscriptLine[] } | 
+resume: string; board: Board_Deserialize; participants: Participant[]; voice: OperatorStatus; transcript: TranscriptLine[]; 
+/**
+ *  The `iceServers` for the page's `RTCPeerConnection`: STUN, and TURN with
+ *  credentials minted for this participant.
+ */
+iceServers: IceServer_Deserialize[] } | 
 /**  A WebRTC offer (the room always offers); answer with `answer`. */
 { type: "offer"; sdp: string } | 
 /**  Everyone in the room, whenever someone joins, leaves or changes state. */
@@ -363,7 +419,12 @@ export type ServerMessage_Serialize =
 /**  The answer to `hello`: who you are in this room and everything to show. */
 { type: "welcome"; version: number; participantId: string; 
 /**  Send it back in `hello.resume` to rejoin as yourself after a dropped connection. */
-resume: string; board: Board_Serialize; participants: Participant[]; voice: OperatorStatus; transcript: TranscriptLine[] } | 
+resume: string; board: Board_Serialize; participants: Participant[]; voice: OperatorStatus; transcript: TranscriptLine[]; 
+/**
+ *  The `iceServers` for the page's `RTCPeerConnection`: STUN, and TURN with
+ *  credentials minted for this participant.
+ */
+iceServers: IceServer_Serialize[] } | 
 /**  A WebRTC offer (the room always offers); answer with `answer`. */
 { type: "offer"; sdp: string } | 
 /**  Everyone in the room, whenever someone joins, leaves or changes state. */
@@ -397,6 +458,12 @@ export type Settings_Deserialize = {
 	roomLan: boolean,
 	/**  The room's port; `None` picks a free one each time. */
 	roomPort?: number | null,
+	/**  STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page. */
+	iceServers: string[],
+	/**  This computer's public address, behind a 1:1 NAT. */
+	publicIp?: string | null,
+	/**  The UDP ports the room's audio uses, as `FIRST-LAST`. */
+	udpPorts?: string | null,
 };
 
 export type Settings_Serialize = {
@@ -411,6 +478,12 @@ export type Settings_Serialize = {
 	roomLan: boolean,
 	/**  The room's port; `None` picks a free one each time. */
 	roomPort: number | null,
+	/**  STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page. */
+	iceServers: string[],
+	/**  This computer's public address, behind a 1:1 NAT. */
+	publicIp: string | null,
+	/**  The UDP ports the room's audio uses, as `FIRST-LAST`. */
+	udpPorts: string | null,
 };
 
 /**  Who made a change. */
@@ -481,6 +554,14 @@ export type TranscriptLine = {
 	text: string,
 	/**  Unix time in milliseconds. */
 	at: number,
+};
+
+/**
+ *  The TURN shared secret is set apart from the other settings: the window can set or
+ *  clear it but never read it back.
+ */
+export type TurnSecretState = {
+	configured: boolean,
 };
 
 /**  The voice settings as the window may see them. */

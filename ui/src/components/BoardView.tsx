@@ -1,9 +1,10 @@
-import { useRef, useState } from "react";
+import { useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
 import {
   DndContext,
   DragOverlay,
   KeyboardSensor,
   PointerSensor,
+  TouchSensor,
   closestCenter,
   getFirstCollision,
   pointerWithin,
@@ -32,6 +33,17 @@ type Props = {
 };
 
 type Layout = Record<Status, string[]>;
+
+/** The pointer sensor for a mouse or pen; touch has its own press-and-hold sensor below. */
+class MouseOrPenSensor extends PointerSensor {
+  static activators = [
+    {
+      eventName: "onPointerDown" as const,
+      handler: ({ nativeEvent }: ReactPointerEvent): boolean =>
+        nativeEvent.isPrimary && nativeEvent.button === 0 && nativeEvent.pointerType !== "touch",
+    },
+  ];
+}
 
 function columnOf(layout: Layout, id: UniqueIdentifier): Status | undefined {
   const asColumn = STATUSES.find((status) => columnDropId(status) === id);
@@ -62,7 +74,9 @@ export function BoardView({ board, highlighted, onEdit, onOpen }: Props) {
   };
 
   const sensors = useSensors(
-    useSensor(PointerSensor, { activationConstraint: { distance: 6 } }),
+    useSensor(MouseOrPenSensor, { activationConstraint: { distance: 6 } }),
+    // On touch, press and hold to lift a card, so a swipe still scrolls the columns.
+    useSensor(TouchSensor, { activationConstraint: { delay: 250, tolerance: 8 } }),
     useSensor(KeyboardSensor, {
       coordinateGetter,
       keyboardCodes: { start: ["Space"], cancel: ["Escape"], end: ["Space", "Enter"] },
@@ -151,6 +165,9 @@ export function BoardView({ board, highlighted, onEdit, onOpen }: Props) {
     <DndContext
       sensors={sensors}
       collisionDetection={collisionDetection}
+      // Scroll the board only when the card is held at its very edge, so a card can be
+      // dropped on the next column that peeks in on a phone without overshooting it.
+      autoScroll={{ threshold: { x: 0.08, y: 0.2 } }}
       onDragStart={onDragStart}
       onDragOver={onDragOver}
       onDragEnd={(event) => void onDragEnd(event)}

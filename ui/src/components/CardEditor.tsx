@@ -1,15 +1,15 @@
 import { useState, type FormEvent } from "react";
-import type { Card, Edit } from "../bindings";
+import type { Card, Edit, Status } from "../bindings";
 import { errorMessage } from "../errors";
 import { FormError } from "./FormError";
 import { useEscape } from "./useEscape";
-import { parseTags } from "../board";
+import { STATUSES, parseTags } from "../board";
 
 type Props = {
   card: Card;
   onClose: () => void;
-  /** Rejects with the reason when the edit is refused. */
-  onSave: (edit: Edit) => Promise<void>;
+  /** Applies the edits in order; rejects with the reason when one is refused. */
+  onSave: (edits: Edit[]) => Promise<void>;
   onDelete: () => void;
 };
 
@@ -20,6 +20,7 @@ export function CardEditor({ card, onClose, onSave, onDelete }: Props) {
   const [title, setTitle] = useState(card.title);
   const [notes, setNotes] = useState(card.notes);
   const [tags, setTags] = useState(card.tags.join(", "));
+  const [status, setStatus] = useState<Status>(card.status);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -35,11 +36,15 @@ export function CardEditor({ card, onClose, onSave, onDelete }: Props) {
       notes: notes !== card.notes ? notes : null,
       tags: nextTags.join("\u0000") !== card.tags.join("\u0000") ? nextTags : null,
     };
-    if (edit.title === null && edit.notes === null && edit.tags === null) return onClose();
+    const edits: Edit[] = [];
+    if (edit.title !== null || edit.notes !== null || edit.tags !== null) edits.push(edit);
+    // The column picker: moving without dragging (handy on a phone).
+    if (status !== card.status) edits.push({ type: "move", cardId: card.id, status, position: null });
+    if (edits.length === 0) return onClose();
     setBusy(true);
     setError(null);
     try {
-      await onSave(edit);
+      await onSave(edits);
     } catch (err) {
       setError(errorMessage(err));
       setBusy(false);
@@ -65,6 +70,16 @@ export function CardEditor({ card, onClose, onSave, onDelete }: Props) {
               Notes <small>{notes.length.toLocaleString()} / {NOTES_MAX.toLocaleString()}</small>
             </span>
             <textarea name="notes" rows={6} value={notes} maxLength={NOTES_MAX} onChange={(e) => setNotes(e.target.value)} />
+          </label>
+          <label className="field">
+            <span>Column</span>
+            <select name="status" value={status} onChange={(e) => setStatus(e.target.value as Status)}>
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
           </label>
           <label className="field">
             <span>Tags (comma separated)</span>

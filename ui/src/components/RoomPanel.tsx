@@ -1,5 +1,5 @@
-import { useState } from "react";
-import type { RoomInfo, Settings } from "../bindings";
+import { useEffect, useState } from "react";
+import { commands, type RoomInfo, type Settings } from "../bindings";
 import { FormError } from "./FormError";
 
 type Props = {
@@ -55,6 +55,21 @@ export function RoomPanel({ room, settings, onStart, onEnd, onSaveSettings }: Pr
             <span>Invite link {room.lan ? "(people on your network can join)" : "(this computer only)"}</span>
             <input className="invite-link" readOnly value={room.inviteLink} onFocus={(event) => event.currentTarget.select()} />
           </label>
+          {room.fingerprint && (
+            <div className="certificate-note" data-testid="certificate-note">
+              <p>
+                The first time, browsers warn that the connection is not private: this computer made the room's certificate
+                itself, so no public authority vouches for it. That is expected — check that the certificate's SHA-256
+                fingerprint in the browser matches this one, then choose Advanced → Proceed.
+              </p>
+              <code className="fingerprint">{room.fingerprint}</code>
+            </div>
+          )}
+          {room.warnings.map((warning) => (
+            <p key={warning} className="form-error" role="alert">
+              {warning}
+            </p>
+          ))}
           <div className="panel-actions">
             <button className="button" onClick={() => void copy()}>
               {copied ? "Copied" : "Copy link"}
@@ -78,6 +93,7 @@ export function RoomPanel({ room, settings, onStart, onEnd, onSaveSettings }: Pr
             <span>Port</span>
             <input inputMode="numeric" placeholder="any" value={port} onChange={(event) => setPort(event.target.value)} />
           </label>
+          <NetworkSettings settings={settings} onSaveSettings={onSaveSettings} />
           <div className="panel-actions">
             <button className="button primary" onClick={() => void start()}>
               Start room
@@ -87,5 +103,81 @@ export function RoomPanel({ room, settings, onStart, onEnd, onSaveSettings }: Pr
       )}
       <FormError error={error} />
     </section>
+  );
+}
+
+/** STUN/TURN servers, the TURN secret (write-only), the public address behind a 1:1 NAT, the UDP ports. */
+function NetworkSettings({ settings, onSaveSettings }: Pick<Props, "settings" | "onSaveSettings">) {
+  const [servers, setServers] = useState(settings.iceServers.join("\n"));
+  const [publicIp, setPublicIp] = useState(settings.publicIp ?? "");
+  const [udpPorts, setUdpPorts] = useState(settings.udpPorts ?? "");
+  const [secret, setSecret] = useState("");
+  const [secretSet, setSecretSet] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+
+  useEffect(() => {
+    void commands.getTurnSecretState().then((result) => result.status === "ok" && setSecretSet(result.data.configured));
+  }, []);
+
+  const save = async () => {
+    setError(null);
+    setSaved(false);
+    const blank = (value: string) => (value.trim() === "" ? null : value.trim());
+    try {
+      await onSaveSettings({
+        ...settings,
+        iceServers: servers.split("\n").map((line) => line.trim()).filter(Boolean),
+        publicIp: blank(publicIp),
+        udpPorts: blank(udpPorts),
+      });
+      if (secret.trim() !== "") {
+        const result = await commands.setTurnSecret(secret);
+        if (result.status === "error") throw new Error(result.error.message);
+        setSecretSet(result.data.configured);
+        setSecret("");
+      }
+      setSaved(true);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const clearSecret = async () => {
+    const result = await commands.setTurnSecret(null);
+    if (result.status === "ok") setSecretSet(result.data.configured);
+  };
+
+  return (
+    <details className="network-settings">
+      <summary>Network: STUN and TURN servers</summary>
+      <label className="field">
+        <span>STUN and TURN servers, one per line (stun:, turn:, turns:)</span>
+        <textarea name="iceServers" rows={3} value={servers} placeholder="turn:turn.example.com:3478?transport=tcp" onChange={(e) => setServers(e.target.value)} />
+      </label>
+      <label className="field">
+        <span>TURN shared secret {secretSet ? "(set; type to replace)" : "(not set)"}</span>
+        <input name="turnSecret" type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} />
+      </label>
+      {secretSet && (
+        <button type="button" className="button" onClick={() => void clearSecret()}>
+          Forget the TURN secret
+        </button>
+      )}
+      <label className="field">
+        <span>Public address (behind a 1:1 NAT)</span>
+        <input name="publicIp" value={publicIp} placeholder="203.0.113.7" onChange={(e) => setPublicIp(e.target.value)} />
+      </label>
+      <label className="field">
+        <span>UDP ports for audio</span>
+        <input name="udpPorts" value={udpPorts} placeholder="40000-40100" onChange={(e) => setUdpPorts(e.target.value)} />
+      </label>
+      <FormError error={error} />
+      <div className="panel-actions">
+        <button type="button" className="button" onClick={() => void save()}>
+          {saved ? "Saved" : "Save network settings"}
+        </button>
+      </div>
+    </details>
   );
 }

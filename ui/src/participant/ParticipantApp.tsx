@@ -18,7 +18,7 @@ import { TranscriptPanel } from "../components/TranscriptPanel";
 import { Toasts, type Toast } from "../components/Toasts";
 import { describeVoice } from "../components/StatusBar";
 import { FormError } from "../components/FormError";
-import { EditRefused, RoomConnection, socketUrl } from "./roomConnection";
+import { EditRefused, RoomConnection, socketUrl, type Route } from "./roomConnection";
 import { RemoteAudio } from "./remoteAudio";
 import { errorMessage } from "../errors";
 
@@ -32,11 +32,27 @@ type Phase =
   | { kind: "reconnecting"; reason: string }
   | { kind: "closed"; reason: string };
 
+/** On a phone one of these fills the screen at a time. */
+type View = "board" | "people" | "transcript";
+
 declare global {
   interface Window {
-    /** Diagnostics: what this page hears from each sender right now. */
-    boardroom?: { heard: () => Record<string, { rmsDbfs: number; frequency: number }> };
+    /** Diagnostics: what this page hears from each sender right now, and the route its audio takes. */
+    boardroom?: {
+      heard: () => Record<string, { rmsDbfs: number; frequency: number }>;
+      route: () => Promise<Route | null>;
+    };
   }
+}
+
+/** Why the microphone cannot be asked for here, or null when it can. Browsers offer it only
+ *  to secure pages (https, or this computer's own http://127.0.0.1). */
+export function insecureReason(context: { isSecureContext: boolean; hasMediaDevices: boolean; origin: string }): string | null {
+  if (context.isSecureContext && context.hasMediaDevices) return null;
+  if (!context.isSecureContext) {
+    return `This page was opened over a connection that is not secure (${context.origin}), so your browser does not let it use the microphone. Open the invite link exactly as the host shared it (it starts with https://). If it did, something between you and the room removed the encryption (a proxy or filter): ask the host for a link that starts with https://.`;
+  }
+  return "This browser does not offer a microphone to web pages. Try a current Chrome, Edge, Firefox or Safari.";
 }
 
 /** The page a participant opens from the invite link: name, microphone, then the live room. */
@@ -55,6 +71,12 @@ export function ParticipantApp() {
   const [editing, setEditing] = useState<Card | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [videos, setVideos] = useState<Record<string, MediaStream>>({});
+  const [view, setView] = useState<View>("board");
+  const insecure = insecureReason({
+    isSecureContext: window.isSecureContext,
+    hasMediaDevices: Boolean(navigator.mediaDevices?.getUserMedia),
+    origin: window.location.origin,
+  });
   const boardRef = useRef<Board | null>(null);
   const connection = useRef<RoomConnection | null>(null);
   const audio = useRef(new RemoteAudio());
@@ -121,7 +143,10 @@ export function ParticipantApp() {
 
   useEffect(() => {
     const remote = audio.current;
-    window.boardroom = { heard: () => remote.measure() };
+    window.boardroom = {
+      heard: () => remote.measure(),
+      route: async () => (await connection.current?.route()) ?? null,
+    };
     return () => {
       connection.current?.leave();
       remote.close();
@@ -133,6 +158,10 @@ export function ParticipantApp() {
     const trimmed = name.trim();
     if (!trimmed) {
       setJoinError("Please type your name.");
+      return;
+    }
+    if (insecure) {
+      setJoinError(insecure);
       return;
     }
     localStorage.setItem(NAME_KEY, trimmed);
@@ -207,8 +236,13 @@ export function ParticipantApp() {
             <input type="checkbox" checked={camera} onChange={(event) => setCamera(event.target.checked)} />
             Share my camera too
           </label>
-          <FormError error={joinError} />
-          <button className="button primary" type="submit" disabled={phase.kind === "joining"}>
+          {insecure && (
+            <p className="form-error" role="alert" data-testid="insecure">
+              {insecure}
+            </p>
+          )}
+          <FormError error={joinError === insecure ? null : joinError} />
+          <button className="button primary" type="submit" disabled={phase.kind === "joining" || insecure !== null}>
             {phase.kind === "joining" ? "Joining…" : "Join with microphone"}
           </button>
         </form>
@@ -231,7 +265,7 @@ export function ParticipantApp() {
   }
 
   return (
-    <div className="app participant-app">
+    <div className={`app participant-app view-${view}`}>
       <header className="topbar">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
@@ -252,6 +286,19 @@ export function ParticipantApp() {
           <p>{phase.reason}</p>
         </div>
       )}
+      <nav className="view-tabs" aria-label="Show">
+        {(
+          [
+            ["board", "Board"],
+            ["people", `People (${people.length})`],
+            ["transcript", "Transcript"],
+          ] as [View, string][]
+        ).map(([id, label]) => (
+          <button key={id} className={`view-tab${view === id ? " selected" : ""}`} aria-pressed={view === id} onClick={() => setView(id)}>
+            {label}
+          </button>
+        ))}
+      </nav>
       <main className="workspace">
         {board ? (
           <BoardView board={board} highlighted={new Set()} onEdit={edit} onOpen={setEditing} />
@@ -287,9 +334,11 @@ export function ParticipantApp() {
           key={editing.id}
           card={editing}
           onClose={() => setEditing(null)}
-          onSave={async (request) => {
-            const change = await edit(request);
-            if (!change) throw new Error("The change was not saved.");
+          onSave={async (requests) => {
+            for (const request of requests) {
+              const change = await edit(request);
+              if (!change) throw new Error("The change was not saved.");
+            }
             setEditing(null);
           }}
           onDelete={() => {

@@ -11,6 +11,11 @@ import type {
 
 export const PROTOCOL_VERSION = 1;
 const RETRY_MS = [1000, 2000, 4000, 8000];
+/** Candidates found by then go into the answer: a STUN or TURN server that does not answer holds nobody up. */
+const GATHER_LIMIT_MS = 3000;
+
+/** How this page's audio reaches the room: the selected candidate pair's types. */
+export type Route = { local: string; remote: string; remotePort: number; protocol: string; relayProtocol: string | null };
 
 export type Handlers = {
   /** Any message from the room that the page shows (welcome, participants, levels, board changes…). */
@@ -37,6 +42,7 @@ export class RoomConnection {
   private socket: WebSocket | null = null;
   private peer: RTCPeerConnection | null = null;
   private resume: string | null = null;
+  private iceServers: RTCIceServer[] = [];
   private finished = false;
   private attempt = 0;
   private nextRequest = 1;
@@ -83,6 +89,11 @@ export class RoomConnection {
     switch (message.type) {
       case "welcome":
         this.resume = message.resume;
+        this.iceServers = message.iceServers.map(({ urls, username, credential }) => ({
+          urls,
+          ...(username ? { username } : {}),
+          ...(credential ? { credential } : {}),
+        }));
         this.attempt = 0;
         this.newPeer();
         break;
@@ -112,7 +123,8 @@ export class RoomConnection {
 
   private newPeer() {
     this.peer?.close();
-    const peer = new RTCPeerConnection();
+    // STUN, and TURN with credentials minted for this participant (they expire; a rejoin gets new ones).
+    const peer = new RTCPeerConnection({ iceServers: this.iceServers });
     this.peer = peer;
     for (const track of this.media.getTracks()) peer.addTrack(track, this.media);
     peer.ontrack = (event) => {
@@ -132,6 +144,29 @@ export class RoomConnection {
     await peer.setLocalDescription(await peer.createAnswer());
     await gathered(peer);
     if (peer === this.peer && peer.localDescription) this.send({ type: "answer", sdp: peer.localDescription.sdp });
+  }
+
+  /** The route the audio takes now (host, srflx or relay at each end), or null before it connects. */
+  async route(): Promise<Route | null> {
+    const peer = this.peer;
+    if (!peer) return null;
+    const stats = await peer.getStats();
+    let pairId: string | null = null;
+    stats.forEach((report) => {
+      if (report.type === "transport" && report.selectedCandidatePairId) pairId = report.selectedCandidatePairId;
+    });
+    const pair = pairId ? stats.get(pairId) : null;
+    if (!pair) return null;
+    const local = stats.get(pair.localCandidateId);
+    const remote = stats.get(pair.remoteCandidateId);
+    if (!local || !remote) return null;
+    return {
+      local: local.candidateType,
+      remote: remote.candidateType,
+      remotePort: remote.port,
+      protocol: local.protocol,
+      relayProtocol: local.relayProtocol ?? null,
+    };
   }
 
   /** Sends an edit made on the board at revision `seen`; resolves with the change, or rejects with why not. */
@@ -174,16 +209,20 @@ export class RoomConnection {
   }
 }
 
-/** Resolves once the peer has all its ICE candidates (the room does not take them one by one). */
+/** Resolves once the peer has all its ICE candidates (the room does not take them one by one),
+ *  or after GATHER_LIMIT_MS with those it has. */
 function gathered(peer: RTCPeerConnection): Promise<void> {
   if (peer.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
-    const check = () => {
-      if (peer.iceGatheringState === "complete") {
-        peer.removeEventListener("icegatheringstatechange", check);
-        resolve();
-      }
+    const done = () => {
+      clearTimeout(timer);
+      peer.removeEventListener("icegatheringstatechange", check);
+      resolve();
     };
+    const check = () => {
+      if (peer.iceGatheringState === "complete") done();
+    };
+    const timer = setTimeout(done, GATHER_LIMIT_MS);
     peer.addEventListener("icegatheringstatechange", check);
   });
 }

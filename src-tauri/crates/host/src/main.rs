@@ -83,6 +83,23 @@ async fn run(options: options::Options) -> Result<(), String> {
                 engine.set_speakers(true);
             }
             say(format!("room: {}", open.invite_link()));
+            if let Some(certificate) = open.certificate() {
+                say(report::certificate(certificate));
+            }
+            for warning in open.warnings() {
+                say(format!("warning: {warning}"));
+            }
+            if let Some(mut acme) = open.acme_status() {
+                tokio::spawn(async move {
+                    loop {
+                        let line = report::acme(&acme.borrow_and_update());
+                        say(line);
+                        if acme.changed().await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
             *room_hub.lock().unwrap_or_else(|e| e.into_inner()) = Some(open.hub().clone());
             let mut roster = open.hub().roster();
             tokio::spawn(async move {

@@ -4,6 +4,10 @@
 use std::path::PathBuf;
 
 use realtime::api::{BASE_URL_VAR, DEFAULT_BASE_URL, KEY_VAR, MODEL_VAR};
+use room::acme::AcmeSettings;
+use room::ice::{parse_port_range, IceConfig, IceUrl, TurnSecret};
+use room::tls::CertificateSource;
+use room::Access;
 
 pub const USAGE: &str = "\
 Usage: boardroom-host [OPTIONS]
@@ -20,14 +24,35 @@ Options:
   --model MODEL        Realtime model (default: $OPENAI_REALTIME_MODEL, else gpt-realtime-2)
   --base-url URL       API base (default: $OPENAI_BASE_URL, else https://api.openai.com/v1)
   --room               host a meeting room: prints an invite link people open in a browser
-  --room-lan           let people on the network join (implies --room; default: this machine only)
-  --room-port PORT     the room's port (implies --room; default: any free port)
+  --room-lan           let people on the network join over HTTPS, with a certificate this
+                       installation makes once and keeps (browsers warn about it; the
+                       fingerprint is printed). Implies --room; default: this machine only
+  --room-port PORT     the room's port (implies --room; default: any free port, 443 with --domain)
   --room-cap N         at most N participants (default: 16)
+  --tls-cert FILE      serve HTTPS with this PEM certificate chain (implies --room-lan);
+  --tls-key FILE       and its key. Renewed files are picked up without a restart
+  --domain NAME        get and renew a certificate for NAME over ACME (TLS-ALPN-01, so the
+                       room's port must be reachable as NAME:443); kept in the data folder
+  --acme-contact EMAIL where the certificate authority may write
+  --acme-directory URL the ACME directory (default: Let's Encrypt)
+  --public-url URL     behind a reverse proxy that serves HTTPS at URL: links use it and
+                       the room listens on plain HTTP on 127.0.0.1 only
+  --ice-server URL     a STUN or TURN server (stun:, turn:, turns:), repeatable; used by
+                       the room and handed to every participant
+  --turn-secret SECRET the TURN servers' shared secret (coturn's static-auth-secret);
+                       participants get short-lived credentials, never the secret.
+                       Better: $BOARDROOM_TURN_SECRET, which `ps` does not show
+  --public-ip IP       this server's public address, behind a 1:1 NAT (e.g. a cloud VM)
+  --udp-ports FIRST-LAST  the UDP ports the room's audio uses, for firewalls
   --speakers           play the participants on this machine's speakers
   -h, --help           show this help
 
 Environment:
   OPENAI_API_KEY       the API key; without it the board and audio run but nobody listens";
+
+/// Where the room's certificates are kept, inside the data folder.
+const TLS_DIR: &str = "room-tls";
+const ACME_DIR: &str = "room-acme";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Microphone {
@@ -68,6 +93,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
         room: None,
         speakers: false,
     };
+    let mut network = NetworkFlags { turn_secret: env(TURN_SECRET_VAR), ..NetworkFlags::default() };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
@@ -86,7 +112,10 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
             "--room" => {
                 options.room.get_or_insert_with(room::RoomConfig::default);
             }
-            "--room-lan" => options.room.get_or_insert_with(room::RoomConfig::default).lan = true,
+            "--room-lan" => {
+                options.room.get_or_insert_with(room::RoomConfig::default);
+                network.lan = true;
+            }
             "--room-port" => {
                 let port = value()?.parse().map_err(|_| format!("{arg} needs a port number from 1 to 65535"))?;
                 options.room.get_or_insert_with(room::RoomConfig::default).port = port;
@@ -96,12 +125,92 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
                     value()?.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{arg} needs a number above 0"))?;
                 options.room.get_or_insert_with(room::RoomConfig::default).cap = cap;
             }
+            "--tls-cert" => network.cert = Some(PathBuf::from(value()?)),
+            "--tls-key" => network.key = Some(PathBuf::from(value()?)),
+            "--domain" => network.domains.push(value()?),
+            "--acme-contact" => network.contact.push(format!("mailto:{}", value()?)),
+            "--acme-directory" => network.directory = Some(value()?),
+            "--public-url" => network.public_url = Some(value()?),
+            "--ice-server" => network.ice.servers.push(IceUrl::parse(&value()?).map_err(|err| err.to_string())?),
+            "--turn-secret" => network.turn_secret = Some(value()?),
+            "--public-ip" => {
+                let ip = value()?.parse().map_err(|_| format!("{arg} needs an IP address"))?;
+                network.ice.public_ip = Some(ip);
+            }
+            "--udp-ports" => network.ice.udp_ports = Some(parse_port_range(&value()?).map_err(|err| err.to_string())?),
             "--speakers" => options.speakers = true,
             "-h" | "--help" => return Ok(Parsed::Help),
             other => return Err(format!("unknown option {other:?}")),
         }
     }
+    if network.any() {
+        let room = options.room.get_or_insert_with(room::RoomConfig::default);
+        network.apply(room, &options.data_dir)?;
+    }
     Ok(Parsed::Run(options))
+}
+
+pub const TURN_SECRET_VAR: &str = "BOARDROOM_TURN_SECRET";
+
+/// The room's network flags, gathered first: what they mean depends on all of them
+/// and on the data folder, which may come later on the command line.
+#[derive(Default)]
+struct NetworkFlags {
+    lan: bool,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+    domains: Vec<String>,
+    contact: Vec<String>,
+    directory: Option<String>,
+    public_url: Option<String>,
+    turn_secret: Option<String>,
+    ice: IceConfig,
+}
+
+impl NetworkFlags {
+    fn any(&self) -> bool {
+        self.lan
+            || self.cert.is_some()
+            || self.key.is_some()
+            || !self.domains.is_empty()
+            || self.public_url.is_some()
+            || self.ice != IceConfig::default()
+    }
+
+    fn apply(self, room: &mut room::RoomConfig, data_dir: &std::path::Path) -> Result<(), String> {
+        let tls_choices =
+            [self.cert.is_some() || self.key.is_some(), !self.domains.is_empty(), self.public_url.is_some()];
+        if tls_choices.iter().filter(|&&chosen| chosen).count() > 1 {
+            return Err("choose one of --tls-cert/--tls-key, --domain and --public-url".into());
+        }
+        room.access = if let Some(public_url) = self.public_url {
+            if self.lan {
+                return Err("--public-url serves on 127.0.0.1 for the proxy; leave out --room-lan".into());
+            }
+            Access::Proxied { public_url }
+        } else if self.cert.is_some() || self.key.is_some() {
+            let (Some(cert), Some(key)) = (self.cert, self.key) else {
+                return Err("--tls-cert and --tls-key go together".into());
+            };
+            Access::Network(CertificateSource::Files { cert, key })
+        } else if !self.domains.is_empty() {
+            if room.port == 0 {
+                room.port = 443;
+            }
+            Access::Network(CertificateSource::Acme(AcmeSettings {
+                domains: self.domains,
+                contact: self.contact,
+                cache_dir: data_dir.join(ACME_DIR),
+                directory: self.directory.unwrap_or_else(|| room::acme::LETS_ENCRYPT.to_owned()),
+            }))
+        } else if self.lan {
+            Access::Network(CertificateSource::SelfSigned { dir: data_dir.join(TLS_DIR) })
+        } else {
+            Access::ThisComputer
+        };
+        room.ice = IceConfig { turn_secret: self.turn_secret.and_then(TurnSecret::new), ..self.ice };
+        room.ice.validate().map_err(|err| format!("{err} (--turn-secret or ${TURN_SECRET_VAR})"))
+    }
 }
 
 fn default_data_dir(env: &impl Fn(&str) -> Option<String>) -> PathBuf {
@@ -156,5 +265,53 @@ mod tests {
         assert_eq!(parse(args(&["--help"]), |_| None), Ok(Parsed::Help));
         assert!(parse(args(&["--room-port", "99999"]), |_| None).unwrap_err().contains("port number"));
         assert!(parse(args(&["--room-cap", "0"]), |_| None).unwrap_err().contains("above 0"));
+        assert!(parse(args(&["--tls-cert", "c.pem"]), |_| None).unwrap_err().contains("go together"));
+        let both = args(&["--domain", "meet.example.com", "--public-url", "https://meet.example.com"]);
+        assert!(parse(both, |_| None).unwrap_err().contains("choose one"));
+        let turn = parse(args(&["--ice-server", "turn:t.example"]), |_| None).unwrap_err();
+        assert!(turn.contains("shared secret"), "{turn}");
+        assert!(parse(args(&["--ice-server", "http://x"]), |_| None).unwrap_err().contains("not a STUN or TURN"));
+        assert!(parse(args(&["--udp-ports", "9-1"]), |_| None).unwrap_err().contains("port range"));
+    }
+
+    fn room_of(list: &[&str], env: impl Fn(&str) -> Option<String>) -> room::RoomConfig {
+        let Parsed::Run(options) = parse(args(list), env).unwrap() else { panic!() };
+        options.room.expect("a room")
+    }
+
+    #[test]
+    fn the_network_flags_choose_how_the_room_is_reached() {
+        let lan = room_of(&["--room-lan", "--data-dir", "/srv/b"], |_| None);
+        let kept = PathBuf::from("/srv/b/room-tls");
+        assert_eq!(lan.access, Access::Network(CertificateSource::SelfSigned { dir: kept }));
+        let files = room_of(&["--tls-cert", "c.pem", "--tls-key", "k.pem"], |_| None);
+        let expected = CertificateSource::Files { cert: "c.pem".into(), key: "k.pem".into() };
+        assert_eq!(files.access, Access::Network(expected));
+        let acme = room_of(&["--domain", "meet.example.com", "--acme-contact", "ops@example.com"], |_| None);
+        assert_eq!(acme.port, 443);
+        let Access::Network(CertificateSource::Acme(settings)) = acme.access else { panic!("{:?}", acme.access) };
+        assert_eq!(settings.domains, vec!["meet.example.com".to_owned()]);
+        assert_eq!(settings.contact, vec!["mailto:ops@example.com".to_owned()]);
+        assert_eq!(settings.directory, room::acme::LETS_ENCRYPT);
+        let proxied = room_of(&["--public-url", "https://meet.example.com"], |_| None);
+        assert_eq!(proxied.access, Access::Proxied { public_url: "https://meet.example.com".into() });
+
+        let secret_from_env = |name: &str| (name == TURN_SECRET_VAR).then(|| "north".to_owned());
+        let list = [
+            "--ice-server",
+            "stun:s.example",
+            "--ice-server",
+            "turn:t.example?transport=tcp",
+            "--public-ip",
+            "203.0.113.7",
+            "--udp-ports",
+            "40000-40100",
+        ];
+        let ice = room_of(&list, secret_from_env).ice;
+        assert_eq!(ice.servers.len(), 2);
+        assert_eq!(ice.turn_secret, TurnSecret::new("north"));
+        assert_eq!(ice.public_ip, Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(ice.udp_ports, Some((40000, 40100)));
+        assert_eq!(ice.servers_for("p1", std::time::SystemTime::now()).len(), 2);
     }
 }

@@ -2,7 +2,9 @@
 
 use board::{Change, Edit, Source};
 use realtime::OperatorStatus;
+use room::acme::AcmeStatus;
 use room::protocol::{Connection, Participant};
+use room::{CertificateInfo, CertificateKind};
 
 pub fn status(status: &OperatorStatus) -> String {
     match status {
@@ -13,6 +15,29 @@ pub fn status(status: &OperatorStatus) -> String {
             format!("status: reconnecting in {retry_in_secs} s (attempt {attempt}): {reason}")
         }
         OperatorStatus::Stopped { reason } => format!("status: stopped: {reason}"),
+    }
+}
+
+/// The room's certificate: "tls: self-signed certificate, SHA-256 AB:CD:…".
+pub fn certificate(info: &CertificateInfo) -> String {
+    let kind = match info.kind {
+        CertificateKind::SelfSigned => {
+            "self-signed certificate made by this installation (browsers warn once; compare the fingerprint)"
+        }
+        CertificateKind::Files => "certificate from the given files",
+        CertificateKind::Acme => "ACME certificate",
+    };
+    match &info.fingerprint {
+        Some(fingerprint) => format!("tls: {kind}, SHA-256 {fingerprint}"),
+        None => format!("tls: {kind}"),
+    }
+}
+
+pub fn acme(status: &AcmeStatus) -> String {
+    match status {
+        AcmeStatus::Ordering => "tls: ordering the certificate".to_owned(),
+        AcmeStatus::Serving => "tls: certificate obtained and served".to_owned(),
+        AcmeStatus::Failed(why) => format!("warning: {why}"),
     }
 }
 

@@ -2,6 +2,7 @@
 //! the room mix and the `oai-events` data channel, both made before the offer; the offer
 //! goes out once ICE gathering is complete (no trickle), through [`CallsApi::create_call`].
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,10 +15,14 @@ use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::APIBuilder;
 use webrtc::data_channel::data_channel_message::DataChannelMessage;
 use webrtc::data_channel::RTCDataChannel;
+use webrtc::ice::udp_network::{EphemeralUDP, UDPNetwork};
+use webrtc::ice_transport::ice_candidate_type::RTCIceCandidateType;
+use webrtc::ice_transport::ice_server::RTCIceServer;
 use webrtc::interceptor::registry::Registry;
 use webrtc::media::Sample;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
+use webrtc::peer_connection::policy::ice_transport_policy::RTCIceTransportPolicy;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
@@ -68,7 +73,8 @@ impl Call {
     /// Sets up a call: builds the peer, posts the offer with `session`, applies the answer
     /// and waits for the events channel to open. Events arrive on the returned receiver.
     pub async fn connect(api: &CallsApi, session: &Value) -> Result<(Call, mpsc::Receiver<PeerEvent>), Fault> {
-        let peer = new_peer(api.endpoint().is_local()).await?;
+        let network = PeerNetwork { include_loopback: api.endpoint().is_local(), ..PeerNetwork::default() };
+        let peer = new_peer(&network).await?;
         match Self::negotiate(api, session, Arc::clone(&peer)).await {
             Ok(connected) => Ok(connected),
             Err(fault) => {
@@ -178,21 +184,48 @@ pub fn choose_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// A peer connection with the default codecs and interceptors (NACK, RTCP reports); with
-/// `include_loopback`, 127.0.0.1 is offered too, for a counterpart on the same machine.
-pub async fn new_peer(include_loopback: bool) -> Result<Arc<RTCPeerConnection>, Fault> {
+/// Where a peer may look for a path to its counterpart.
+#[derive(Debug, Clone, Default)]
+pub struct PeerNetwork {
+    /// Offer 127.0.0.1 too, for a counterpart on the same machine.
+    pub include_loopback: bool,
+    /// STUN and TURN servers (with credentials) to gather candidates from.
+    pub ice_servers: Vec<RTCIceServer>,
+    /// The public address of a machine behind a 1:1 NAT, announced instead of its own.
+    pub public_ip: Option<IpAddr>,
+    /// The UDP ports to use, inclusive.
+    pub udp_ports: Option<(u16, u16)>,
+    /// Use TURN relays only, as someone behind a firewall that lets nothing else through.
+    pub relay_only: bool,
+}
+
+/// A peer connection with the default codecs and interceptors (NACK, RTCP reports).
+pub async fn new_peer(network: &PeerNetwork) -> Result<Arc<RTCPeerConnection>, Fault> {
     choose_crypto();
     let mut media = MediaEngine::default();
     media.register_default_codecs().map_err(webrtc_fault)?;
     let interceptors = register_default_interceptors(Registry::new(), &mut media).map_err(webrtc_fault)?;
     let mut settings = SettingEngine::default();
-    settings.set_include_loopback_candidate(include_loopback);
+    settings.set_include_loopback_candidate(network.include_loopback);
+    if let Some(ip) = network.public_ip {
+        settings.set_nat_1to1_ips(vec![ip.to_string()], RTCIceCandidateType::Host);
+    }
+    if let Some((first, last)) = network.udp_ports {
+        let ports = EphemeralUDP::new(first, last).map_err(|err| Fault::Connection(err.to_string()))?;
+        settings.set_udp_network(UDPNetwork::Ephemeral(ports));
+    }
     let api = APIBuilder::new()
         .with_media_engine(media)
         .with_interceptor_registry(interceptors)
         .with_setting_engine(settings)
         .build();
-    let peer = api.new_peer_connection(RTCConfiguration::default()).await.map_err(webrtc_fault)?;
+    let policy = if network.relay_only { RTCIceTransportPolicy::Relay } else { RTCIceTransportPolicy::All };
+    let configuration = RTCConfiguration {
+        ice_servers: network.ice_servers.clone(),
+        ice_transport_policy: policy,
+        ..RTCConfiguration::default()
+    };
+    let peer = api.new_peer_connection(configuration).await.map_err(webrtc_fault)?;
     Ok(Arc::new(peer))
 }
 

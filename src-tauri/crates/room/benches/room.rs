@@ -8,6 +8,12 @@
 //! - board change propagation: from one participant's edit to the change arriving at every
 //!   other participant (p50/p99 of the slowest receiver, 8 participants taking turns).
 //!
+//! The join and CPU figures are measured twice: on the direct path, and with every
+//! participant relayed through a TURN server (coturn on loopback, credentials minted by the
+//! room from its shared secret, participants allowed relay candidates only). webrtc-rs
+//! gathers TURN relays over UDP only, so the relay is reached over UDP here; browsers behind
+//! a UDP-blocking firewall reach it over TCP (tests/e2e/test_reach.py).
+//!
 //! Run: `cargo bench -p boardroom-room --bench room` (scripts/bench.sh builds the release host).
 
 use std::path::PathBuf;
@@ -21,11 +27,14 @@ use audio::{AudioEngine, OpusEncoder};
 use board::{seed, BoardActor};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use realtime::peer::PeerNetwork;
+use room::ice::{IceConfig, IceUrl, TurnSecret};
 use room::{Room, RoomAudio, RoomConfig};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use webrtc::api::media_engine::MIME_TYPE_OPUS;
+use webrtc::ice_transport::ice_server::RTCIceServer;
 use webrtc::media::Sample;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
@@ -59,7 +68,71 @@ fn tone_packets(frequency: f32) -> Arc<Vec<Bytes>> {
     Arc::new((0..50).map(|i| Bytes::copy_from_slice(encoder.encode(&tone_frame(frequency, 0.3, i)).unwrap())).collect())
 }
 
-async fn join(invite: &str, name: &str, media: Option<Arc<Vec<Bytes>>>) -> Client {
+/// A TURN server on loopback for the relayed figures.
+struct Turn {
+    process: Child,
+    url: String,
+}
+
+const TURN_SECRET: &str = "bench-turn-secret";
+
+impl Turn {
+    /// coturn, when it is installed (scripts/test.sh installs it).
+    fn start() -> Option<Turn> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let process = Command::new("turnserver")
+            .args(["-n", "--use-auth-secret", "--realm=bench", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1"])
+            .arg(format!("--static-auth-secret={TURN_SECRET}"))
+            .arg(format!("--listening-port={port}"))
+            .args(["--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls", "--log-file=stdout"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if started.elapsed() > Duration::from_secs(10) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(Turn { process, url: format!("turn:127.0.0.1:{port}") })
+    }
+
+    fn ice(&self) -> IceConfig {
+        IceConfig {
+            servers: vec![IceUrl::parse(&self.url).unwrap()],
+            turn_secret: TurnSecret::new(TURN_SECRET),
+            ..IceConfig::default()
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// The path a participant's media takes.
+#[derive(Clone, Copy, PartialEq)]
+enum Path {
+    Direct,
+    /// TURN relay candidates only, from the servers in the room's welcome.
+    Relayed,
+}
+
+impl Path {
+    fn label(self) -> &'static str {
+        match self {
+            Path::Direct => "direct",
+            Path::Relayed => "every participant through a TURN relay",
+        }
+    }
+}
+
+async fn join(invite: &str, name: &str, media: Option<Arc<Vec<Bytes>>>, path: Path) -> Client {
     let url = format!("{}/ws", invite.replacen("http://", "ws://", 1));
     let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("the room's socket");
     let (mut sink, mut stream) = socket.split();
@@ -77,7 +150,15 @@ async fn join(invite: &str, name: &str, media: Option<Arc<Vec<Bytes>>>) -> Clien
     let (deliver, messages) = mpsc::unbounded_channel();
     let received_packets = Arc::new(AtomicU64::new(0));
     let peer = match media {
-        Some(packets) => Some(media_peer(packets, Arc::clone(&received_packets)).await),
+        Some(packets) => {
+            let network = PeerNetwork {
+                include_loopback: true,
+                ice_servers: ice_servers(&welcome["iceServers"]),
+                relay_only: path == Path::Relayed,
+                ..PeerNetwork::default()
+            };
+            Some(media_peer(packets, Arc::clone(&received_packets), &network).await)
+        }
         None => None,
     };
     let answering = peer.clone();
@@ -111,11 +192,26 @@ async fn join(invite: &str, name: &str, media: Option<Arc<Vec<Bytes>>>) -> Clien
     Client { id, outgoing, messages, received_packets, _peer: peer }
 }
 
+/// The welcome's `iceServers`, as a page would hand them to its `RTCPeerConnection`.
+fn ice_servers(servers: &Value) -> Vec<RTCIceServer> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let servers = servers.as_array().cloned().unwrap_or_default();
+    servers
+        .iter()
+        .map(|s| RTCIceServer {
+            urls: s["urls"].as_array().unwrap().iter().map(text).collect(),
+            username: text(&s["username"]),
+            credential: text(&s["credential"]),
+        })
+        .collect()
+}
+
 async fn media_peer(
     packets: Arc<Vec<Bytes>>,
     received: Arc<AtomicU64>,
+    network: &PeerNetwork,
 ) -> Arc<webrtc::peer_connection::RTCPeerConnection> {
-    let peer = realtime::peer::new_peer(true).await.unwrap();
+    let peer = realtime::peer::new_peer(network).await.unwrap();
     let track = Arc::new(TrackLocalStaticSample::new(
         RTCRtpCodecCapability {
             mime_type: MIME_TYPE_OPUS.into(),
@@ -180,7 +276,7 @@ impl Client {
 }
 
 /// The room in this process: join → first audio in the mix, and board change propagation.
-async fn in_process_figures() {
+async fn in_process_figures(turn: Option<&Turn>) {
     let (actor, board) = BoardActor::new(seed::board(), None);
     tokio::spawn(actor.run());
     // The room gets the mixer's levels from the audio thread, as the app and the host do.
@@ -195,15 +291,30 @@ async fn in_process_figures() {
     })
     .unwrap();
     let audio = RoomAudio { sources: engine.sources(), microphone: None };
-    let open = Room::start(RoomConfig::default(), board, audio).await.unwrap();
+    let config = RoomConfig { ice: turn.map(Turn::ice).unwrap_or_default(), ..RoomConfig::default() };
+    let open = Room::start(config, board, audio).await.unwrap();
     *levels.lock().unwrap() = Some(open.hub().clone());
     let invite = open.invite_link().to_owned();
     let packets = tone_packets(440.0);
 
+    let mut paths = vec![Path::Direct];
+    if turn.is_some() {
+        paths.push(Path::Relayed);
+    } else {
+        println!("join -> first audio over a TURN relay: not measured (no turnserver; install coturn)");
+    }
+    for path in paths {
+        join_to_first_audio(&invite, &packets, path).await;
+    }
+    board_propagation(&invite).await;
+    open.end().await;
+}
+
+async fn join_to_first_audio(invite: &str, packets: &Arc<Vec<Bytes>>, path: Path) {
     let mut join_to_audio = Vec::new();
     for i in 0..5 {
         let started = Instant::now();
-        let mut client = join(&invite, &format!("Joiner {i}"), Some(Arc::clone(&packets))).await;
+        let mut client = join(invite, &format!("Joiner {i}"), Some(Arc::clone(packets)), path).await;
         let heard = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 let levels = client.next_of("levels", Duration::from_secs(10)).await?;
@@ -224,15 +335,18 @@ async fn in_process_figures() {
     let in_order: Vec<String> = join_to_audio.iter().map(|d| format!("{:.0}", ms(*d))).collect();
     join_to_audio.sort();
     println!(
-        "join -> first audio in the mix (levels show them speaking): median {:.0} ms, max {:.0} ms (in join order: {} ms)",
+        "join -> first audio in the mix ({}; levels show them speaking): median {:.0} ms, max {:.0} ms (in join order: {} ms)",
+        path.label(),
         ms(percentile(&join_to_audio, 0.5)),
         ms(*join_to_audio.last().unwrap()),
         in_order.join(", ")
     );
+}
 
+async fn board_propagation(invite: &str) {
     let mut clients = Vec::new();
     for i in 0..8 {
-        clients.push(join(&invite, &format!("Editor {i}"), None).await);
+        clients.push(join(invite, &format!("Editor {i}"), None, Path::Direct).await);
     }
     let mut revision = 0;
     let mut slowest = Vec::with_capacity(EDITS);
@@ -263,7 +377,6 @@ async fn in_process_figures() {
         ms(percentile(&slowest, 0.99)),
         ms(*slowest.last().unwrap())
     );
-    open.end().await;
 }
 
 /// CPU time (user + system) of a process, from /proc.
@@ -280,11 +393,14 @@ struct HostProcess {
 }
 
 impl HostProcess {
-    fn start(binary: &PathBuf, data_dir: &std::path::Path) -> HostProcess {
+    fn start(binary: &PathBuf, data_dir: &std::path::Path, turn: Option<&Turn>) -> HostProcess {
         use std::io::BufRead;
-        let mut child = Command::new(binary)
-            .args(["--room", "--microphone", "none", "--data-dir"])
-            .arg(data_dir)
+        let mut command = Command::new(binary);
+        command.args(["--room", "--microphone", "none", "--data-dir"]).arg(data_dir);
+        if let Some(turn) = turn {
+            command.args(["--ice-server", &turn.url]).env("BOARDROOM_TURN_SECRET", TURN_SECRET);
+        }
+        let mut child = command
             .env_remove("OPENAI_API_KEY")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -320,21 +436,23 @@ async fn cpu_share(pid: u32) -> f64 {
     (process_cpu(pid) - before).as_secs_f64() / started.elapsed().as_secs_f64()
 }
 
-async fn forwarding_cpu(binary: &PathBuf) {
+async fn forwarding_cpu(binary: &PathBuf, turn: Option<&Turn>, path: Path) {
+    println!("host CPU, {}:", path.label());
     // The host's own work (mixing, levels, the board) with nobody in the room.
     let idle = {
         let dir = tempfile::tempdir().unwrap();
-        let host = HostProcess::start(binary, dir.path());
+        let host = HostProcess::start(binary, dir.path(), turn);
         tokio::time::sleep(Duration::from_secs(2)).await;
         cpu_share(host.child.id()).await
     };
     println!("empty room: host CPU {:.1} % of one core", idle * 100.0);
     for count in [2usize, 4, 8] {
         let dir = tempfile::tempdir().unwrap();
-        let host = HostProcess::start(binary, dir.path());
+        let host = HostProcess::start(binary, dir.path(), turn);
         let mut clients = Vec::new();
         for i in 0..count {
-            clients.push(join(&host.invite, &format!("P{i}"), Some(tone_packets(300.0 + 100.0 * i as f32))).await);
+            clients
+                .push(join(&host.invite, &format!("P{i}"), Some(tone_packets(300.0 + 100.0 * i as f32)), path).await);
         }
         // Everyone hears everyone else before measuring.
         let expected = (count - 1) as u64;
@@ -370,13 +488,17 @@ async fn forwarding_cpu(binary: &PathBuf) {
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(in_process_figures());
+    let turn = Turn::start();
+    runtime.block_on(in_process_figures(turn.as_ref()));
     let binary = std::env::var_os("BOARDROOM_HOST").map(PathBuf::from).unwrap_or_else(|| {
         let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| "target".into());
         target.join("release/boardroom-host")
     });
     if binary.exists() {
-        runtime.block_on(forwarding_cpu(&binary));
+        runtime.block_on(forwarding_cpu(&binary, None, Path::Direct));
+        if let Some(turn) = &turn {
+            runtime.block_on(forwarding_cpu(&binary, Some(turn), Path::Relayed));
+        }
     } else {
         println!(
             "forwarding CPU: skipped, {} is not built (cargo build --release -p boardroom-host)",

@@ -149,6 +149,7 @@ fn welcome_message(welcome: Welcome, board: board::Board) -> ServerMessage {
         participants: welcome.participants,
         voice: welcome.voice,
         transcript: welcome.transcript,
+        ice_servers: welcome.ice_servers,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use audio::{SourceLevel, Sources};
 use realtime::status::{OperatorStatus, TranscriptLine};
@@ -12,6 +12,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
 
+use crate::ice::{IceConfig, IceServer};
 use crate::peer::{GuestPeer, OutgoingTrack, PeerEvent};
 use crate::protocol::{Connection, Participant, ParticipantLevel, ServerMessage};
 use crate::registry::{JoinError, Registry, UnknownParticipant, HOST_ID};
@@ -32,6 +33,8 @@ pub struct Welcome {
     pub participants: Vec<Participant>,
     pub voice: OperatorStatus,
     pub transcript: Vec<TranscriptLine>,
+    /// STUN and TURN servers for their page, with TURN credentials of their own.
+    pub ice_servers: Vec<IceServer>,
 }
 
 /// How a connection ended.
@@ -115,11 +118,13 @@ struct Hub {
     peer_events: mpsc::UnboundedSender<PeerEvent>,
     voice: OperatorStatus,
     transcript: VecDeque<TranscriptLine>,
+    ice: Arc<IceConfig>,
 }
 
 impl HubHandle {
-    /// Starts the hub; participants' audio goes into the mix through `sources`.
-    pub fn start(registry: Registry, sources: Sources) -> HubHandle {
+    /// Starts the hub; participants' audio goes into the mix through `sources`, and their
+    /// peers find their way to the room with `ice`.
+    pub fn start(registry: Registry, sources: Sources, ice: Arc<IceConfig>) -> HubHandle {
         let (commands, inbox) = mpsc::unbounded_channel();
         let (peer_events, peer_inbox) = mpsc::unbounded_channel();
         let (news, _) = broadcast::channel(1024);
@@ -136,6 +141,7 @@ impl HubHandle {
             peer_events,
             voice: OperatorStatus::Off,
             transcript: VecDeque::new(),
+            ice,
         };
         tokio::spawn(hub.run(inbox, peer_inbox));
         HubHandle { commands, news, roster: roster_rx }
@@ -374,6 +380,7 @@ impl Hub {
             outbox.clone(),
             self.peer_events.clone(),
             self.sources.clone(),
+            &self.ice.peer_network(SystemTime::now()),
         )
         .await;
         let peer = match peer {
@@ -388,6 +395,7 @@ impl Hub {
         self.forward_to_all();
         log::info!("{} joined the room as {}", joined.name, joined.id);
         self.roster_changed();
+        let ice_servers = self.ice.servers_for(&joined.id, SystemTime::now());
         Ok(Welcome {
             id: joined.id,
             name: joined.name,
@@ -396,6 +404,7 @@ impl Hub {
             participants: self.registry.list(),
             voice: self.voice.clone(),
             transcript: self.transcript.iter().cloned().collect(),
+            ice_servers,
         })
     }
 

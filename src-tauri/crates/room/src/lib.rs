@@ -2,21 +2,27 @@
 //! `protocol` and its `limits`, the `registry` of who is in, the SFU `peer` for each of them,
 //! the host's microphone sent to them (`host_audio`), the `hub` that owns the room's state,
 //! one `connection` task per WebSocket, the HTTP `server` with the participant page's
-//! `assets`, and `room`, which starts and ends it all.
-//! `token`, `protocol`, `limits` and `registry` are plain Rust without I/O.
+//! `assets`, and `room`, which starts and ends it all. A room others reach is served over
+//! HTTPS: its certificate comes from `tls` (made and kept, or files) or `acme`, and the
+//! `listener` does the handshakes; `ice` holds the STUN/TURN servers and TURN credentials.
+//! `token`, `protocol`, `limits`, `registry` and (but for its probe) `ice` are plain Rust without I/O.
 
+pub mod acme;
 pub mod assets;
 pub mod connection;
 pub mod host_audio;
 pub mod hub;
+pub mod ice;
 pub mod limits;
+pub mod listener;
 pub mod peer;
 pub mod protocol;
 pub mod registry;
 pub mod room;
 pub mod server;
+pub mod tls;
 pub mod token;
 
 pub use hub::HubHandle;
 pub use protocol::{ClientMessage, Participant, ServerMessage};
-pub use room::{Room, RoomAudio, RoomConfig, RoomError};
+pub use room::{Access, CertificateInfo, CertificateKind, Room, RoomAudio, RoomConfig, RoomError};

@@ -28,6 +28,9 @@ pub type OutgoingTrack = Arc<dyn TrackLocal + Send + Sync>;
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
 /// How often a forwarded video's sender is asked for a key frame, so newcomers get a picture soon.
 const KEY_FRAME_EVERY: Duration = Duration::from_secs(3);
+/// Candidates gathered by then go into the offer; a STUN or TURN server that has not
+/// answered yet (or never will) does not hold the participant up.
+const GATHER_LIMIT: Duration = Duration::from_secs(3);
 /// Lost audio packets concealed per gap; a longer gap is left as silence.
 const MAX_CONCEALED: u16 = 5;
 
@@ -83,8 +86,9 @@ impl GuestPeer {
         outbox: mpsc::Sender<ServerMessage>,
         events: mpsc::UnboundedSender<PeerEvent>,
         sources: Sources,
+        network: &realtime::peer::PeerNetwork,
     ) -> Result<GuestPeer, PeerError> {
-        let connection = realtime::peer::new_peer(true).await.map_err(|fault| PeerError(fault.to_string()))?;
+        let connection = realtime::peer::new_peer(network).await.map_err(|fault| PeerError(fault.to_string()))?;
         for kind in [RTPCodecType::Audio, RTPCodecType::Video] {
             let receive_only =
                 RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Recvonly, send_encodings: vec![] };
@@ -270,8 +274,9 @@ async fn negotiate(
     }
 }
 
-/// Brings the peer's senders in line with `tracks` and makes an offer, complete with every
-/// ICE candidate (no trickle: on the networks a room runs on, gathering takes milliseconds).
+/// Brings the peer's senders in line with `tracks` and makes an offer with the ICE
+/// candidates gathered within [`GATHER_LIMIT`] (no trickle: host, STUN and a TURN server
+/// that answers all take milliseconds).
 async fn offer(connection: &RTCPeerConnection, tracks: &[OutgoingTrack]) -> Result<String, webrtc::Error> {
     let key = |track: &dyn TrackLocal| (track.stream_id().to_owned(), track.id().to_owned());
     let wanted: Vec<_> = tracks.iter().map(|t| key(t.as_ref())).collect();
@@ -298,6 +303,8 @@ async fn offer(connection: &RTCPeerConnection, tracks: &[OutgoingTrack]) -> Resu
     let offer = connection.create_offer(None).await?;
     let mut gathered = connection.gathering_complete_promise().await;
     connection.set_local_description(offer).await?;
-    let _ = gathered.recv().await;
+    if tokio::time::timeout(GATHER_LIMIT, gathered.recv()).await.is_err() {
+        log::warn!("ICE gathering took over {} s; offering the candidates found so far", GATHER_LIMIT.as_secs());
+    }
     connection.local_description().await.map(|d| d.sdp).ok_or(webrtc::Error::ErrConnectionClosed)
 }

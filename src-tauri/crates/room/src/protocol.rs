@@ -8,6 +8,8 @@ use realtime::status::{OperatorStatus, TranscriptLine};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
+use crate::ice::IceServer;
+
 /// Bumped when a message changes in a way an older page could not follow.
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The largest message either side sends; the room refuses bigger ones.
@@ -89,6 +91,9 @@ pub enum ServerMessage {
         participants: Vec<Participant>,
         voice: OperatorStatus,
         transcript: Vec<TranscriptLine>,
+        /// The `iceServers` for the page's `RTCPeerConnection`: STUN, and TURN with
+        /// credentials minted for this participant.
+        ice_servers: Vec<IceServer>,
     },
     /// A WebRTC offer (the room always offers); answer with `answer`.
     Offer {

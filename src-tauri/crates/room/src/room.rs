@@ -1,34 +1,59 @@
-//! Starting and ending a room: bind the server (loopback by default, the LAN address when
-//! asked), make the invite link, and on the way out say goodbye to everyone and release
-//! the port, the peers and the mixer sources.
+//! Starting and ending a room: bind the server (plain HTTP on loopback for this computer
+//! only; HTTPS on every interface for a room others reach; plain HTTP on loopback behind a
+//! reverse proxy), make the invite link, and on the way out say goodbye to everyone and
+//! release the port, the peers and the mixer sources.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::Arc;
 
 use audio::{MixReceiver, Sources};
 use board::BoardHandle;
-use tokio::sync::oneshot;
+use std::time::SystemTime;
+
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
+use crate::acme::{Acme, AcmeStatus};
 use crate::host_audio;
 use crate::hub::HubHandle;
+use crate::ice::{self, IceConfig, IceError};
+use crate::listener::{Handshake, TlsListener};
 use crate::registry::{Registry, DEFAULT_CAP};
 use crate::server::{self, ServerState};
+use crate::tls::{self, CertificateSource, CurrentCertificate, TlsError};
 use crate::token::InviteToken;
+
+/// Who can reach the room, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Only this computer: plain HTTP on 127.0.0.1, which browsers count as a secure context.
+    ThisComputer,
+    /// Other computers too: HTTPS (and WSS) on every interface, with this certificate.
+    Network(CertificateSource),
+    /// Behind a reverse proxy that serves HTTPS at `public_url` and passes requests on to
+    /// the room, which listens on plain HTTP on 127.0.0.1 only.
+    Proxied { public_url: String },
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomConfig {
-    /// Let people on the local network join (otherwise only this machine can).
-    pub lan: bool,
+    pub access: Access,
     /// 0 picks a free port.
     pub port: u16,
     pub cap: usize,
     pub host_name: String,
+    pub ice: IceConfig,
 }
 
 impl Default for RoomConfig {
     fn default() -> Self {
-        RoomConfig { lan: false, port: 0, cap: DEFAULT_CAP, host_name: "Host".into() }
+        RoomConfig {
+            access: Access::ThisComputer,
+            port: 0,
+            cap: DEFAULT_CAP,
+            host_name: "Host".into(),
+            ice: IceConfig::default(),
+        }
     }
 }
 
@@ -40,6 +65,27 @@ pub enum RoomError {
         "this machine has no network address others could reach ({0}); join from this machine or connect to a network"
     )]
     NoLanAddress(std::io::Error),
+    #[error("the room's certificate: {0}")]
+    Certificate(#[from] TlsError),
+    #[error("{0}")]
+    Ice(#[from] IceError),
+    #[error("{0:?} is not an https:// address for the room's public link")]
+    BadPublicUrl(String),
+}
+
+/// The room's certificate, as the window and the host's status lines show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateInfo {
+    pub kind: CertificateKind,
+    /// SHA-256 of the certificate served (not known yet for an ACME order under way).
+    pub fingerprint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateKind {
+    SelfSigned,
+    Files,
+    Acme,
 }
 
 /// The room's connection to the audio thread.
@@ -55,25 +101,59 @@ pub struct Room {
     host_audio: Option<JoinHandle<()>>,
     invite: String,
     address: SocketAddr,
+    certificate: Option<CertificateInfo>,
+    acme: Option<Acme>,
+    warnings: Vec<String>,
+    renewals: Option<JoinHandle<()>>,
     shutdown: oneshot::Sender<()>,
     server: JoinHandle<()>,
 }
 
+/// What serves the room's HTTP: plain on loopback, or TLS.
+struct Serving {
+    listener: Either,
+    certificate: Option<CertificateInfo>,
+    acme: Option<Acme>,
+    renewals: Option<JoinHandle<()>>,
+}
+
+enum Either {
+    Plain(tokio::net::TcpListener),
+    Tls(TlsListener),
+}
+
 impl Room {
     pub async fn start(config: RoomConfig, board: BoardHandle, audio: RoomAudio) -> Result<Room, RoomError> {
-        let (bind, advertised) = if config.lan {
-            let lan = lan_address().map_err(RoomError::NoLanAddress)?;
-            (IpAddr::V4(Ipv4Addr::UNSPECIFIED), lan)
-        } else {
-            (IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V4(Ipv4Addr::LOCALHOST))
+        config.ice.validate()?;
+        let reachable = matches!(config.access, Access::Network(_));
+        let bind = if reachable { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { IpAddr::V4(Ipv4Addr::LOCALHOST) };
+        // The address in the link: the public one of a 1:1 NAT, else this machine's on its network.
+        let advertised = match (reachable, config.ice.public_ip) {
+            (false, _) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            (true, Some(public)) => public,
+            (true, None) => lan_address().map_err(RoomError::NoLanAddress)?,
         };
         let listener = tokio::net::TcpListener::bind((bind, config.port))
             .await
             .map_err(|source| RoomError::Bind { port: config.port, source })?;
         let port = listener.local_addr().map_err(|source| RoomError::Bind { port: config.port, source })?.port();
+        let (serving, link_host) = match &config.access {
+            Access::ThisComputer | Access::Proxied { .. } => {
+                let serving =
+                    Serving { listener: Either::Plain(listener), certificate: None, acme: None, renewals: None };
+                (serving, advertised.to_string())
+            }
+            Access::Network(source) => secure(listener, source, advertised)?,
+        };
         let token = Arc::new(InviteToken::generate());
-        let invite = format!("http://{}/r/{}", SocketAddr::new(advertised, port), token.as_str());
-        let hub = HubHandle::start(Registry::new(config.cap, &config.host_name), audio.sources);
+        let invite = match &config.access {
+            Access::Proxied { public_url } => proxied_link(public_url, token.as_str())?,
+            Access::ThisComputer => format!("http://{}/r/{}", SocketAddr::new(advertised, port), token.as_str()),
+            Access::Network(_) => https_link(&link_host, port, token.as_str()),
+        };
+        let warnings = probe_ice_servers(&config.ice).await;
+        let ice = Arc::new(config.ice);
+        let hub = HubHandle::start(Registry::new(config.cap, &config.host_name), audio.sources, ice);
         let host_audio = audio.microphone.map(|microphone| {
             let (track, task) = host_audio::start(microphone);
             hub.host_track(Some(track));
@@ -81,16 +161,23 @@ impl Room {
         });
         let app = server::router(ServerState { token, hub: hub.clone(), board });
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let serving = axum::serve(listener, app).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serving.await {
-                log::error!("the room's server stopped: {err}");
-            }
-        });
+        let server = match serving.listener {
+            Either::Plain(listener) => serve(listener, app, stopped),
+            Either::Tls(listener) => serve(listener, app, stopped),
+        };
         log::info!("room open on {}", SocketAddr::new(advertised, port));
-        Ok(Room { hub, host_audio, invite, address: SocketAddr::new(advertised, port), shutdown, server })
+        Ok(Room {
+            hub,
+            host_audio,
+            invite,
+            address: SocketAddr::new(advertised, port),
+            certificate: serving.certificate,
+            acme: serving.acme,
+            warnings,
+            renewals: serving.renewals,
+            shutdown,
+            server,
+        })
     }
 
     /// The link to share; it holds the room's secret token.
@@ -106,9 +193,28 @@ impl Room {
         &self.hub
     }
 
+    /// The certificate served, for a room other computers reach over HTTPS.
+    pub fn certificate(&self) -> Option<&CertificateInfo> {
+        self.certificate.as_ref()
+    }
+
+    /// How an ACME certificate stands (ordering, serving, failed and retrying).
+    pub fn acme_status(&self) -> Option<watch::Receiver<AcmeStatus>> {
+        self.acme.as_ref().map(|acme| acme.status.clone())
+    }
+
+    /// Problems found at start that leave the room working for whoever it can reach,
+    /// e.g. a STUN or TURN server that does not answer.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
     /// Says goodbye to everyone, closes every peer and frees the port.
     pub async fn end(self) {
         if let Some(task) = self.host_audio {
+            task.abort();
+        }
+        if let Some(task) = self.renewals {
             task.abort();
         }
         self.hub.stop().await;
@@ -116,8 +222,116 @@ impl Room {
         if let Err(err) = self.server.await {
             log::debug!("the room's server task: {err}");
         }
+        drop(self.acme);
         log::info!("room closed");
     }
+}
+
+fn serve<L>(listener: L, app: axum::Router, stopped: oneshot::Receiver<()>) -> JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    tokio::spawn(async move {
+        let serving = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(err) = serving.await {
+            log::error!("the room's server stopped: {err}");
+        }
+    })
+}
+
+/// Sets up TLS from `source`; also returns the host name for the link.
+fn secure(
+    listener: tokio::net::TcpListener,
+    source: &CertificateSource,
+    advertised: IpAddr,
+) -> Result<(Serving, String), RoomError> {
+    let tls = |handshake| TlsListener::new(listener, handshake).map_err(|source| RoomError::Bind { port: 0, source });
+    match source {
+        CertificateSource::SelfSigned { dir } => {
+            let names = vec![advertised.to_string(), "127.0.0.1".to_owned(), "localhost".to_owned()];
+            let certificate = tls::self_signed(dir, &names, SystemTime::now())?;
+            let info = CertificateInfo {
+                kind: CertificateKind::SelfSigned,
+                fingerprint: Some(certificate.fingerprint.clone()),
+            };
+            let config = tls::server_config(CurrentCertificate::new(certificate));
+            let serving = Serving {
+                listener: Either::Tls(tls(Handshake::Serve(config))?),
+                certificate: Some(info),
+                acme: None,
+                renewals: None,
+            };
+            Ok((serving, advertised.to_string()))
+        }
+        CertificateSource::Files { cert, key } => {
+            let certificate = tls::load_files(cert, key, SystemTime::now())?;
+            // The link names what the certificate is for (a wildcard cannot be a host).
+            let host = certificate.names.iter().find(|name| !name.starts_with('*')).cloned();
+            let info =
+                CertificateInfo { kind: CertificateKind::Files, fingerprint: Some(certificate.fingerprint.clone()) };
+            let current = CurrentCertificate::new(certificate);
+            let renewals = tokio::spawn(tls::watch_files(cert.clone(), key.clone(), Arc::clone(&current)));
+            let config = tls::server_config(current);
+            let serving = Serving {
+                listener: Either::Tls(tls(Handshake::Serve(config))?),
+                certificate: Some(info),
+                acme: None,
+                renewals: Some(renewals),
+            };
+            Ok((serving, host.unwrap_or_else(|| advertised.to_string())))
+        }
+        CertificateSource::Acme(settings) => {
+            let acme = Acme::start(settings)?;
+            let handshake = Handshake::WithAcmeChallenge {
+                serve: tls::server_config(Arc::clone(&acme.resolver)),
+                challenge: Arc::clone(&acme.challenge),
+            };
+            let host = settings.domains.first().cloned().unwrap_or_else(|| advertised.to_string());
+            let info = CertificateInfo { kind: CertificateKind::Acme, fingerprint: None };
+            let serving = Serving {
+                listener: Either::Tls(tls(handshake)?),
+                certificate: Some(info),
+                acme: Some(acme),
+                renewals: None,
+            };
+            Ok((serving, host))
+        }
+    }
+}
+
+fn https_link(host: &str, port: u16, token: &str) -> String {
+    let host = if host.contains(':') { format!("[{host}]") } else { host.to_owned() };
+    match port {
+        443 => format!("https://{host}/r/{token}"),
+        port => format!("https://{host}:{port}/r/{token}"),
+    }
+}
+
+fn proxied_link(public_url: &str, token: &str) -> Result<String, RoomError> {
+    let base = public_url.trim().trim_end_matches('/');
+    let valid = base.strip_prefix("https://").is_some_and(|rest| !rest.is_empty() && !rest.contains(['?', '#', ' ']));
+    if !valid {
+        return Err(RoomError::BadPublicUrl(public_url.to_owned()));
+    }
+    Ok(format!("{base}/r/{token}"))
+}
+
+/// Asks every STUN and TURN server whether it answers; one that does not is worth a warning
+/// (people who need it cannot join) but does not stop the room.
+async fn probe_ice_servers(ice: &IceConfig) -> Vec<String> {
+    let probes = ice.servers.iter().map(|url| async move {
+        ice::probe(url).await.err().map(|why| {
+            format!("the ICE server {url} does not answer ({why}); people whose network needs it cannot connect their audio")
+        })
+    });
+    let warnings: Vec<String> = futures_util::future::join_all(probes).await.into_iter().flatten().collect();
+    for warning in &warnings {
+        log::warn!("{warning}");
+    }
+    warnings
 }
 
 /// The address this machine uses on its network: the source address of the route to a
