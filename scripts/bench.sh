@@ -11,7 +11,7 @@ ensure_apt "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_node
 ensure_npm_packages
 
-say "Board operations at 1,000 cards"
+say "Board operations at 1,000 cards, and the costliest edits at the size caps"
 cargo bench -p boardroom-board --bench board_ops -- --noplot 2>&1 | grep -E 'change event|time:|^[a-z_0-9/]+$' || true
 
 say "Mixer per 20 ms frame (ours against the original's tick) and Opus encode"

@@ -36,11 +36,14 @@ pub async fn get_board(state: State<'_, AppState>) -> Result<Board, CommandError
     Ok(state.board.snapshot().await?)
 }
 
-/// Applies an edit made by hand in this window.
+/// Applies an edit made by hand in this window on the board as it was at revision `seen`:
+/// an edit to a card that someone (the voice operator, a participant) changed since is
+/// refused, as participants' edits are, rather than silently overwriting their change.
+/// (`u32`: revisions are exported to TypeScript as numbers and stay far below 2^32.)
 #[tauri::command]
 #[specta::specta]
-pub async fn edit_board(state: State<'_, AppState>, edit: Edit) -> Result<Change, CommandError> {
-    let change = state.board.apply(edit, Source::Hand).await?;
+pub async fn edit_board(state: State<'_, AppState>, edit: Edit, seen: u32) -> Result<Change, CommandError> {
+    let change = state.board.apply_seen(edit, Source::Hand, u64::from(seen)).await?;
     Ok((*change).clone())
 }
 
@@ -131,7 +134,8 @@ mod tests {
         let (seen_tx, seen) = std::sync::mpsc::channel::<String>();
         app.listen("board-changed", move |event| seen_tx.send(event.payload().to_owned()).unwrap());
 
-        let edit = json!({"edit": {"type": "move", "cardId": "card-003", "status": "In Progress", "position": 0}});
+        let edit =
+            json!({"edit": {"type": "move", "cardId": "card-003", "status": "In Progress", "position": 0}, "seen": 0});
         let change = invoke(&window, "edit_board", edit).unwrap();
         assert_eq!(change["revision"], 1);
         assert_eq!(change["source"], json!({"kind": "hand"}));
@@ -143,6 +147,32 @@ mod tests {
 
         let saved = board::BoardFile::in_dir(dir.path()).load(0);
         assert_eq!(saved.board().column(Status::InProgress)[0].id, "card-003");
+    }
+
+    #[test]
+    fn an_edit_to_a_card_someone_changed_since_is_refused_and_others_apply() {
+        use tauri::Manager;
+        let dir = tempfile::tempdir().unwrap();
+        let (app, window) = app(dir.path());
+        // The window's editor opened card-001 at revision 0; meanwhile the voice operator renamed it.
+        let board = app.state::<crate::startup::AppState>().board.clone();
+        let by_voice = board::Edit::Update {
+            card_id: "card-001".into(),
+            title: Some("Renamed by voice".into()),
+            notes: None,
+            tags: None,
+        };
+        let voice = board::Source::Voice { call_id: "rtc_1".into(), transcript: None };
+        tauri::async_runtime::block_on(board.apply(by_voice, voice)).unwrap();
+        let stale = json!({"edit": {"type": "update", "cardId": "card-001", "title": "Typed in the editor", "notes": null, "tags": null}, "seen": 0});
+        let refused = invoke(&window, "edit_board", stale).unwrap_err();
+        assert!(refused["message"].as_str().unwrap().contains("changed this card while you were editing"), "{refused}");
+        let now = invoke(&window, "get_board", json!({})).unwrap();
+        assert_eq!(now["revision"], 1, "the refused edit changed nothing");
+        // An edit to another card, made on the same older board, still applies.
+        let other =
+            json!({"edit": {"type": "move", "cardId": "card-002", "status": "Done", "position": null}, "seen": 0});
+        assert_eq!(invoke(&window, "edit_board", other).unwrap()["revision"], 2);
     }
 
     #[test]
@@ -161,14 +191,14 @@ mod tests {
             ),
         ];
         for (edit, expected) in cases {
-            let err = invoke(&window, "edit_board", json!({ "edit": edit })).unwrap_err();
+            let err = invoke(&window, "edit_board", json!({ "edit": edit, "seen": 0 })).unwrap_err();
             assert!(err["message"].as_str().unwrap().starts_with(expected), "{err}");
         }
         // A status that is not a column is refused by the typed IPC layer.
         assert!(invoke(
             &window,
             "edit_board",
-            json!({"edit": {"type": "move", "cardId": "card-001", "status": "Doing", "position": null}})
+            json!({"edit": {"type": "move", "cardId": "card-001", "status": "Doing", "position": null}, "seen": 0})
         )
         .is_err());
         let board = invoke(&window, "get_board", json!({})).unwrap();

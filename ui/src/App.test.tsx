@@ -153,7 +153,7 @@ describe("the board window", () => {
     fireEvent.change(screen.getByLabelText("Title of the new card in Blocked"), { target: { value: created.title } });
     fireEvent.click(screen.getByRole("button", { name: "Add card" }));
     await within(column("Blocked")).findByText(created.title);
-    expect(backend.editBoard).toHaveBeenCalledWith({ type: "create", status: "Blocked", title: created.title, notes: "", tags: [], position: null });
+    expect(backend.editBoard).toHaveBeenCalledWith({ type: "create", status: "Blocked", title: created.title, notes: "", tags: [], position: null }, 0);
   });
 
   it("edits a card in the editor and shows a refusal there, then re-syncs", async () => {
@@ -165,7 +165,7 @@ describe("the board window", () => {
     backend.editBoard.mockResolvedValue({ status: "error", error: { message: "There is no card \"card-002\" on the board (it may have been deleted)" } });
     fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
     expect(await within(dialog).findByRole("alert")).toHaveProperty("textContent", "There is no card \"card-002\" on the board (it may have been deleted)");
-    expect(backend.editBoard).toHaveBeenCalledWith({ type: "update", cardId: "card-002", title: "Add RTX buffer", notes: null, tags: ["rtp", "nack"] });
+    expect(backend.editBoard).toHaveBeenCalledWith({ type: "update", cardId: "card-002", title: "Add RTX buffer", notes: null, tags: ["rtp", "nack"] }, 0);
     await waitFor(() => expect(backend.getBoard).toHaveBeenCalledTimes(2));
   });
 
@@ -180,7 +180,7 @@ describe("the board window", () => {
     fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
     await within(dialog).findByRole("alert");
     expect(backend.editBoard).toHaveBeenCalledTimes(1);
-    expect(backend.editBoard).toHaveBeenCalledWith({ type: "move", cardId: "card-002", status: "Done", position: null });
+    expect(backend.editBoard).toHaveBeenCalledWith({ type: "move", cardId: "card-002", status: "Done", position: null }, 0);
   });
 
   it("deletes a card and offers to undo it", async () => {
@@ -200,7 +200,7 @@ describe("the board window", () => {
     const toast = screen.getByText("Deleted “Harden DTLS/SRTP Cleanup”").parentElement!;
     fireEvent.click(within(toast).getByRole("button", { name: "Undo" }));
     await within(column("Blocked")).findByText("Harden DTLS/SRTP Cleanup");
-    expect(backend.editBoard).toHaveBeenLastCalledWith({ type: "undo", revision: 1 });
+    expect(backend.editBoard).toHaveBeenLastCalledWith({ type: "undo", revision: 1 }, 1);
   });
 
   it("undoes a change from the activity panel", async () => {
@@ -211,7 +211,7 @@ describe("the board window", () => {
     backend.editBoard.mockResolvedValue({ status: "error", error: { message: "Card changed since" } });
     fireEvent.click(screen.getByRole("button", { name: `Undo: Moved “Implement ICE Restart Handling” from Backlog to Done` }));
     expect(await screen.findByText("Card changed since")).toBeTruthy();
-    expect(backend.editBoard).toHaveBeenCalledWith({ type: "undo", revision: 1 });
+    expect(backend.editBoard).toHaveBeenCalledWith({ type: "undo", revision: 1 }, 1);
   });
 });
 

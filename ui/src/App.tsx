@@ -16,7 +16,7 @@ import {
   type Theme,
   type TranscriptLine,
 } from "./bindings";
-import { describe, receive } from "./board";
+import { describe, receive, sendInTurn } from "./board";
 import { editBoard, fetchBoard } from "./api";
 import { errorMessage } from "./errors";
 import { BoardView } from "./components/BoardView";
@@ -44,7 +44,8 @@ export default function App() {
   const [board, setBoard] = useState<Board | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [notice, setNotice] = useState<StartupNotice | null>(null);
-  const [editing, setEditing] = useState<Card | null>(null);
+  /** The card open in the editor, and the board revision it was opened at. */
+  const [editing, setEditing] = useState<{ card: Card; seen: number } | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [highlighted, setHighlighted] = useState<Set<string>>(new Set());
   const [settings, setSettings] = useState<Settings>({
@@ -163,11 +164,12 @@ export default function App() {
     return () => osDark.removeEventListener("change", apply);
   }, [theme]);
 
-  /** Sends an edit; on failure shows why and re-syncs, since the board may have moved on. */
+  /** Sends an edit made on the board as shown now (or at `seen`); on failure shows why and
+   *  re-syncs, since the board may have moved on. */
   const edit = useCallback(
-    async (request: Edit): Promise<Change | null> => {
+    async (request: Edit, seen?: number): Promise<Change | null> => {
       try {
-        const change = await editBoard(request);
+        const change = await editBoard(request, seen ?? boardRef.current?.revision ?? 0);
         take(change);
         return change;
       } catch (error) {
@@ -187,9 +189,11 @@ export default function App() {
     [edit, toast],
   );
 
+  const open = useCallback((card: Card) => setEditing({ card, seen: boardRef.current?.revision ?? 0 }), []);
+
   const remove = useCallback(
-    async (card: Card) => {
-      const change = await edit({ type: "delete", cardId: card.id });
+    async (card: Card, seen: number) => {
+      const change = await edit({ type: "delete", cardId: card.id }, seen);
       if (change) {
         setEditing(null);
         toast({ tone: "info", message: `Deleted “${card.title}”`, action: { label: "Undo", run: () => void undo(change.revision) } });
@@ -302,7 +306,7 @@ export default function App() {
       )}
       <main className="workspace">
         {board ? (
-          <BoardView board={board} highlighted={highlighted} onEdit={edit} onOpen={setEditing} />
+          <BoardView board={board} highlighted={highlighted} onEdit={edit} onOpen={open} />
         ) : (
           <div className="board-placeholder" role="status">
             {loadError ? `The board could not be loaded: ${loadError}` : "Loading the board…"}
@@ -331,12 +335,16 @@ export default function App() {
       )}
       {editing && board && (
         <CardEditor
-          key={editing.id}
-          card={editing}
+          key={editing.card.id}
+          card={editing.card}
           onClose={() => setEditing(null)}
           onSave={async (requests) => {
             try {
-              for (const request of requests) take(await editBoard(request));
+              await sendInTurn(requests, editing.seen, async (request, seen) => {
+                const change = await editBoard(request, seen);
+                take(change);
+                return change;
+              });
               setEditing(null);
             } catch (error) {
               // The editor shows the message; the board may have moved on meanwhile.
@@ -344,7 +352,7 @@ export default function App() {
               throw error;
             }
           }}
-          onDelete={() => void remove(editing)}
+          onDelete={() => void remove(editing.card, editing.seen)}
         />
       )}
       <Toasts toasts={toasts} onDismiss={dismissToast} />

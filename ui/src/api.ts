@@ -14,6 +14,7 @@ export async function fetchBoard(): Promise<Board> {
   return unwrap(await commands.getBoard());
 }
 
-export async function editBoard(edit: Edit): Promise<Change> {
-  return unwrap(await commands.editBoard(edit));
+/** Applies `edit`, made on the board as it was at revision `seen`. */
+export async function editBoard(edit: Edit, seen: number): Promise<Change> {
+  return unwrap(await commands.editBoard(edit, seen));
 }

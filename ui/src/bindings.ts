@@ -9,8 +9,13 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	/**  The whole board with its recent activity. */
 	getBoard: () => typedError<Board_Serialize, CommandError>(__TAURI_INVOKE("get_board")),
-	/**  Applies an edit made by hand in this window. */
-	editBoard: (edit: Edit_Deserialize) => typedError<Change_Serialize, CommandError>(__TAURI_INVOKE("edit_board", { edit })),
+	/**
+	 *  Applies an edit made by hand in this window on the board as it was at revision `seen`:
+	 *  an edit to a card that someone (the voice operator, a participant) changed since is
+	 *  refused, as participants' edits are, rather than silently overwriting their change.
+	 *  (`u32`: revisions are exported to TypeScript as numbers and stay far below 2^32.)
+	 */
+	editBoard: (edit: Edit_Deserialize, seen: number) => typedError<Change_Serialize, CommandError>(__TAURI_INVOKE("edit_board", { edit, seen })),
 	/**  What went wrong with the saved board at start, if anything. */
 	getStartupNotice: () => __TAURI_INVOKE<StartupNotice_Serialize | null>("get_startup_notice"),
 	dismissStartupNotice: () => __TAURI_INVOKE<void>("dismiss_startup_notice"),

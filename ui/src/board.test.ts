@@ -1,5 +1,6 @@
 import { describe as suite, expect, it } from "vitest";
-import { describe, parseTags, receive } from "./board";
+import { describe, parseTags, receive, sendInTurn } from "./board";
+import type { Edit } from "./bindings";
 import { card, moveChange, seedBoard } from "./test/fixtures";
 
 suite("receive", () => {
@@ -58,4 +59,35 @@ suite("describe", () => {
 
 it("parses comma separated tags", () => {
   expect(parseTags(" a, b ,, c ")).toEqual(["a", "b", "c"]);
+});
+
+suite("sendInTurn", () => {
+  it("sends the first edit with the revision the editor saw, each next with the one before produced", async () => {
+    const board = seedBoard();
+    const sent: [Edit["type"], number][] = [];
+    const edits: Edit[] = [
+      { type: "update", cardId: "card-002", title: "Renamed", notes: null, tags: null },
+      { type: "move", cardId: "card-002", status: "Done", position: null },
+    ];
+    const changes = await sendInTurn(edits, 3, async (edit, seen) => {
+      sent.push([edit.type, seen]);
+      return { ...moveChange(board, "card-002", "Done", 0), revision: 7 + sent.length };
+    });
+    expect(sent).toEqual([["update", 3], ["move", 8]]);
+    expect(changes.map((c) => c.revision)).toEqual([8, 9]);
+  });
+
+  it("stops at the first edit that is refused", async () => {
+    const sent: number[] = [];
+    const edits: Edit[] = [
+      { type: "delete", cardId: "card-001" },
+      { type: "delete", cardId: "card-002" },
+    ];
+    const changes = await sendInTurn(edits, 0, async (_, seen) => {
+      sent.push(seen);
+      return null;
+    });
+    expect(sent).toEqual([0]);
+    expect(changes).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 // The window's copy of the board and how it follows the backend: changes arrive in
 // revision order and are applied here; a gap means we missed one and must re-fetch.
-import type { Board, Card, Change, Source, Status } from "./bindings";
+import type { Board, Card, Change, Edit, Source, Status } from "./bindings";
 
 export const STATUSES: Status[] = ["Backlog", "In Progress", "Blocked", "Done"];
 const ACTIVITY_LIMIT = 500;
@@ -81,4 +81,22 @@ export function parseTags(text: string): string[] {
     .split(",")
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
+}
+
+/** Sends the card editor's edits in order. The first carries the revision the editor was
+ *  opened at, so a change someone made to the card meanwhile makes it refused rather than
+ *  overwritten; each next one carries the revision our previous edit produced. */
+export async function sendInTurn(
+  edits: Edit[],
+  seen: number,
+  send: (edit: Edit, seen: number) => Promise<Change | null>,
+): Promise<Change[]> {
+  const changes: Change[] = [];
+  for (const edit of edits) {
+    const change = await send(edit, seen);
+    if (!change) break;
+    changes.push(change);
+    seen = change.revision;
+  }
+  return changes;
 }

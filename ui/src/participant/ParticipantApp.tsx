@@ -10,7 +10,7 @@ import type {
   ServerMessage_Serialize as ServerMessage,
   TranscriptLine,
 } from "../bindings";
-import { receive } from "../board";
+import { receive, sendInTurn } from "../board";
 import { BoardView } from "../components/BoardView";
 import { CardEditor } from "../components/CardEditor";
 import { PeopleList } from "../components/PeopleList";
@@ -68,7 +68,8 @@ export function ParticipantApp() {
   const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
   const [me, setMe] = useState<string | null>(null);
   const [muted, setMuted] = useState(false);
-  const [editing, setEditing] = useState<Card | null>(null);
+  /** The card open in the editor, and the board revision it was opened at. */
+  const [editing, setEditing] = useState<{ card: Card; seen: number } | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [videos, setVideos] = useState<Record<string, MediaStream>>({});
   const [view, setView] = useState<View>("board");
@@ -193,12 +194,12 @@ export function ParticipantApp() {
   };
 
   const edit = useCallback(
-    async (request: Edit): Promise<Change | null> => {
+    async (request: Edit, seen?: number): Promise<Change | null> => {
       const room = connection.current;
       const current = boardRef.current;
       if (!room || !current) return null;
       try {
-        const change = await room.edit(request, current.revision);
+        const change = await room.edit(request, seen ?? current.revision);
         take(change);
         return change;
       } catch (error) {
@@ -301,7 +302,7 @@ export function ParticipantApp() {
       </nav>
       <main className="workspace">
         {board ? (
-          <BoardView board={board} highlighted={new Set()} onEdit={edit} onOpen={setEditing} />
+          <BoardView board={board} highlighted={new Set()} onEdit={edit} onOpen={(card) => setEditing({ card, seen: boardRef.current?.revision ?? 0 })} />
         ) : (
           <div className="board-placeholder" role="status">
             Loading the board…
@@ -331,18 +332,16 @@ export function ParticipantApp() {
       </footer>
       {editing && board && (
         <CardEditor
-          key={editing.id}
-          card={editing}
+          key={editing.card.id}
+          card={editing.card}
           onClose={() => setEditing(null)}
           onSave={async (requests) => {
-            for (const request of requests) {
-              const change = await edit(request);
-              if (!change) throw new Error("The change was not saved.");
-            }
+            const changes = await sendInTurn(requests, editing.seen, edit);
+            if (changes.length < requests.length) throw new Error("The change was not saved.");
             setEditing(null);
           }}
           onDelete={() => {
-            void edit({ type: "delete", cardId: editing.id }).then((change) => change && setEditing(null));
+            void edit({ type: "delete", cardId: editing.card.id }, editing.seen).then((change) => change && setEditing(null));
           }}
         />
       )}

@@ -2,7 +2,7 @@
 //! change event the window and (later) every participant receive.
 //! Run: `cargo bench -p boardroom-board --bench board_ops`.
 
-use board::{seed, Board, BoardFile, Edit, Source, Status};
+use board::{limits, seed, Board, BoardFile, Edit, Source, Status};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 const CARDS: usize = 1_000;
@@ -88,5 +88,57 @@ fn change_event(c: &mut Criterion) {
     c.bench_function("board_snapshot_serialise", |b| b.iter(|| serde_json::to_vec(&board).unwrap()));
 }
 
-criterion_group!(benches, operations, change_event);
+/// The costliest edits anyone may send, at the size caps: what one participant or tool call
+/// can make the actor spend on a single edit (refused ones included).
+fn edits_at_the_caps(c: &mut Criterion) {
+    let board = big_board();
+    let id = middle_card(&board);
+    let long = |n: usize| "é".repeat(n);
+    let full_tags: Vec<String> =
+        (0..limits::MAX_TAGS).map(|i| format!("{i:02}{}", "t".repeat(limits::MAX_TAG_CHARS - 2))).collect();
+    // About 60 KB of short tags: what fits in one room message under its 64 KB cap.
+    let flood: Vec<String> = (0..8_000).map(|i| format!("t{i}")).collect();
+    let named: Vec<String> = (0..limits::MAX_TAGS_NAMED).map(|i| format!("T{}", i % 3)).collect();
+    let mut group = c.benchmark_group("edits_at_the_caps");
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "create_full_card",
+            Edit::Create {
+                status: Status::Backlog,
+                title: long(limits::MAX_TITLE_CHARS),
+                notes: long(limits::MAX_NOTES_CHARS),
+                tags: full_tags.clone(),
+                position: Some(0),
+            },
+        ),
+        (
+            "update_full_card",
+            Edit::Update {
+                card_id: id.clone(),
+                title: Some(long(limits::MAX_TITLE_CHARS)),
+                notes: Some(long(limits::MAX_NOTES_CHARS)),
+                tags: Some(full_tags),
+            },
+        ),
+        ("add_tags_most_named", Edit::AddTags { card_id: id.clone(), tags: named }),
+        ("add_tags_8000_refused", Edit::AddTags { card_id: id.clone(), tags: flood }),
+        (
+            "notes_over_the_cap_refused",
+            Edit::Update { card_id: id, title: None, notes: Some(long(60_000)), tags: None },
+        ),
+    ];
+    for (name, edit) in cases {
+        group.bench_function(name, |b| {
+            // The edit arrives by value (parsed in the sender's task), so copying it is set-up too.
+            b.iter_batched(
+                || (board.clone(), edit.clone()),
+                |(mut board, edit)| (board.apply(edit, Source::Hand, 0).is_ok(), board),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, operations, change_event, edits_at_the_caps);
 criterion_main!(benches);

@@ -71,6 +71,8 @@ pub enum BoardError {
     NotesTooLong { chars: usize },
     #[error("a card can have at most {max} tags; this would give it {count}", max = limits::MAX_TAGS)]
     TooManyTags { count: usize },
+    #[error("one change can name at most {max} tags; this one names {named}", max = limits::MAX_TAGS_NAMED)]
+    TooManyTagsNamed { named: usize },
     #[error("the tag \"{tag}\" is too long; tags can be at most {max} characters", max = limits::MAX_TAG_CHARS)]
     TagTooLong { tag: String },
     #[error("nothing to change: {0}")]

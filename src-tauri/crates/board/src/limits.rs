@@ -7,6 +7,10 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_NOTES_CHARS: usize = 8_000;
 pub const MAX_TAGS: usize = 32;
 pub const MAX_TAG_CHARS: usize = 40;
+/// The most tags one edit may name (the card's own plus the new ones), duplicates and blanks
+/// included: past this it is refused before any other work, so no edit costs more than a
+/// few hundred short comparisons.
+pub const MAX_TAGS_NAMED: usize = 4 * MAX_TAGS;
 
 /// Trims a title and checks it is present and short enough.
 pub fn title(raw: &str) -> Result<String, BoardError> {
@@ -32,18 +36,25 @@ pub fn notes(raw: &str) -> Result<String, BoardError> {
 }
 
 /// Merges `added` into `existing`: each tag trimmed, blanks dropped, duplicates
-/// (ignoring case) dropped with the first spelling kept.
+/// (ignoring case) dropped with the first spelling kept. Linear in the input, and the
+/// number of tags is checked before anything else.
 pub fn merge_tags(existing: &[String], added: &[String]) -> Result<Vec<String>, BoardError> {
-    let mut tags: Vec<String> = Vec::with_capacity(existing.len() + added.len());
+    let named = existing.len() + added.len();
+    if named > MAX_TAGS_NAMED {
+        return Err(BoardError::TooManyTagsNamed { named });
+    }
+    let mut tags: Vec<String> = Vec::with_capacity(named.min(MAX_TAGS + 1));
+    let mut seen = std::collections::HashSet::with_capacity(named);
     for raw in existing.iter().chain(added) {
         let tag = raw.trim();
         if tag.is_empty() {
             continue;
         }
-        if tag.chars().count() > MAX_TAG_CHARS {
+        // Stops at the first character past the limit, however long the tag is.
+        if tag.chars().nth(MAX_TAG_CHARS).is_some() {
             return Err(BoardError::TagTooLong { tag: shorten(tag, MAX_TAG_CHARS) });
         }
-        if !tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
+        if seen.insert(tag.to_lowercase()) {
             tags.push(tag.to_owned());
         }
     }
@@ -104,5 +115,10 @@ mod tests {
         assert!(tags(&many[..32]).is_ok());
         assert!(matches!(tags(&["x".repeat(41)]), Err(BoardError::TagTooLong { .. })));
         assert!(tags(&["x".repeat(40)]).is_ok());
+        // Duplicates still count towards what one edit may name.
+        let repeated = vec!["same".to_owned(); MAX_TAGS_NAMED + 1];
+        assert!(matches!(tags(&repeated), Err(BoardError::TooManyTagsNamed { named }) if named == MAX_TAGS_NAMED + 1));
+        assert_eq!(tags(&repeated[..MAX_TAGS_NAMED]).unwrap(), strings(&["same"]));
+        assert!(matches!(tags(&["y".repeat(60_000)]), Err(BoardError::TagTooLong { .. })));
     }
 }

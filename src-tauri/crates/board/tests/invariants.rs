@@ -76,3 +76,40 @@ proptest! {
         }
     }
 }
+
+/// Tag lists around and past the caps: many, duplicated in any case, blank, too long.
+fn tags_at_the_caps() -> impl Strategy<Value = Vec<String>> {
+    let tag = prop_oneof![
+        4 => "[a-eA-E]{1,2}",
+        2 => "[a-z0-9]{1,12}",
+        1 => Just(" ".to_string()),
+        1 => Just("t".repeat(board::limits::MAX_TAG_CHARS)),
+        1 => Just("t".repeat(board::limits::MAX_TAG_CHARS + 1)),
+    ];
+    prop::collection::vec(tag, 0..(board::limits::MAX_TAGS_NAMED + 40))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn edits_at_the_tag_caps_are_applied_within_the_rules_or_refused_without_a_trace(tags in tags_at_the_caps()) {
+        use board::limits::{MAX_TAGS, MAX_TAGS_NAMED, MAX_TAG_CHARS};
+        let mut board = seed::board();
+        let before = board.clone();
+        let existing = before.card("card-001").unwrap().tags.len();
+        let result = board.apply(Edit::AddTags { card_id: "card-001".into(), tags: tags.clone() }, Source::Hand, 0);
+        let distinct: HashSet<String> = before.card("card-001").unwrap().tags.iter().chain(&tags)
+            .map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect();
+        let too_long = tags.iter().any(|t| t.trim().chars().count() > MAX_TAG_CHARS);
+        let allowed = existing + tags.len() <= MAX_TAGS_NAMED && !too_long && distinct.len() <= MAX_TAGS;
+        match result {
+            Ok(_) => {
+                prop_assert!(allowed, "applied although it breaks a rule");
+                let card = board.card("card-001").unwrap();
+                prop_assert_eq!(card.tags.len(), distinct.len());
+            }
+            Err(_) => prop_assert_eq!(&board, &before, "a refused edit changes nothing"),
+        }
+    }
+}
