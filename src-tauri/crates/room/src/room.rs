@@ -111,13 +111,13 @@ pub struct Room {
 
 /// What serves the room's HTTP: plain on loopback, or TLS.
 struct Serving {
-    listener: Either,
+    listener: HttpListener,
     certificate: Option<CertificateInfo>,
     acme: Option<Acme>,
     renewals: Option<JoinHandle<()>>,
 }
 
-enum Either {
+enum HttpListener {
     Plain(tokio::net::TcpListener),
     Tls(TlsListener),
 }
@@ -140,7 +140,7 @@ impl Room {
         let (serving, link_host) = match &config.access {
             Access::ThisComputer | Access::Proxied { .. } => {
                 let serving =
-                    Serving { listener: Either::Plain(listener), certificate: None, acme: None, renewals: None };
+                    Serving { listener: HttpListener::Plain(listener), certificate: None, acme: None, renewals: None };
                 (serving, advertised.to_string())
             }
             Access::Network(source) => secure(listener, source, advertised)?,
@@ -162,8 +162,8 @@ impl Room {
         let app = server::router(ServerState { token, hub: hub.clone(), board });
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = match serving.listener {
-            Either::Plain(listener) => serve(listener, app, stopped),
-            Either::Tls(listener) => serve(listener, app, stopped),
+            HttpListener::Plain(listener) => serve(listener, app, stopped),
+            HttpListener::Tls(listener) => serve(listener, app, stopped),
         };
         log::info!("room open on {}", SocketAddr::new(advertised, port));
         Ok(Room {
@@ -259,7 +259,7 @@ fn secure(
             };
             let config = tls::server_config(CurrentCertificate::new(certificate));
             let serving = Serving {
-                listener: Either::Tls(tls(Handshake::Serve(config))?),
+                listener: HttpListener::Tls(tls(Handshake::Serve(config))?),
                 certificate: Some(info),
                 acme: None,
                 renewals: None,
@@ -276,7 +276,7 @@ fn secure(
             let renewals = tokio::spawn(tls::watch_files(cert.clone(), key.clone(), Arc::clone(&current)));
             let config = tls::server_config(current);
             let serving = Serving {
-                listener: Either::Tls(tls(Handshake::Serve(config))?),
+                listener: HttpListener::Tls(tls(Handshake::Serve(config))?),
                 certificate: Some(info),
                 acme: None,
                 renewals: Some(renewals),
@@ -292,7 +292,7 @@ fn secure(
             let host = settings.domains.first().cloned().unwrap_or_else(|| advertised.to_string());
             let info = CertificateInfo { kind: CertificateKind::Acme, fingerprint: None };
             let serving = Serving {
-                listener: Either::Tls(tls(handshake)?),
+                listener: HttpListener::Tls(tls(handshake)?),
                 certificate: Some(info),
                 acme: Some(acme),
                 renewals: None,
