@@ -248,40 +248,27 @@ fn secure(
     source: &CertificateSource,
     advertised: IpAddr,
 ) -> Result<(Serving, String), RoomError> {
-    let tls = |handshake| TlsListener::new(listener, handshake).map_err(|source| RoomError::Bind { port: 0, source });
-    match source {
+    let info = |kind, certificate: &tls::Certificate| CertificateInfo {
+        kind,
+        fingerprint: Some(certificate.fingerprint.clone()),
+    };
+    let (handshake, certificate, acme, renewals, host) = match source {
         CertificateSource::SelfSigned { dir } => {
             let names = vec![advertised.to_string(), "127.0.0.1".to_owned(), "localhost".to_owned()];
             let certificate = tls::self_signed(dir, &names, SystemTime::now())?;
-            let info = CertificateInfo {
-                kind: CertificateKind::SelfSigned,
-                fingerprint: Some(certificate.fingerprint.clone()),
-            };
-            let config = tls::server_config(CurrentCertificate::new(certificate));
-            let serving = Serving {
-                listener: HttpListener::Tls(tls(Handshake::Serve(config))?),
-                certificate: Some(info),
-                acme: None,
-                renewals: None,
-            };
-            Ok((serving, advertised.to_string()))
+            let info = info(CertificateKind::SelfSigned, &certificate);
+            let handshake = Handshake::Serve(tls::server_config(CurrentCertificate::new(certificate)));
+            (handshake, info, None, None, advertised.to_string())
         }
         CertificateSource::Files { cert, key } => {
             let certificate = tls::load_files(cert, key, SystemTime::now())?;
             // The link names what the certificate is for (a wildcard cannot be a host).
             let host = certificate.names.iter().find(|name| !name.starts_with('*')).cloned();
-            let info =
-                CertificateInfo { kind: CertificateKind::Files, fingerprint: Some(certificate.fingerprint.clone()) };
+            let info = info(CertificateKind::Files, &certificate);
             let current = CurrentCertificate::new(certificate);
             let renewals = tokio::spawn(tls::watch_files(cert.clone(), key.clone(), Arc::clone(&current)));
-            let config = tls::server_config(current);
-            let serving = Serving {
-                listener: HttpListener::Tls(tls(Handshake::Serve(config))?),
-                certificate: Some(info),
-                acme: None,
-                renewals: Some(renewals),
-            };
-            Ok((serving, host.unwrap_or_else(|| advertised.to_string())))
+            let handshake = Handshake::Serve(tls::server_config(current));
+            (handshake, info, None, Some(renewals), host.unwrap_or_else(|| advertised.to_string()))
         }
         CertificateSource::Acme(settings) => {
             let acme = Acme::start(settings)?;
@@ -291,15 +278,13 @@ fn secure(
             };
             let host = settings.domains.first().cloned().unwrap_or_else(|| advertised.to_string());
             let info = CertificateInfo { kind: CertificateKind::Acme, fingerprint: None };
-            let serving = Serving {
-                listener: HttpListener::Tls(tls(handshake)?),
-                certificate: Some(info),
-                acme: Some(acme),
-                renewals: None,
-            };
-            Ok((serving, host))
+            (handshake, info, Some(acme), None, host)
         }
-    }
+    };
+    let port = listener.local_addr().map_or(0, |address| address.port());
+    let listener = TlsListener::new(listener, handshake).map_err(|source| RoomError::Bind { port, source })?;
+    let serving = Serving { listener: HttpListener::Tls(listener), certificate: Some(certificate), acme, renewals };
+    Ok((serving, host))
 }
 
 fn https_link(host: &str, port: u16, token: &str) -> String {
