@@ -7,7 +7,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use realtime::api::{env_value, KEY_VAR};
 use serde::Serialize;
 use specta::Type;
 
@@ -61,8 +60,8 @@ pub struct ApiKeyStore {
 impl ApiKeyStore {
     /// Opens the store for `config_dir`, asking the OS keychain whether it answers. This
     /// may wait on D-Bus, so call it off the async runtime.
-    pub fn open(config_dir: &Path) -> Self {
-        let env = env_value(KEY_VAR);
+    /// `env` is the key the environment gives, which wins over a stored one.
+    pub fn open(config_dir: &Path, env: Option<String>) -> Self {
         ApiKeyStore { file: config_dir.join(KEY_FILE), keychain: keychain(), env }
     }
 

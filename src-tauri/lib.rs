@@ -31,7 +31,7 @@ pub fn run(data_dir: Option<PathBuf>) {
             let (data_dir, config_dir) = startup::dirs(app.handle(), data_dir.clone())?;
             startup::install(app.handle(), data_dir, launched);
             audio::install(app.handle())?;
-            voice::install(app.handle(), &config_dir);
+            voice::install(app.handle(), &config_dir, voice::VoiceEnvironment::of_this_process());
             hosting::install(app.handle());
             Ok(())
         })

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use realtime::api::{env_value, BASE_URL_VAR, DEFAULT_BASE_URL, MODEL_VAR};
+use realtime::api::{env_value, BASE_URL_VAR, DEFAULT_BASE_URL, KEY_VAR, MODEL_VAR};
 use realtime::{session, Endpoint, Operator, OperatorConfig, OperatorEvent, OperatorStatus, TranscriptLine};
 use serde::Serialize;
 use specta::Type;
@@ -47,8 +47,25 @@ pub struct VoiceSettings {
     pub base_url_from_env: bool,
 }
 
+/// The voice settings the process environment overrides (`OPENAI_API_KEY`,
+/// `OPENAI_REALTIME_MODEL`, `OPENAI_BASE_URL`), read once at start and handed in, so
+/// tests decide what the environment says instead of inheriting the developer's.
+#[derive(Debug, Clone, Default)]
+pub struct VoiceEnvironment {
+    pub key: Option<String>,
+    pub model: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl VoiceEnvironment {
+    pub fn of_this_process() -> Self {
+        VoiceEnvironment { key: env_value(KEY_VAR), model: env_value(MODEL_VAR), base_url: env_value(BASE_URL_VAR) }
+    }
+}
+
 pub struct VoiceState {
     keys: Arc<ApiKeyStore>,
+    environment: VoiceEnvironment,
     running: tokio::sync::Mutex<Running>,
     status: Arc<Mutex<OperatorStatus>>,
 }
@@ -59,9 +76,10 @@ struct Running {
     operator: Option<Operator>,
 }
 
-pub fn install<R: Runtime>(app: &AppHandle<R>, config_dir: &Path) {
+pub fn install<R: Runtime>(app: &AppHandle<R>, config_dir: &Path, environment: VoiceEnvironment) {
     app.manage(VoiceState {
-        keys: Arc::new(ApiKeyStore::open(config_dir)),
+        keys: Arc::new(ApiKeyStore::open(config_dir, environment.key.clone())),
+        environment,
         running: tokio::sync::Mutex::default(),
         status: Arc::new(Mutex::new(OperatorStatus::Off)),
     });
@@ -69,9 +87,9 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, config_dir: &Path) {
 
 /// A voice setting as it will be used: the environment variable wins, then Settings, then
 /// the default. Also says whether the environment set it.
-fn chosen(var: &str, setting: &Option<String>, default: &str) -> (String, bool) {
-    match env_value(var) {
-        Some(value) => (value, true),
+fn chosen(from_env: &Option<String>, setting: &Option<String>, default: &str) -> (String, bool) {
+    match from_env {
+        Some(value) => (value.clone(), true),
         None => (setting.clone().unwrap_or_else(|| default.to_owned()), false),
     }
 }
@@ -125,8 +143,8 @@ async fn restart<R: Runtime>(app: &AppHandle<R>, voice: &VoiceState, running: &m
         return;
     };
     let settings = settings::get_settings(app.clone()).unwrap_or_default();
-    let (model, _) = chosen(MODEL_VAR, &settings.model, session::DEFAULT_MODEL);
-    let (base_url, _) = chosen(BASE_URL_VAR, &settings.base_url, DEFAULT_BASE_URL);
+    let (model, _) = chosen(&voice.environment.model, &settings.model, session::DEFAULT_MODEL);
+    let (base_url, _) = chosen(&voice.environment.base_url, &settings.base_url, DEFAULT_BASE_URL);
     let Some(mix) = app.state::<AudioState>().attach(MIX_CONSUMER, MIX_QUEUE_FRAMES) else {
         report(app, &voice.status, OperatorStatus::Stopped { reason: "The audio thread has stopped.".into() });
         return;
@@ -167,8 +185,8 @@ pub async fn get_voice_settings<R: Runtime>(
     state: State<'_, VoiceState>,
 ) -> Result<VoiceSettings, CommandError> {
     let settings = settings::get_settings(app)?;
-    let (model, model_from_env) = chosen(MODEL_VAR, &settings.model, session::DEFAULT_MODEL);
-    let (base_url, base_url_from_env) = chosen(BASE_URL_VAR, &settings.base_url, DEFAULT_BASE_URL);
+    let (model, model_from_env) = chosen(&state.environment.model, &settings.model, session::DEFAULT_MODEL);
+    let (base_url, base_url_from_env) = chosen(&state.environment.base_url, &settings.base_url, DEFAULT_BASE_URL);
     let keys = Arc::clone(&state.keys);
     let key = tauri::async_runtime::spawn_blocking(move || keys.status())
         .await

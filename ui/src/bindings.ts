@@ -225,6 +225,8 @@ export type ErrorCode =
 "invalid" | "tooLarge" | "unsupportedVersion" | 
 /**  `hello` has to come first, once. */
 "notJoined" | "alreadyJoined" | "badName" | "roomFull" | 
+/**  Answers or mute changes faster than the room allows: this one was ignored. */
+"tooFast" | 
 /**  Too much bad input: the connection is closed. */
 "tooManyErrors";
 
@@ -410,8 +412,12 @@ iceServers: IceServer_Deserialize[] } |
 { type: "boardChanged"; change: Change_Deserialize } | 
 /**  Your edit `request` was applied as `change`. */
 { type: "edited"; request: number; change: Change_Deserialize } | 
-/**  Your edit `request` was not applied; `board`, when present, is the board as it is now. */
-{ type: "refused"; request: number; message: string; board?: Board_Deserialize | null } | 
+/**
+ *  Your edit `request` was not applied. It carries no board: the changes that made the
+ *  edit stale reach the page as `boardChanged` on this same connection, so a refusal
+ *  stays small however large the board and its activity log are.
+ */
+{ type: "refused"; request: number; message: string } | 
 /**  The whole board, when the page may have missed changes. */
 { type: "board"; board: Board_Deserialize } | { type: "voice"; status: OperatorStatus } | { type: "transcript"; line: TranscriptLine } | 
 /**  Something the page sent was refused; the connection stays open unless it says otherwise. */
@@ -440,8 +446,12 @@ iceServers: IceServer_Serialize[] } |
 { type: "boardChanged"; change: Change_Serialize } | 
 /**  Your edit `request` was applied as `change`. */
 { type: "edited"; request: number; change: Change_Serialize } | 
-/**  Your edit `request` was not applied; `board`, when present, is the board as it is now. */
-{ type: "refused"; request: number; message: string; board: Board_Serialize | null } | 
+/**
+ *  Your edit `request` was not applied. It carries no board: the changes that made the
+ *  edit stale reach the page as `boardChanged` on this same connection, so a refusal
+ *  stays small however large the board and its activity log are.
+ */
+{ type: "refused"; request: number; message: string } | 
 /**  The whole board, when the page may have missed changes. */
 { type: "board"; board: Board_Serialize } | { type: "voice"; status: OperatorStatus } | { type: "transcript"; line: TranscriptLine } | 
 /**  Something the page sent was refused; the connection stays open unless it says otherwise. */
@@ -504,6 +514,8 @@ export type SourceLevel = {
 	droppedSamples: number,
 	/**  Ticks at which the source had no full frame ready. */
 	lateFrames: number,
+	/**  Samples dropped because they had waited past the source's latency target. */
+	trimmedSamples: number,
 };
 
 /**  Who made a change. */

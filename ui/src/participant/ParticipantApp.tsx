@@ -18,7 +18,7 @@ import { TranscriptPanel } from "../components/TranscriptPanel";
 import { Toasts, type Toast } from "../components/Toasts";
 import { describeVoice } from "../components/StatusBar";
 import { FormError } from "../components/FormError";
-import { EditRefused, RoomConnection, socketUrl, type Route } from "./roomConnection";
+import { RoomConnection, socketUrl, type Route } from "./roomConnection";
 import { RemoteAudio } from "./remoteAudio";
 import { errorMessage } from "../errors";
 
@@ -203,7 +203,6 @@ export function ParticipantApp() {
         take(change);
         return change;
       } catch (error) {
-        if (error instanceof EditRefused && error.board) show(error.board);
         toast({ tone: "error", message: errorMessage(error) });
         return null;
       }

@@ -2,7 +2,6 @@
 // and the WebRTC peer it sets up. The room always offers; this side answers. When the socket
 // or the peer drops, it comes back by itself with the `resume` key from the welcome.
 import type {
-  Board,
   Change,
   ClientMessage_Deserialize as ClientMessage,
   Edit,
@@ -28,15 +27,8 @@ export type Handlers = {
   onClosed: (reason: string) => void;
 };
 
-/** Why an edit was not applied; `board` is the fresh board when the room sent one. */
-export class EditRefused extends Error {
-  constructor(
-    message: string,
-    readonly board: Board | null,
-  ) {
-    super(message);
-  }
-}
+/** Why an edit was not applied. The changes that made it stale arrive as board changes. */
+export class EditRefused extends Error {}
 
 export class RoomConnection {
   private socket: WebSocket | null = null;
@@ -105,7 +97,7 @@ export class RoomConnection {
         this.pending.delete(message.request);
         break;
       case "refused":
-        this.pending.get(message.request)?.reject(new EditRefused(message.message, message.board));
+        this.pending.get(message.request)?.reject(new EditRefused(message.message));
         this.pending.delete(message.request);
         break;
       case "goodbye":
@@ -174,7 +166,7 @@ export class RoomConnection {
     const request = this.nextRequest++;
     return new Promise((resolve, reject) => {
       if (this.socket?.readyState !== WebSocket.OPEN) {
-        reject(new EditRefused("Not connected to the room right now; try again in a moment.", null));
+        reject(new EditRefused("Not connected to the room right now; try again in a moment."));
         return;
       }
       this.pending.set(request, { resolve, reject });
@@ -204,7 +196,7 @@ export class RoomConnection {
   }
 
   private failPending(reason: string) {
-    for (const { reject } of this.pending.values()) reject(new EditRefused(reason, null));
+    for (const { reject } of this.pending.values()) reject(new EditRefused(reason));
     this.pending.clear();
   }
 }

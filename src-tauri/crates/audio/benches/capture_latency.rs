@@ -2,7 +2,9 @@
 //! source is fed silence in real time, then tone bursts; each burst's latency is the time
 //! from writing its first samples into the pipe to the first Opus packet that carries it,
 //! through PulseAudio, ALSA, cpal, the ring, resampling, the mixer, the fan-out and the
-//! encoder. Needs PulseAudio; scripts/bench.sh runs it.
+//! encoder. Then the microphone stalls: nothing for 500 ms, then all of it at once (as a
+//! device or a busy machine does), and the bursts after it show how much latency the stall
+//! left behind. Needs PulseAudio; scripts/bench.sh runs it.
 //! Run: `cargo bench -p boardroom-audio --bench capture_latency`.
 
 use std::fs::OpenOptions;
@@ -79,28 +81,47 @@ fn main() {
         write(&mut pipe, false, n);
     }
     while onsets.try_recv().is_ok() {}
-    let mut latencies = Vec::new();
-    for _ in 0..BURSTS {
-        let written = Instant::now();
-        for n in 0..10 {
-            write(&mut pipe, true, n);
+    let mut phases = Vec::new();
+    for stalled in [false, true] {
+        if stalled {
+            // The stall: nothing for 500 ms; the writer's clock then catches up at once,
+            // so the device delivers the held-back 500 ms in one go. A second to settle.
+            std::thread::sleep(Duration::from_millis(500));
+            for n in 0..75 {
+                write(&mut pipe, false, n);
+            }
+            while onsets.try_recv().is_ok() {}
         }
-        for n in 0..40 {
-            write(&mut pipe, false, n);
+        let mut latencies = Vec::new();
+        for _ in 0..BURSTS {
+            let written = Instant::now();
+            for n in 0..10 {
+                write(&mut pipe, true, n);
+            }
+            for n in 0..40 {
+                write(&mut pipe, false, n);
+            }
+            if let Ok(out) = onsets.try_recv() {
+                latencies.push(out.duration_since(written).as_secs_f64() * 1000.0);
+            }
+            while onsets.try_recv().is_ok() {}
         }
-        if let Ok(out) = onsets.try_recv() {
-            latencies.push(out.duration_since(written).as_secs_f64() * 1000.0);
-        }
-        while onsets.try_recv().is_ok() {}
+        phases.push(latencies);
     }
     drop(engine);
     consumer.join().unwrap();
     let _ = Command::new("pactl").args(["unload-module", "module-pipe-source"]).status();
+    let after_stall = phases.pop().unwrap();
+    report("capture → encoded packet latency", phases.pop().unwrap());
+    report("the same after a 500 ms microphone stall", after_stall);
+}
+
+fn report(what: &str, mut latencies: Vec<f64>) {
     latencies.sort_by(f64::total_cmp);
     assert!(!latencies.is_empty(), "no burst came through");
     let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
     println!(
-        "capture → encoded packet latency over {} bursts: p50 {:.1} ms, p99 {:.1} ms (min {:.1}, max {:.1})",
+        "{what} over {} bursts: p50 {:.1} ms, p99 {:.1} ms (min {:.1}, max {:.1})",
         latencies.len(),
         pick(0.5),
         pick(0.99),

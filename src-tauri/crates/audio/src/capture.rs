@@ -1,10 +1,13 @@
 //! The local microphone through cpal. The device callback only copies samples into a
-//! lock-free ring buffer (no locks, no allocation); the audio thread drains it, converts
-//! to 48 kHz stereo and feeds the mixer. A `Microphone` is not `Send` (cpal streams are
-//! not), so it lives on the thread that reads it.
+//! lock-free ring buffer (no locks, no allocation) and wakes the audio thread; the audio
+//! thread drains it, converts to 48 kHz stereo and feeds the mixer. Opening gives two
+//! halves: the [`DeviceStream`], which keeps capture running and stays on the thread that
+//! opened it (cpal streams cannot move), and the [`Microphone`], the ring's reading end,
+//! which goes to the audio thread.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::thread::Thread;
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
@@ -12,9 +15,13 @@ use ringbuf::traits::{Consumer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 
 use crate::resample::{ResampleError, ToRoomFormat};
+use crate::stream::{DeviceStream, Failure};
 
 /// How much device audio the ring holds before the callback starts dropping: 1 s at 48 kHz stereo.
 const RING_SAMPLES: usize = 96_000;
+/// The device period asked for: each delivery waits this long for its first sample, so it
+/// is most of the microphone's latency (ALSA's default here is 40 ms).
+const PERIOD_MS: u32 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
@@ -45,19 +52,17 @@ pub fn input_names() -> Vec<String> {
 
 pub struct Microphone {
     name: String,
-    /// Capture runs for as long as the stream lives; it is only held.
-    _stream: cpal::Stream,
     samples: HeapCons<f32>,
     converter: ToRoomFormat,
     scratch: Vec<f32>,
     overflowed: Arc<AtomicU64>,
-    failure: Arc<std::sync::Mutex<Option<String>>>,
-    failed: Arc<AtomicBool>,
+    failure: Arc<Failure>,
 }
 
 impl Microphone {
-    /// Opens the named input, or the default one, and starts capturing.
-    pub fn open(name: Option<&str>) -> Result<Self, CaptureError> {
+    /// Opens the named input, or the default one, and starts capturing; `wake` is unparked
+    /// at every delivery, so the thread that reads can sleep until there is sound.
+    pub fn open(name: Option<&str>, wake: Option<Thread>) -> Result<(DeviceStream, Microphone), CaptureError> {
         let host = cpal::default_host();
         let device = match name {
             Some(wanted) => host
@@ -71,47 +76,50 @@ impl Microphone {
         // A listed device whose configuration cannot be read is as good as absent (ALSA's null device).
         let config = device.default_input_config().map_err(|_| CaptureError::NoDevice)?;
         let converter = ToRoomFormat::new(config.sample_rate().0, config.channels())?;
-        let (producer, samples) = HeapRb::<f32>::new(RING_SAMPLES).split();
         let overflowed = Arc::new(AtomicU64::new(0));
-        let failed = Arc::new(AtomicBool::new(false));
-        let failure = Arc::new(std::sync::Mutex::new(None));
-        let stream_config = config.config();
-        let on_error = {
-            let (failed, failure) = (Arc::clone(&failed), Arc::clone(&failure));
-            move |err: cpal::StreamError| {
-                *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(err.to_string());
-                failed.store(true, Ordering::Release);
-            }
-        };
-        let ring = Ring { producer, overflowed: Arc::clone(&overflowed) };
-        let stream = match config.sample_format() {
-            SampleFormat::F32 => build::<f32>(&device, &stream_config, ring, on_error),
-            SampleFormat::I16 => build::<i16>(&device, &stream_config, ring, on_error),
-            SampleFormat::U16 => build::<u16>(&device, &stream_config, ring, on_error),
-            SampleFormat::I32 => build::<i32>(&device, &stream_config, ring, on_error),
-            SampleFormat::I8 => build::<i8>(&device, &stream_config, ring, on_error),
-            SampleFormat::U8 => build::<u8>(&device, &stream_config, ring, on_error),
-            SampleFormat::F64 => build::<f64>(&device, &stream_config, ring, on_error),
-            other => return Err(CaptureError::Open(format!("unsupported sample format {other}"))),
+        let failure = Arc::new(Failure::default());
+        // A short period if the device takes one, else whatever it does by default.
+        let mut last_error = None;
+        for stream_config in [crate::stream::short_period(&config, PERIOD_MS), config.config()] {
+            let (producer, samples) = HeapRb::<f32>::new(RING_SAMPLES).split();
+            let ring = Ring { producer, overflowed: Arc::clone(&overflowed), wake: wake.clone() };
+            let on_error = failure.recorder();
+            let built = match config.sample_format() {
+                SampleFormat::F32 => build::<f32>(&device, &stream_config, ring, on_error),
+                SampleFormat::I16 => build::<i16>(&device, &stream_config, ring, on_error),
+                SampleFormat::U16 => build::<u16>(&device, &stream_config, ring, on_error),
+                SampleFormat::I32 => build::<i32>(&device, &stream_config, ring, on_error),
+                SampleFormat::I8 => build::<i8>(&device, &stream_config, ring, on_error),
+                SampleFormat::U8 => build::<u8>(&device, &stream_config, ring, on_error),
+                SampleFormat::F64 => build::<f64>(&device, &stream_config, ring, on_error),
+                other => return Err(CaptureError::Open(format!("unsupported sample format {other}"))),
+            };
+            let stream = match built {
+                Ok(stream) => stream,
+                Err(err) => {
+                    last_error = Some(err.to_string());
+                    continue;
+                }
+            };
+            stream.play().map_err(|err| CaptureError::Open(err.to_string()))?;
+            log::info!(
+                "capturing from \"{name}\" at {} Hz, {} channels, {:?}, period {:?}",
+                config.sample_rate().0,
+                config.channels(),
+                config.sample_format(),
+                stream_config.buffer_size
+            );
+            let microphone = Microphone {
+                name,
+                samples,
+                converter,
+                scratch: vec![0.0; RING_SAMPLES],
+                overflowed,
+                failure: Arc::clone(&failure),
+            };
+            return Ok((DeviceStream::new(stream, failure), microphone));
         }
-        .map_err(|err| CaptureError::Open(err.to_string()))?;
-        stream.play().map_err(|err| CaptureError::Open(err.to_string()))?;
-        log::info!(
-            "capturing from \"{name}\" at {} Hz, {} channels, {:?}",
-            config.sample_rate().0,
-            config.channels(),
-            config.sample_format()
-        );
-        Ok(Microphone {
-            name,
-            _stream: stream,
-            samples,
-            converter,
-            scratch: vec![0.0; RING_SAMPLES],
-            overflowed,
-            failure,
-            failed,
-        })
+        Err(CaptureError::Open(last_error.unwrap_or_default()))
     }
 
     pub fn name(&self) -> &str {
@@ -120,8 +128,7 @@ impl Microphone {
 
     /// Moves what was captured since the last call, as 48 kHz stereo, onto `out`.
     pub fn read(&mut self, out: &mut Vec<f32>) -> Result<(), CaptureError> {
-        if self.failed.load(Ordering::Acquire) {
-            let reason = self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default();
+        if let Some(reason) = self.failure.reason() {
             return Err(CaptureError::Lost(reason));
         }
         let count = self.samples.pop_slice(&mut self.scratch);
@@ -139,6 +146,7 @@ impl Microphone {
 struct Ring {
     producer: HeapProd<f32>,
     overflowed: Arc<AtomicU64>,
+    wake: Option<Thread>,
 }
 
 fn build<T>(
@@ -157,6 +165,9 @@ where
             let pushed = ring.producer.push_iter(data.iter().map(|&s| f32::from_sample_(s)));
             if pushed < data.len() {
                 ring.overflowed.fetch_add((data.len() - pushed) as u64, Ordering::Relaxed);
+            }
+            if let Some(thread) = &ring.wake {
+                thread.unpark();
             }
         },
         on_error,

@@ -1,26 +1,43 @@
-//! The audio thread: every 20 ms it drains the microphone into the mixer, mixes, hands the
-//! frame to every consumer, and ten times a second reports levels. It owns the microphone
-//! (cpal streams cannot move between threads) and retries it when it is missing or lost,
-//! so the rest of the app never waits on a device.
+//! The audio thread: it drains the microphone and the other sources into the mixer, mixes
+//! 20 ms at a time, hands each frame to every consumer and to the speakers, and ten times a
+//! second reports levels. Devices are opened on their own thread (`devices`), so nothing
+//! here waits on one.
+//!
+//! The clock: a tick is due every 20 ms. While the microphone is live, a tick is taken as
+//! soon as the microphone has a frame, up to [`EARLY`] before it is due (and waits up to
+//! [`GRACE`] past it for a late one), and the clock's phase moves towards the microphone's:
+//! a frame leaves as soon as it is captured instead of waiting for a clock that runs at its
+//! own phase, and the mix still keeps to one frame per 20 ms.
 
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use ringbuf::traits::{Consumer, Producer, Split};
+use ringbuf::{HeapCons, HeapProd, HeapRb};
 use serde::Serialize;
 use specta::Type;
 
 use crate::capture::Microphone;
+use crate::devices::{Devices, Opened};
 use crate::fanout::{Fanout, MixReceiver};
-use crate::frame::FRAME_MS;
+use crate::frame::{CHANNELS, FRAME_LEN, FRAME_MS, SAMPLE_RATE};
 use crate::meter::Level;
 use crate::mixer::{Mixer, MixerConfig, SourceKind, SourceLevel};
 use crate::playback::Speakers;
 
 /// The mixer source name of this machine's microphone.
 pub const LOCAL_SOURCE: &str = "you";
+const FRAME: Duration = Duration::from_millis(FRAME_MS as u64);
+const EARLY: Duration = Duration::from_millis(10);
+const GRACE: Duration = Duration::from_millis(10);
 const LEVELS_EVERY: Duration = Duration::from_millis(100);
-const RETRY_EVERY: Duration = Duration::from_secs(2);
+/// Commands waiting for the audio thread, which takes them at every wake (at least every
+/// 30 ms); when full, the sender waits that long. Audio itself never goes through here.
+const COMMAND_QUEUE: usize = 64;
+/// A source's ring between its decoder and the audio thread: 1 s. When full (the audio
+/// thread a second behind), the newest samples are dropped and counted by the feed.
+const FEED_RING: usize = SAMPLE_RATE as usize * CHANNELS;
 
 /// What the microphone is doing, for the status bar and the participants panel.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
@@ -70,13 +87,13 @@ enum Command {
         feed: Feed,
         name: String,
         queue_frames: usize,
-        reply: Sender<MixReceiver>,
+        reply: SyncSender<MixReceiver>,
     },
-    /// Another source of sound in the room (a participant, a file being played).
-    AddSource(String),
-    Push {
-        source: String,
-        samples: Vec<f32>,
+    /// Another source of sound in the room (a participant, a file being played), with the
+    /// ring its samples arrive on once it has one.
+    AddSource {
+        name: String,
+        input: Option<HeapCons<f32>>,
     },
     MuteSource {
         name: String,
@@ -88,14 +105,14 @@ enum Command {
 
 /// A handle on the audio thread; dropping it stops the thread.
 pub struct AudioEngine {
-    commands: Sender<Command>,
+    commands: SyncSender<Command>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl AudioEngine {
     /// Starts the audio thread; `events` is called from it, so it must not block.
     pub fn start(events: impl FnMut(EngineEvent) + Send + 'static) -> std::io::Result<Self> {
-        let (commands, inbox) = mpsc::channel();
+        let (commands, inbox) = mpsc::sync_channel(COMMAND_QUEUE);
         let thread = std::thread::Builder::new().name("audio".into()).spawn(move || run(inbox, events))?;
         Ok(AudioEngine { commands, thread: Some(thread) })
     }
@@ -119,7 +136,7 @@ impl AudioEngine {
 
     /// A new consumer of a feed (see [`Fanout::attach`]); `None` if the thread has stopped.
     pub fn attach(&self, feed: Feed, name: &str, queue_frames: usize) -> Option<MixReceiver> {
-        let (reply, answer) = mpsc::channel();
+        let (reply, answer) = mpsc::sync_channel(1);
         self.commands.send(Command::Attach { feed, name: name.to_owned(), queue_frames, reply }).ok()?;
         answer.recv().ok()
     }
@@ -130,22 +147,25 @@ impl AudioEngine {
     }
 }
 
-/// Adds, feeds, mutes and removes named sources of the mix; cheap to clone and to send
-/// to other threads. It does nothing once the audio thread has stopped.
+/// Adds, mutes and removes named sources of the mix; cheap to clone and to send to other
+/// threads. It does nothing once the audio thread has stopped.
 #[derive(Clone)]
 pub struct Sources {
-    commands: Sender<Command>,
+    commands: SyncSender<Command>,
 }
 
 impl Sources {
-    /// Adds a named source to the mix; feed it with [`Sources::push`].
+    /// Adds a named source to the mix (its level shows, its mute holds) before it has sound.
     pub fn add(&self, name: &str) {
-        let _ = self.commands.send(Command::AddSource(name.to_owned()));
+        let _ = self.commands.send(Command::AddSource { name: name.to_owned(), input: None });
     }
 
-    /// Hands interleaved 48 kHz stereo samples to a source added with [`Sources::add`].
-    pub fn push(&self, source: &str, samples: Vec<f32>) {
-        let _ = self.commands.send(Command::Push { source: source.to_owned(), samples });
+    /// The way in for a source's sound, adding the source if it is not there; a new feed
+    /// replaces the source's earlier one (a participant's new track).
+    pub fn feed(&self, name: &str) -> SourceFeed {
+        let (ring, input) = HeapRb::<f32>::new(FEED_RING).split();
+        let _ = self.commands.send(Command::AddSource { name: name.to_owned(), input: Some(input) });
+        SourceFeed { ring, dropped: 0 }
     }
 
     /// Keeps a source out of the mix (its level is still measured) or lets it back in.
@@ -158,54 +178,33 @@ impl Sources {
     }
 }
 
+/// One source's samples on their way to the audio thread: a lock-free ring, so a decoder
+/// never waits and nothing is allocated per packet.
+pub struct SourceFeed {
+    ring: HeapProd<f32>,
+    dropped: u64,
+}
+
+impl SourceFeed {
+    /// Hands over interleaved 48 kHz stereo samples. If the audio thread is a second
+    /// behind, what does not fit is dropped (and counted; see [`SourceFeed::dropped`]).
+    pub fn push(&mut self, samples: &[f32]) {
+        let taken = self.ring.push_slice(samples);
+        self.dropped += (samples.len() - taken) as u64;
+    }
+
+    /// Samples dropped because the ring was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
 impl Drop for AudioEngine {
     fn drop(&mut self) {
         let _ = self.commands.send(Command::Stop);
         if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
             let _ = thread.join();
-        }
-    }
-}
-
-struct Capture {
-    wanted: Option<Option<String>>,
-    microphone: Option<Microphone>,
-    next_try: Instant,
-    /// Samples the device callback had dropped at the last report.
-    overflow_reported: u64,
-}
-
-impl Capture {
-    fn new(wanted: Option<Option<String>>) -> Self {
-        Capture { wanted, microphone: None, next_try: Instant::now(), overflow_reported: 0 }
-    }
-}
-
-/// The speakers while they are wanted: opened on demand, retried when missing or lost.
-#[derive(Default)]
-struct Playback {
-    wanted: bool,
-    speakers: Option<Speakers>,
-    next_try: Option<Instant>,
-}
-
-impl Playback {
-    fn play(&mut self, frame: &crate::frame::Frame) {
-        if !self.wanted {
-            return;
-        }
-        if self.speakers.is_none() && self.next_try.is_none_or(|at| Instant::now() >= at) {
-            self.next_try = Some(Instant::now() + RETRY_EVERY);
-            match Speakers::open() {
-                Ok(speakers) => self.speakers = Some(speakers),
-                Err(err) => log::warn!("the room cannot be played here: {err}"),
-            }
-        }
-        if let Some(speakers) = &mut self.speakers {
-            if let Err(err) = speakers.play(frame) {
-                log::warn!("{err}");
-                self.speakers = None;
-            }
         }
     }
 }
@@ -222,101 +221,212 @@ impl LastStatus {
     }
 }
 
-fn run(inbox: Receiver<Command>, mut events: impl FnMut(EngineEvent)) {
-    let mut mixer = Mixer::new(MixerConfig::default());
-    let mut fanout = Fanout::new();
-    let mut microphone_fanout = Fanout::new();
-    let mut speakers = Playback::default();
-    let mut capture = Capture::new(None);
-    let mut status = LastStatus(MicrophoneStatus::Off);
-    let mut captured = Vec::new();
+/// The microphone as the audio thread has it: the wish it serves and, once open, its ring.
+struct Capture {
+    generation: u64,
+    microphone: Option<Box<Microphone>>,
+    /// Samples the device callback had dropped at the last report.
+    overflow_reported: u64,
+}
+
+/// Everything the audio thread owns.
+struct AudioThread<E> {
+    events: E,
+    mixer: Mixer,
+    room: Fanout,
+    microphone_feed: Fanout,
+    devices: Devices,
+    capture: Capture,
+    speakers: (u64, Option<Speakers>),
+    inputs: Vec<(String, HeapCons<f32>)>,
+    status: LastStatus,
+    /// Scratch space for draining rings; sized once.
+    samples: Vec<f32>,
+    captured: Vec<f32>,
+}
+
+fn run(inbox: Receiver<Command>, events: impl FnMut(EngineEvent)) {
+    let devices = match Devices::start(std::thread::current()) {
+        Ok(devices) => devices,
+        Err(err) => return log::error!("the audio devices' thread could not start: {err}"),
+    };
+    let mut audio = AudioThread {
+        events,
+        mixer: Mixer::new(MixerConfig::default()),
+        room: Fanout::new(),
+        microphone_feed: Fanout::new(),
+        devices,
+        capture: Capture { generation: 0, microphone: None, overflow_reported: 0 },
+        speakers: (0, None),
+        inputs: Vec::new(),
+        status: LastStatus(MicrophoneStatus::Off),
+        samples: vec![0.0; FEED_RING],
+        captured: Vec::with_capacity(FEED_RING),
+    };
     let mut next_tick = Instant::now();
     let mut next_levels = Instant::now();
     loop {
         for command in inbox.try_iter() {
-            match command {
-                Command::Join { device } => {
-                    capture = Capture::new(Some(device));
-                    mixer.add_source_of(LOCAL_SOURCE, SourceKind::Local);
-                }
-                Command::Leave => {
-                    capture = Capture::new(None);
-                    mixer.remove_source(LOCAL_SOURCE);
-                    status.report(MicrophoneStatus::Off, &mut events);
-                }
-                Command::Mute(muted) => {
-                    let _ = mixer.set_muted(LOCAL_SOURCE, muted);
-                }
-                Command::Attach { feed, name, queue_frames, reply } => {
-                    let feeds = match feed {
-                        Feed::Room => &mut fanout,
-                        Feed::Microphone => &mut microphone_fanout,
-                    };
-                    let _ = reply.send(feeds.attach(&name, queue_frames));
-                }
-                Command::Speakers(on) => speakers = Playback { wanted: on, ..Playback::default() },
-                Command::AddSource(name) => mixer.add_source(&name),
-                Command::Push { source, samples } => {
-                    if let Err(err) = mixer.push(&source, &samples) {
-                        log::debug!("dropped samples: {err}");
-                    }
-                }
-                Command::MuteSource { name, muted } => {
-                    let _ = mixer.set_muted(&name, muted);
-                }
-                Command::RemoveSource(name) => {
-                    mixer.remove_source(&name);
-                }
-                Command::Stop => return,
+            if !audio.obey(command) {
+                return;
             }
         }
-        if let Some(device) = &capture.wanted {
-            if capture.microphone.is_none() && Instant::now() >= capture.next_try {
-                capture.next_try = Instant::now() + RETRY_EVERY;
-                match Microphone::open(device.as_deref()) {
-                    Ok(microphone) => {
-                        status.report(MicrophoneStatus::Live { device: microphone.name().to_owned() }, &mut events);
-                        capture.microphone = Some(microphone);
-                        capture.overflow_reported = 0;
-                    }
-                    Err(err) => status.report(MicrophoneStatus::Unavailable { reason: err.to_string() }, &mut events),
-                }
-            }
-        }
-        if let Some(microphone) = &mut capture.microphone {
-            match microphone.read(&mut captured) {
-                Ok(()) => {
-                    let _ = mixer.push(LOCAL_SOURCE, &captured);
-                }
-                Err(err) => {
-                    log::warn!("{err}");
-                    capture.microphone = None;
-                    capture.next_try = Instant::now() + RETRY_EVERY;
-                    status.report(MicrophoneStatus::Unavailable { reason: err.to_string() }, &mut events);
-                }
-            }
-            captured.clear();
-        }
-        fanout.send(mixer.tick());
-        microphone_fanout.send(mixer.local());
-        speakers.play(mixer.others());
-        if Instant::now() >= next_levels {
-            next_levels += LEVELS_EVERY;
-            if let Some(microphone) = &capture.microphone {
-                let overflowed = microphone.overflowed();
-                if overflowed > capture.overflow_reported {
-                    log::warn!("the audio thread fell behind; {overflowed} microphone samples dropped so far");
-                    capture.overflow_reported = overflowed;
-                }
-            }
-            events(EngineEvent::Levels(Levels { sources: mixer.source_levels(), mix: mixer.mix_level() }));
-        }
-        // Tick on the clock, not after a fixed sleep, so the mix keeps real time.
-        next_tick += Duration::from_millis(u64::from(FRAME_MS));
+        audio.take_opened_devices();
+        audio.drain_inputs();
         let now = Instant::now();
-        if next_tick < now {
-            next_tick = now;
+        let live = audio.capture.microphone.is_some();
+        let ready = live && audio.mixer.buffered(LOCAL_SOURCE).is_some_and(|n| n >= FRAME_LEN);
+        let by_microphone = ready && now + EARLY >= next_tick;
+        if by_microphone || now >= next_tick + if live { GRACE } else { Duration::ZERO } {
+            audio.tick();
+            next_tick = if by_microphone {
+                // Half-way towards the microphone's phase: locks on within a few ticks, and
+                // the clock never gains more than EARLY / 2 per tick.
+                if now >= next_tick {
+                    next_tick + FRAME + (now - next_tick) / 2
+                } else {
+                    next_tick + FRAME - (next_tick - now) / 2
+                }
+            } else {
+                (next_tick + FRAME).max(now)
+            };
+            if now >= next_levels {
+                next_levels = (next_levels + LEVELS_EVERY).max(now);
+                audio.report_levels();
+            }
         }
-        std::thread::sleep(next_tick - now);
+        let ready = live && audio.mixer.buffered(LOCAL_SOURCE).is_some_and(|n| n >= FRAME_LEN);
+        let wake_at = match (live, ready) {
+            (false, _) => next_tick,
+            (true, true) => next_tick - EARLY,
+            (true, false) => next_tick + GRACE,
+        };
+        // The microphone unparks this thread at every delivery.
+        std::thread::park_timeout(wake_at.saturating_duration_since(Instant::now()));
+    }
+}
+
+impl<E: FnMut(EngineEvent)> AudioThread<E> {
+    /// Carries out one command; false when the thread is to stop.
+    fn obey(&mut self, command: Command) -> bool {
+        match command {
+            Command::Join { device } => {
+                self.capture = Capture {
+                    generation: self.devices.want_microphone(Some(device)),
+                    microphone: None,
+                    overflow_reported: 0,
+                };
+                self.mixer.add_source_of(LOCAL_SOURCE, SourceKind::Local);
+            }
+            Command::Leave => {
+                self.capture =
+                    Capture { generation: self.devices.want_microphone(None), microphone: None, overflow_reported: 0 };
+                self.mixer.remove_source(LOCAL_SOURCE);
+                self.status.report(MicrophoneStatus::Off, &mut self.events);
+            }
+            Command::Mute(muted) => {
+                let _ = self.mixer.set_muted(LOCAL_SOURCE, muted);
+            }
+            Command::Attach { feed, name, queue_frames, reply } => {
+                let feeds = match feed {
+                    Feed::Room => &mut self.room,
+                    Feed::Microphone => &mut self.microphone_feed,
+                };
+                let _ = reply.try_send(feeds.attach(&name, queue_frames));
+            }
+            Command::Speakers(on) => self.speakers = (self.devices.want_speakers(on), None),
+            Command::AddSource { name, input } => {
+                self.mixer.add_source(&name);
+                if let Some(input) = input {
+                    self.inputs.retain(|(id, _)| *id != name);
+                    self.inputs.push((name, input));
+                }
+            }
+            Command::MuteSource { name, muted } => {
+                let _ = self.mixer.set_muted(&name, muted);
+            }
+            Command::RemoveSource(name) => {
+                self.mixer.remove_source(&name);
+                self.inputs.retain(|(id, _)| *id != name);
+            }
+            Command::Stop => return false,
+        }
+        true
+    }
+
+    /// Takes what the devices thread opened, if it is still what is wanted.
+    fn take_opened_devices(&mut self) {
+        while let Ok(opened) = self.devices.opened.try_recv() {
+            match opened {
+                Opened::Microphone { generation, result } if generation == self.capture.generation => match result {
+                    Ok(microphone) => {
+                        let device = microphone.name().to_owned();
+                        self.status.report(MicrophoneStatus::Live { device }, &mut self.events);
+                        self.capture.microphone = Some(microphone);
+                        self.capture.overflow_reported = 0;
+                    }
+                    Err(err) => {
+                        self.status.report(MicrophoneStatus::Unavailable { reason: err.to_string() }, &mut self.events)
+                    }
+                },
+                Opened::Speakers { generation, result } if generation == self.speakers.0 => match result {
+                    Ok(speakers) => {
+                        log::info!("playing the room on \"{}\"", speakers.name());
+                        self.speakers.1 = Some(speakers);
+                    }
+                    Err(err) => log::warn!("the room cannot be played here: {err}"),
+                },
+                Opened::Microphone { .. } | Opened::Speakers { .. } => {} // opened for an earlier wish
+            }
+        }
+    }
+
+    /// Moves what each source has delivered into the mixer.
+    fn drain_inputs(&mut self) {
+        for (id, input) in &mut self.inputs {
+            let count = input.pop_slice(&mut self.samples);
+            if count > 0 {
+                let _ = self.mixer.push(id, &self.samples[..count]);
+            }
+        }
+        let Some(microphone) = &mut self.capture.microphone else { return };
+        match microphone.read(&mut self.captured) {
+            Ok(()) => {
+                let _ = self.mixer.push(LOCAL_SOURCE, &self.captured);
+            }
+            Err(err) => {
+                log::warn!("{err}");
+                self.capture.microphone = None;
+                self.status.report(MicrophoneStatus::Unavailable { reason: err.to_string() }, &mut self.events);
+            }
+        }
+        self.captured.clear();
+    }
+
+    fn tick(&mut self) {
+        self.room.send(self.mixer.tick());
+        self.microphone_feed.send(self.mixer.local());
+        if let Some(speakers) = &mut self.speakers.1 {
+            if let Err(err) = speakers.play(self.mixer.others()) {
+                log::warn!("{err}");
+                self.speakers.1 = None; // the devices thread opens them again
+            }
+        }
+    }
+
+    fn report_levels(&mut self) {
+        if let Some(microphone) = &self.capture.microphone {
+            let overflowed = microphone.overflowed();
+            if overflowed > self.capture.overflow_reported {
+                log::warn!("the audio thread fell behind; {overflowed} microphone samples dropped so far");
+                self.capture.overflow_reported = overflowed;
+            }
+        }
+        self.mixer.take_trims(|id, samples| {
+            let ms = samples * 1000 / (u64::from(SAMPLE_RATE) * CHANNELS as u64);
+            log::info!("{id}: dropped {ms} ms of audio that arrived late all at once, to stay live");
+        });
+        let levels = Levels { sources: self.mixer.source_levels(), mix: self.mixer.mix_level() };
+        (self.events)(EngineEvent::Levels(levels));
     }
 }

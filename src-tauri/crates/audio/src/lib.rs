@@ -2,13 +2,15 @@
 //! room format (`resample`), 20 ms stereo frames (`frame`), per-source automatic gain
 //! (`agc`), level meters (`meter`), the mixer that sums every source into one room mix
 //! (`mixer`), its hand-out to every consumer (`fanout`), the Opus codec (`codec`), the
-//! speakers that play everyone but you (`playback`), and the audio thread that runs it all on
-//! a 20 ms clock (`engine`). Apart from `capture`, `playback` and `engine`, the thin shells
-//! over the devices and the clock, it is plain Rust without I/O.
+//! speakers that play everyone but you (`playback`), the thread that opens devices
+//! (`devices`, keeping their `stream`s), and the audio thread that runs it all on a 20 ms
+//! clock (`engine`). Apart from `capture`, `playback`, `stream`, `devices` and `engine`, the
+//! thin shells over the devices and the clock, it is plain Rust without I/O.
 
 pub mod agc;
 pub mod capture;
 pub mod codec;
+mod devices;
 pub mod engine;
 pub mod fanout;
 pub mod frame;
@@ -17,13 +19,15 @@ pub mod mixer;
 pub mod playback;
 pub mod resample;
 pub mod signal;
+mod stream;
 
 pub use agc::{Agc, AgcConfig};
 pub use capture::{input_names, CaptureError, Microphone};
 pub use codec::{CodecError, OpusDecoder, OpusEncoder};
-pub use engine::{AudioEngine, EngineEvent, Feed, Levels, MicrophoneStatus, Sources};
+pub use engine::{AudioEngine, EngineEvent, Feed, Levels, MicrophoneStatus, SourceFeed, Sources};
 pub use fanout::{Fanout, MixReceiver};
 pub use frame::{Frame, FRAME_LEN, FRAME_SAMPLES_PER_CHANNEL, SAMPLE_RATE};
 pub use meter::{Level, Meter};
 pub use mixer::{Mixer, MixerConfig, SourceKind, SourceLevel, UnknownSource};
 pub use playback::{PlaybackError, Speakers};
+pub use stream::DeviceStream;

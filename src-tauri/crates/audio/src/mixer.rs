@@ -6,6 +6,11 @@
 //! A tick never blocks and never allocates: each source buffers up to a bound (oldest
 //! audio dropped and counted) and a source without a full frame ready contributes
 //! silence to that tick instead of holding up the others.
+//!
+//! Each source is kept near its own latency target: the local microphone needs no margin,
+//! a remote source keeps its jitter margin. Audio that has stood in a source's buffer beyond
+//! that for a whole trim window (a device or network stall that delivered late and then all
+//! at once) is stale: it is dropped and counted, so a stall costs one glitch, not lasting delay.
 
 use std::collections::VecDeque;
 
@@ -31,6 +36,8 @@ pub struct MixerConfig {
     /// after running dry, in milliseconds: packets arrive unevenly, and without this margin
     /// every late one would be a gap.
     pub remote_prefill_ms: u32,
+    /// How long a source's backlog must stand above its target before it is dropped.
+    pub trim_window_ms: u32,
 }
 
 impl Default for MixerConfig {
@@ -42,6 +49,7 @@ impl Default for MixerConfig {
             speaking_hangover_ms: 300,
             clip_knee: 0.8,
             remote_prefill_ms: 60,
+            trim_window_ms: 500,
         }
     }
 }
@@ -64,6 +72,9 @@ pub struct SourceLevel {
     /// Ticks at which the source had no full frame ready.
     #[specta(type = u32)]
     pub late_frames: u64,
+    /// Samples dropped because they had waited past the source's latency target.
+    #[specta(type = u32)]
+    pub trimmed_samples: u64,
 }
 
 /// Where a source's sound comes from, which decides where it goes besides the room mix.
@@ -81,17 +92,30 @@ struct Source {
     /// Has enough buffered to be mixed (see [`MixerConfig::remote_prefill_ms`]).
     primed: bool,
     buffer: VecDeque<f32>,
+    /// Samples the buffer may keep after a tick's frame is taken (its latency target).
+    target: usize,
+    /// How far above the target a backlog may stand before it is trimmed: a frame for a
+    /// remote source (network jitter), a few milliseconds for the local microphone, whose
+    /// device delivers on its own steady clock.
+    leeway: usize,
+    /// The fewest samples left after a tick in this trim window: what has stood all along.
+    least_left: usize,
     agc: Agc,
     meter: Meter,
     muted: bool,
     dropped_samples: u64,
     late_frames: u64,
+    trimmed_samples: u64,
+    /// Trimmed since [`Mixer::take_trims`] last asked.
+    trimmed_unreported: u64,
 }
 
 pub struct Mixer {
     config: MixerConfig,
     max_buffered: usize,
     prefill: usize,
+    trim_window_ticks: u32,
+    ticks_in_window: u32,
     sources: Vec<Source>,
     scratch: Box<Frame>,
     mix: Box<Frame>,
@@ -110,6 +134,8 @@ impl Mixer {
             config,
             max_buffered,
             prefill: prefill.min(max_buffered),
+            trim_window_ticks: (config.trim_window_ms / FRAME_MS).max(1),
+            ticks_in_window: 0,
             sources: Vec::new(),
             scratch: Box::new([0.0; FRAME_LEN]),
             mix: Box::new([0.0; FRAME_LEN]),
@@ -131,16 +157,25 @@ impl Mixer {
     /// Adds a source of the given kind (a no-op if one with this id is already there).
     pub fn add_source_of(&mut self, id: &str, kind: SourceKind) {
         if self.position(id).is_none() {
+            let (target, leeway) = match kind {
+                SourceKind::Local => (0, FRAME_LEN / 4),
+                SourceKind::Remote => (self.prefill - FRAME_LEN.min(self.prefill), FRAME_LEN),
+            };
             self.sources.push(Source {
                 id: id.to_owned(),
                 kind,
                 primed: kind == SourceKind::Local,
                 buffer: VecDeque::with_capacity(self.max_buffered),
+                target,
+                leeway,
+                least_left: usize::MAX,
                 agc: Agc::new(self.config.agc),
                 meter: Self::meter(&self.config),
                 muted: false,
                 dropped_samples: 0,
                 late_frames: 0,
+                trimmed_samples: 0,
+                trimmed_unreported: 0,
             });
         }
     }
@@ -205,6 +240,16 @@ impl Mixer {
                 source.primed = source.kind == SourceKind::Local;
                 source.meter.update(0.0, 0.0);
             }
+            if source.primed {
+                source.least_left = source.least_left.min(source.buffer.len());
+            }
+        }
+        self.ticks_in_window += 1;
+        if self.ticks_in_window >= self.trim_window_ticks {
+            self.ticks_in_window = 0;
+            for source in &mut self.sources {
+                source.trim();
+            }
         }
         let knee = self.config.clip_knee;
         for ((mix, others), local) in self.mix.iter_mut().zip(self.others.iter_mut()).zip(self.local.iter_mut()) {
@@ -242,8 +287,19 @@ impl Mixer {
                 gain_db: crate::frame::dbfs(s.agc.gain()),
                 dropped_samples: s.dropped_samples,
                 late_frames: s.late_frames,
+                trimmed_samples: s.trimmed_samples,
             })
             .collect()
+    }
+
+    /// Calls `report` with each source that has had stale audio trimmed since the last call,
+    /// and how many samples.
+    pub fn take_trims(&mut self, mut report: impl FnMut(&str, u64)) {
+        for source in &mut self.sources {
+            if source.trimmed_unreported > 0 {
+                report(&source.id, std::mem::take(&mut source.trimmed_unreported));
+            }
+        }
     }
 
     /// Samples a source has waiting.
@@ -264,6 +320,21 @@ impl Mixer {
             Some(i) => Ok(&mut self.sources[i]),
             None => Err(UnknownSource(id.to_owned())),
         }
+    }
+}
+
+impl Source {
+    /// Drops what has stood above the target for the whole window (beyond the source's
+    /// leeway, so ordinary delivery jitter is left alone), oldest first, whole stereo pairs.
+    fn trim(&mut self) {
+        let standing = std::mem::replace(&mut self.least_left, usize::MAX);
+        if standing == usize::MAX || standing <= self.target + self.leeway {
+            return;
+        }
+        let excess = (standing - self.target) / CHANNELS * CHANNELS;
+        self.buffer.drain(..excess);
+        self.trimmed_samples += excess as u64;
+        self.trimmed_unreported += excess as u64;
     }
 }
 

@@ -1,9 +1,9 @@
 //! This machine's speakers through cpal, for hearing the room's participants. The device
 //! callback only takes samples from a lock-free ring buffer (silence when it runs dry); the
-//! audio thread fills it with each tick's mix-minus frame. Like `Microphone`, `Speakers` is
-//! not `Send` and lives on the audio thread.
+//! audio thread fills it with each tick's mix-minus frame. As with the microphone, opening
+//! gives the [`DeviceStream`] (stays where it was opened) and the [`Speakers`], the ring's
+//! writing end, which goes to the audio thread.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
@@ -12,6 +12,7 @@ use ringbuf::traits::{Consumer, Observer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 
 use crate::frame::{Frame, CHANNELS, FRAME_SAMPLES_PER_CHANNEL, SAMPLE_RATE};
+use crate::stream::{DeviceStream, Failure};
 
 /// The ring holds up to 400 ms; past 200 ms queued, frames are dropped to stay close to live.
 const RING_MS: usize = 400;
@@ -31,17 +32,15 @@ pub enum PlaybackError {
 
 pub struct Speakers {
     name: String,
-    _stream: cpal::Stream,
     ring: HeapProd<f32>,
     channels: usize,
     max_queued: usize,
-    failed: Arc<AtomicBool>,
-    failure: Arc<std::sync::Mutex<Option<String>>>,
+    failure: Arc<Failure>,
 }
 
 impl Speakers {
     /// Opens the default output device at 48 kHz.
-    pub fn open() -> Result<Self, PlaybackError> {
+    pub fn open() -> Result<(DeviceStream, Speakers), PlaybackError> {
         let device = cpal::default_host().default_output_device().ok_or(PlaybackError::NoDevice)?;
         let name = device.name().unwrap_or_else(|_| "speakers".into());
         let supported = device.supported_output_configs().map_err(|_| PlaybackError::NoDevice)?;
@@ -59,15 +58,8 @@ impl Speakers {
         let per_ms = SAMPLE_RATE as usize / 1000 * channels;
         let (mut ring, samples) = HeapRb::<f32>::new(RING_MS * per_ms).split();
         ring.push_iter(std::iter::repeat_n(0.0, LEAD_MS * per_ms));
-        let failed = Arc::new(AtomicBool::new(false));
-        let failure = Arc::new(std::sync::Mutex::new(None));
-        let on_error = {
-            let (failed, failure) = (Arc::clone(&failed), Arc::clone(&failure));
-            move |err: cpal::StreamError| {
-                *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(err.to_string());
-                failed.store(true, Ordering::Release);
-            }
-        };
+        let failure = Arc::new(Failure::default());
+        let on_error = failure.recorder();
         let stream_config = config.config();
         let stream = match config.sample_format() {
             SampleFormat::F32 => build::<f32>(&device, &stream_config, samples, on_error),
@@ -79,7 +71,9 @@ impl Speakers {
         .map_err(|err| PlaybackError::Open(err.to_string()))?;
         stream.play().map_err(|err| PlaybackError::Open(err.to_string()))?;
         log::info!("playing the room on \"{name}\" ({channels} channels, {:?})", config.sample_format());
-        Ok(Speakers { name, _stream: stream, ring, channels, max_queued: MAX_QUEUED_MS * per_ms, failed, failure })
+        let speakers =
+            Speakers { name, ring, channels, max_queued: MAX_QUEUED_MS * per_ms, failure: Arc::clone(&failure) };
+        Ok((DeviceStream::new(stream, failure), speakers))
     }
 
     pub fn name(&self) -> &str {
@@ -88,8 +82,7 @@ impl Speakers {
 
     /// Queues one frame for the device; dropped if the device has fallen far behind.
     pub fn play(&mut self, frame: &Frame) -> Result<(), PlaybackError> {
-        if self.failed.load(Ordering::Acquire) {
-            let reason = self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default();
+        if let Some(reason) = self.failure.reason() {
             return Err(PlaybackError::Lost(reason));
         }
         if self.ring.occupied_len() + FRAME_SAMPLES_PER_CHANNEL * self.channels > self.max_queued {

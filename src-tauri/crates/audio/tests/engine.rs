@@ -60,9 +60,10 @@ fn other_sources_are_mixed_in_and_leave_cleanly() {
     let mut mix = engine.attach(Feed::Room, "test", 200).unwrap();
     let sources = engine.sources();
     sources.add("guest");
-    // A second of a 440 Hz tone, handed over in one go as a decoder would after a burst.
-    let tone: Vec<f32> = (0..50).flat_map(|i| audio::signal::tone_frame(440.0, 0.3, i)).collect();
-    sources.push("guest", tone);
+    let mut feed = sources.feed("guest");
+    // Half a second of a 440 Hz tone, handed over in one go as a decoder would after a burst.
+    let tone: Vec<f32> = (0..25).flat_map(|i| audio::signal::tone_frame(440.0, 0.3, i)).collect();
+    feed.push(&tone);
     std::thread::sleep(Duration::from_millis(600));
     let mut heard = Vec::new();
     while let Ok(frame) = mix.try_recv() {

@@ -99,7 +99,7 @@ fn a_tone_on_the_virtual_microphone_reaches_the_mix_and_losing_the_device_is_rep
     let dir = tempfile::tempdir().unwrap();
     let names = input_names();
     assert!(names.first().is_some_and(|n| n == "default"), "the default input is listed first: {names:?}");
-    let mut mic = Microphone::open(None).expect("the virtual microphone opens");
+    let (_stream, mut mic) = Microphone::open(None, None).expect("the virtual microphone opens");
     let startup = wait_for_audio(&mut mic);
     let mut mixer = Mixer::new(MixerConfig::default());
     mixer.add_source("you");
@@ -141,11 +141,11 @@ fn a_tone_on_the_virtual_microphone_reaches_the_mix_and_losing_the_device_is_rep
         lost.map(|m| m.len())
     );
     drop(mic);
-    assert!(matches!(Microphone::open(Some("no such microphone")), Err(CaptureError::NotFound(_))));
+    assert!(matches!(Microphone::open(Some("no such microphone"), None), Err(CaptureError::NotFound(_))));
 
     // …and comes back: opening again captures again.
     start_virtual_microphone();
-    let mut mic = Microphone::open(None).expect("the microphone opens again");
+    let (_stream, mut mic) = Microphone::open(None, None).expect("the microphone opens again");
     wait_for_audio(&mut mic);
     let mut player = play_tone(dir.path(), 2);
     let mix = capture(&mut mic, &mut mixer, Duration::from_millis(1500)).unwrap();

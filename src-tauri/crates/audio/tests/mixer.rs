@@ -192,3 +192,70 @@ fn the_local_microphone_and_the_others_are_kept_apart_for_mix_minus() {
     mixer.tick();
     assert_eq!(rms(mixer.local()), 0.0, "a muted host sends silence");
 }
+
+/// Samples left after `ticks` ticks of steady delivery: `per_push` frames every `per_push` ticks.
+fn steady(mixer: &mut Mixer, id: &str, ticks: usize, per_push: usize) {
+    for i in 0..ticks {
+        if i % per_push == 0 {
+            for _ in 0..per_push {
+                mixer.push(id, &tone_frame(440.0, 0.2, i)).unwrap();
+            }
+        }
+        mixer.tick();
+    }
+}
+
+#[test]
+fn a_stall_costs_one_glitch_not_lasting_delay() {
+    let mut mixer = Mixer::new(MixerConfig::default());
+    mixer.add_source_of("you", SourceKind::Local);
+    mixer.add_source("guest");
+    // Steady delivery, the microphone in 40 ms device periods and the guest in 20 ms packets: nothing is trimmed.
+    for i in 0..200 {
+        if i % 2 == 0 {
+            mixer.push("you", &[tone_frame(300.0, 0.2, i), tone_frame(300.0, 0.2, i + 1)].concat()).unwrap();
+        }
+        mixer.push("guest", &tone_frame(440.0, 0.2, i)).unwrap();
+        mixer.tick();
+    }
+    assert!(mixer.source_levels().iter().all(|s| s.trimmed_samples == 0), "{:?}", mixer.source_levels());
+    let before = (mixer.buffered("you").unwrap(), mixer.buffered("guest").unwrap());
+
+    // A 500 ms stall: nothing arrives, then all of it at once, and steady delivery goes on.
+    for _ in 0..25 {
+        mixer.tick();
+    }
+    let stalled: Vec<f32> = (0..25).flat_map(|i| tone_frame(300.0, 0.2, i)).collect();
+    mixer.push("you", &stalled).unwrap();
+    mixer.push("guest", &stalled).unwrap();
+    mixer.tick();
+    assert!(mixer.buffered("you").unwrap() >= 24 * FRAME_LEN, "the backlog is there at first");
+    steady(&mut mixer, "you", 50, 2);
+    // The guest goes on too, through the same ticks.
+    let after = (mixer.buffered("you").unwrap(), mixer.buffered("guest").unwrap());
+    assert!(after.0 <= before.0 + FRAME_LEN, "the microphone is back near live: {before:?} → {after:?}");
+    let trims: Vec<u64> = mixer.source_levels().iter().map(|s| s.trimmed_samples).collect();
+    assert!(trims[0] >= 20 * FRAME_LEN as u64, "the stale backlog was dropped and counted: {trims:?}");
+    let mut reported = Vec::new();
+    mixer.take_trims(|id, samples| reported.push((id.to_owned(), samples)));
+    assert!(reported.iter().any(|(id, _)| id == "you"), "{reported:?}");
+    mixer.take_trims(|id, _| panic!("{id} reported twice"));
+}
+
+#[test]
+fn a_remote_source_keeps_its_jitter_margin_after_a_stall() {
+    let mut mixer = Mixer::new(MixerConfig::default());
+    mixer.add_source("guest");
+    steady(&mut mixer, "guest", 100, 1);
+    let margin = mixer.buffered("guest").unwrap();
+    assert_eq!(margin, 2 * FRAME_LEN, "60 ms prefill leaves 40 ms after each tick");
+    // Uneven packets (two every other tick) are jitter, not a stall: kept.
+    steady(&mut mixer, "guest", 100, 2);
+    assert_eq!(mixer.source_levels()[0].trimmed_samples, 0);
+    // A stall's burst is trimmed back to the margin, not below it.
+    let burst: Vec<f32> = (0..25).flat_map(|i| tone_frame(440.0, 0.2, i)).collect();
+    mixer.push("guest", &burst).unwrap();
+    steady(&mut mixer, "guest", 60, 1);
+    let left = mixer.buffered("guest").unwrap();
+    assert!((2 * FRAME_LEN..=3 * FRAME_LEN).contains(&left), "back to the margin: {} frames", left / FRAME_LEN);
+}

@@ -20,7 +20,7 @@ const MIX_QUEUE_FRAMES: usize = 50;
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let options = match options::parse(std::env::args().skip(1), |name| std::env::var(name).ok()) {
-        Ok(Parsed::Run(options)) => options,
+        Ok(Parsed::Run(options)) => *options,
         Ok(Parsed::Help) => {
             println!("{}", options::USAGE);
             return;

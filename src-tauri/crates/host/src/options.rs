@@ -77,7 +77,7 @@ pub struct Options {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Parsed {
-    Run(Options),
+    Run(Box<Options>),
     Help,
 }
 
@@ -147,7 +147,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
         let room = options.room.get_or_insert_with(room::RoomConfig::default);
         network.apply(room, &options.data_dir)?;
     }
-    Ok(Parsed::Run(options))
+    Ok(Parsed::Run(Box::new(options)))
 }
 
 pub const TURN_SECRET_VAR: &str = "BOARDROOM_TURN_SECRET";

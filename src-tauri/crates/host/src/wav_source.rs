@@ -9,7 +9,9 @@ use audio::resample::ToRoomFormat;
 use audio::{Sources, FRAME_LEN};
 
 pub const SOURCE: &str = "file";
-const LEAD: Duration = Duration::from_millis(100);
+/// The mixer's jitter margin for a source like this one (`MixerConfig::remote_prefill_ms`);
+/// more would only be trimmed as stale.
+const LEAD: Duration = Duration::from_millis(60);
 
 /// Reads the whole file as interleaved 48 kHz stereo.
 pub fn load(path: &Path) -> Result<Vec<f32>, String> {
@@ -35,13 +37,13 @@ pub fn load(path: &Path) -> Result<Vec<f32>, String> {
 
 /// Plays `room_samples` into the engine until the audio thread stops; runs on its own thread.
 pub fn play(sources: &Sources, room_samples: &[f32]) -> ! {
-    sources.add(SOURCE);
+    let mut feed = sources.feed(SOURCE);
     // Start this far ahead of the mixer's clock, so the two 20 ms clocks drifting against
     // each other never leave the mixer without a frame (which it would fill with silence).
     let mut next = Instant::now() - LEAD;
     loop {
         for chunk in room_samples.chunks(FRAME_LEN) {
-            sources.push(SOURCE, chunk.to_vec());
+            feed.push(chunk);
             next += Duration::from_millis(20);
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
         }

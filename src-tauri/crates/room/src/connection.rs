@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use board::{BoardHandle, EditFailed, Source};
+use board::{BoardHandle, Source};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 
@@ -88,10 +88,11 @@ pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
     let (id, epoch, name) = (welcome.id.clone(), welcome.epoch, welcome.name.clone());
     let seen = snapshot.revision();
     if !session.send(&welcome_message(welcome, snapshot)).await {
-        return hub.depart(&id, epoch, Departure::Dropped);
+        return hub.depart(&id, epoch, Departure::Dropped).await;
     }
-    let edits = limits::edit_rate(Instant::now());
-    let mut joined = Joined { id: id.clone(), epoch, name, hub: hub.clone(), board, edits };
+    let now = Instant::now();
+    let (edits, signals) = (limits::edit_rate(now), limits::signal_rate(now));
+    let mut joined = Joined { id: id.clone(), epoch, name, hub: hub.clone(), board, edits, signals };
     let end = joined.run(&mut session, &mut stream, &mut to_send, &mut changes, &mut news, seen).await;
     // Only a dropped connection keeps the participant's place for a comeback; one the room
     // closed (too much bad input, removed, room ended) does not.
@@ -99,7 +100,7 @@ pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
         End::Left | End::Closed { .. } => Departure::Left,
         End::Dropped => Departure::Dropped,
     };
-    hub.depart(&id, epoch, how);
+    hub.depart(&id, epoch, how).await;
     if let End::Closed { code, reason } = end {
         session.close(code, &reason).await;
     }
@@ -160,6 +161,8 @@ struct Joined {
     hub: HubHandle,
     board: BoardHandle,
     edits: RateLimit,
+    /// Answers and mute toggles, each of which the hub passes on to every page.
+    signals: RateLimit,
 }
 
 impl Joined {
@@ -251,23 +254,25 @@ impl Joined {
                     return Some(too_many_errors(session).await);
                 }
             }
-            ClientMessage::Answer { sdp } => self.hub.answer(&self.id, self.epoch, sdp),
-            ClientMessage::Mute { muted } => self.hub.self_mute(&self.id, self.epoch, muted),
+            ClientMessage::Answer { .. } | ClientMessage::Mute { .. } if !self.signals.allow(Instant::now()) => {
+                let message = "you are sending answers or mute changes faster than the room allows".to_owned();
+                if !session.refuse(ErrorCode::TooFast, message).await {
+                    return Some(too_many_errors(session).await);
+                }
+            }
+            ClientMessage::Answer { sdp } => self.hub.answer(&self.id, self.epoch, sdp).await,
+            ClientMessage::Mute { muted } => self.hub.self_mute(&self.id, self.epoch, muted).await,
             ClientMessage::Leave => return Some(End::Left),
             ClientMessage::Edit { request, seen, edit } => {
                 let reply = if self.edits.allow(Instant::now()) {
                     let source = Source::Participant { name: self.name.clone() };
                     match self.board.apply_seen(edit, source, seen).await {
                         Ok(change) => ServerMessage::Edited { request, change: (*change).clone() },
-                        Err(EditFailed::Refused(err)) => {
-                            let board = self.board.snapshot().await.ok();
-                            ServerMessage::Refused { request, message: err.to_string(), board }
-                        }
-                        Err(err) => ServerMessage::Refused { request, message: err.to_string(), board: None },
+                        Err(err) => ServerMessage::Refused { request, message: err.to_string() },
                     }
                 } else {
                     let message = "you are editing faster than the room allows; wait a moment".to_owned();
-                    ServerMessage::Refused { request, message, board: None }
+                    ServerMessage::Refused { request, message }
                 };
                 if !session.send(&reply).await {
                     return Some(End::Dropped);

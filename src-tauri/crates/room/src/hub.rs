@@ -22,6 +22,15 @@ use crate::token::InviteToken;
 pub const REJOIN_GRACE: Duration = Duration::from_secs(30);
 /// Transcript lines a newcomer gets.
 const TRANSCRIPT_KEPT: usize = 50;
+/// Commands waiting for the hub. Connections and the host's calls wait for room when it is
+/// full; levels and transcript lines, sent from threads that must not wait, are dropped
+/// (levels come again in 100 ms; a dropped line is logged). Participants' messages are
+/// rate-limited per connection, so only a stuck hub fills it.
+const COMMAND_QUEUE: usize = 256;
+/// Events from the participants' peers (a new track, a connection state, first audio),
+/// raised in webrtc-rs callbacks that must not wait: when full, the event is dropped and
+/// logged. Each peer raises a handful per connection, so only a stuck hub fills it.
+const PEER_EVENT_QUEUE: usize = 256;
 
 /// What the hub tells a connection that joined.
 pub struct Welcome {
@@ -81,10 +90,7 @@ enum Command {
         id: String,
         reply: oneshot::Sender<Result<(), UnknownParticipant>>,
     },
-    HostMuted(bool),
-    HostTrack(Option<OutgoingTrack>),
     Levels(Vec<SourceLevel>),
-    Voice(OperatorStatus),
     Transcript(TranscriptLine),
     Stop {
         reply: oneshot::Sender<()>,
@@ -94,9 +100,24 @@ enum Command {
 /// A cheap, cloneable way to reach the hub.
 #[derive(Clone)]
 pub struct HubHandle {
-    commands: mpsc::UnboundedSender<Command>,
+    commands: mpsc::Sender<Command>,
+    /// The host's side as states, latest wins: nothing to queue, nothing lost.
+    host: Arc<HostSide>,
     news: broadcast::Sender<ServerMessage>,
     roster: watch::Receiver<Vec<Participant>>,
+}
+
+struct HostSide {
+    muted: watch::Sender<bool>,
+    track: watch::Sender<Option<OutgoingTrack>>,
+    voice: watch::Sender<OperatorStatus>,
+}
+
+/// The hub's ends of [`HostSide`].
+struct HostWatch {
+    muted: watch::Receiver<bool>,
+    track: watch::Receiver<Option<OutgoingTrack>>,
+    voice: watch::Receiver<OperatorStatus>,
 }
 
 struct Guest {
@@ -114,8 +135,8 @@ struct Hub {
     sources: Sources,
     news: broadcast::Sender<ServerMessage>,
     roster: watch::Sender<Vec<Participant>>,
-    commands: mpsc::UnboundedSender<Command>,
-    peer_events: mpsc::UnboundedSender<PeerEvent>,
+    commands: mpsc::Sender<Command>,
+    peer_events: mpsc::Sender<PeerEvent>,
     voice: OperatorStatus,
     transcript: VecDeque<TranscriptLine>,
     ice: Arc<IceConfig>,
@@ -125,8 +146,14 @@ impl HubHandle {
     /// Starts the hub; participants' audio goes into the mix through `sources`, and their
     /// peers find their way to the room with `ice`.
     pub fn start(registry: Registry, sources: Sources, ice: Arc<IceConfig>) -> HubHandle {
-        let (commands, inbox) = mpsc::unbounded_channel();
-        let (peer_events, peer_inbox) = mpsc::unbounded_channel();
+        let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
+        let (peer_events, peer_inbox) = mpsc::channel(PEER_EVENT_QUEUE);
+        let (muted, muted_rx) = watch::channel(false);
+        let (track, track_rx) = watch::channel(None);
+        let (voice, voice_rx) = watch::channel(OperatorStatus::Off);
+        let host = Arc::new(HostSide { muted, track, voice });
+        let watch = HostWatch { muted: muted_rx, track: track_rx, voice: voice_rx };
+        // Each page's connection drops what it lags behind on (levels, mostly) and catches up.
         let (news, _) = broadcast::channel(1024);
         let (roster, roster_rx) = watch::channel(registry.list());
         let hub = Hub {
@@ -143,12 +170,13 @@ impl HubHandle {
             transcript: VecDeque::new(),
             ice,
         };
-        tokio::spawn(hub.run(inbox, peer_inbox));
-        HubHandle { commands, news, roster: roster_rx }
+        tokio::spawn(hub.run(inbox, peer_inbox, watch));
+        HubHandle { commands, host, news, roster: roster_rx }
     }
 
-    fn send(&self, command: Command) {
-        let _ = self.commands.send(command);
+    /// Queues a command, waiting for room; nothing happens once the hub has stopped.
+    async fn send(&self, command: Command) {
+        let _ = self.commands.send(command).await;
     }
 
     pub async fn join(
@@ -158,54 +186,58 @@ impl HubHandle {
         outbox: mpsc::Sender<ServerMessage>,
     ) -> Option<Result<Welcome, JoinError>> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Join { name, resume, outbox, reply });
+        self.send(Command::Join { name, resume, outbox, reply }).await;
         answer.await.ok()
     }
 
-    pub fn answer(&self, id: &str, epoch: u64, sdp: String) {
-        self.send(Command::Answer { id: id.into(), epoch, sdp });
+    pub async fn answer(&self, id: &str, epoch: u64, sdp: String) {
+        self.send(Command::Answer { id: id.into(), epoch, sdp }).await;
     }
 
-    pub fn self_mute(&self, id: &str, epoch: u64, muted: bool) {
-        self.send(Command::SelfMute { id: id.into(), epoch, muted });
+    pub async fn self_mute(&self, id: &str, epoch: u64, muted: bool) {
+        self.send(Command::SelfMute { id: id.into(), epoch, muted }).await;
     }
 
-    pub fn depart(&self, id: &str, epoch: u64, how: Departure) {
-        self.send(Command::Depart { id: id.into(), epoch, how });
+    pub async fn depart(&self, id: &str, epoch: u64, how: Departure) {
+        self.send(Command::Depart { id: id.into(), epoch, how }).await;
     }
 
     /// Takes a participant out of the mix (and out of what the host hears) or puts them back.
     pub async fn mute_in_mix(&self, id: &str, muted: bool) -> Result<(), UnknownParticipant> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::MuteInMix { id: id.into(), muted, reply });
+        self.send(Command::MuteInMix { id: id.into(), muted, reply }).await;
         answer.await.unwrap_or_else(|_| Err(UnknownParticipant(id.into())))
     }
 
     pub async fn remove(&self, id: &str) -> Result<(), UnknownParticipant> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Remove { id: id.into(), reply });
+        self.send(Command::Remove { id: id.into(), reply }).await;
         answer.await.unwrap_or_else(|_| Err(UnknownParticipant(id.into())))
     }
 
     pub fn host_muted(&self, muted: bool) {
-        self.send(Command::HostMuted(muted));
+        self.host.muted.send_replace(muted);
     }
 
     /// The host's microphone as a track for every participant (`None`: the host is not sending).
     pub fn host_track(&self, track: Option<OutgoingTrack>) {
-        self.send(Command::HostTrack(track));
-    }
-
-    pub fn levels(&self, levels: Vec<SourceLevel>) {
-        self.send(Command::Levels(levels));
+        self.host.track.send_replace(track);
     }
 
     pub fn voice(&self, status: OperatorStatus) {
-        self.send(Command::Voice(status));
+        self.host.voice.send_replace(status);
     }
 
+    /// The mix's levels, from the audio thread: never waits; dropped if the hub is behind.
+    pub fn levels(&self, levels: Vec<SourceLevel>) {
+        let _ = self.commands.try_send(Command::Levels(levels));
+    }
+
+    /// A transcript line: never waits; dropped (and logged) if the hub is far behind.
     pub fn transcript(&self, line: TranscriptLine) {
-        self.send(Command::Transcript(line));
+        if self.commands.try_send(Command::Transcript(line)).is_err() {
+            log::warn!("the room is busy; a transcript line was not sent to the participants");
+        }
     }
 
     /// Messages for every joined page: participants, levels, voice status, transcript.
@@ -221,7 +253,7 @@ impl HubHandle {
     /// Says goodbye to everyone and closes every peer.
     pub async fn stop(&self) {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Stop { reply });
+        self.send(Command::Stop { reply }).await;
         let _ = answer.await;
     }
 }
@@ -229,11 +261,24 @@ impl HubHandle {
 impl Hub {
     async fn run(
         mut self,
-        mut inbox: mpsc::UnboundedReceiver<Command>,
-        mut peer_inbox: mpsc::UnboundedReceiver<PeerEvent>,
+        mut inbox: mpsc::Receiver<Command>,
+        mut peer_inbox: mpsc::Receiver<PeerEvent>,
+        mut host: HostWatch,
     ) {
         loop {
             tokio::select! {
+                Ok(()) = host.muted.changed() => {
+                    self.registry.set_host_muted(*host.muted.borrow_and_update());
+                    self.roster_changed();
+                }
+                Ok(()) = host.track.changed() => {
+                    self.host_track = host.track.borrow_and_update().clone();
+                    self.forward_to_all();
+                }
+                Ok(()) = host.voice.changed() => {
+                    self.voice = host.voice.borrow_and_update().clone();
+                    let _ = self.news.send(ServerMessage::Voice { status: self.voice.clone() });
+                }
                 command = inbox.recv() => match command {
                     Some(Command::Stop { reply }) => {
                         self.stop().await;
@@ -286,7 +331,7 @@ impl Hub {
                         let commands = self.commands.clone();
                         tokio::spawn(async move {
                             tokio::time::sleep(REJOIN_GRACE).await;
-                            let _ = commands.send(Command::Expire { id, epoch });
+                            let _ = commands.send(Command::Expire { id, epoch }).await;
                         });
                     }
                 }
@@ -317,14 +362,6 @@ impl Hub {
                 self.remove(&id).await;
                 let _ = reply.send(Ok(()));
             }
-            Command::HostMuted(muted) => {
-                self.registry.set_host_muted(muted);
-                self.roster_changed();
-            }
-            Command::HostTrack(track) => {
-                self.host_track = track;
-                self.forward_to_all();
-            }
             Command::Levels(levels) => {
                 let levels = levels
                     .into_iter()
@@ -335,10 +372,6 @@ impl Hub {
                     })
                     .collect();
                 let _ = self.news.send(ServerMessage::Levels { levels });
-            }
-            Command::Voice(status) => {
-                self.voice = status.clone();
-                let _ = self.news.send(ServerMessage::Voice { status });
             }
             Command::Transcript(line) => {
                 if self.transcript.len() == TRANSCRIPT_KEPT {

@@ -57,6 +57,12 @@ pub fn edit_rate(now: Instant) -> RateLimit {
     RateLimit::new(10, 5.0, now)
 }
 
+/// Answers and mute changes a participant may send: ten at once, then two a second. Each
+/// one re-broadcasts the roster or renegotiates, so a page that loops cannot flood the room.
+pub fn signal_rate(now: Instant) -> RateLimit {
+    RateLimit::new(10, 2.0, now)
+}
+
 /// Bad messages a connection may send: ten, then one more every six seconds; past that the
 /// connection is closed (the others in the room are not affected).
 pub fn abuse_allowance(now: Instant) -> RateLimit {

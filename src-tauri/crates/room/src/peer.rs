@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use audio::{OpusDecoder, Sources};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
@@ -33,6 +33,9 @@ const KEY_FRAME_EVERY: Duration = Duration::from_secs(3);
 const GATHER_LIMIT: Duration = Duration::from_secs(3);
 /// Lost audio packets concealed per gap; a longer gap is left as silence.
 const MAX_CONCEALED: u16 = 5;
+/// Answers waiting for the negotiation task. One is expected per offer; when full, the
+/// extra answer is dropped (one that was wanted is asked for again by a new offer).
+const ANSWER_QUEUE: usize = 4;
 
 #[derive(Debug, thiserror::Error)]
 #[error("the audio/video connection could not be set up: {0}")]
@@ -66,15 +69,19 @@ pub enum PeerEvent {
     },
 }
 
-enum Negotiation {
-    /// The tracks this participant should receive from now on.
-    Forward(Vec<OutgoingTrack>),
-    Answer(String),
-}
-
 pub struct GuestPeer {
     connection: Arc<RTCPeerConnection>,
-    negotiation: mpsc::UnboundedSender<Negotiation>,
+    /// The tracks this participant should receive: latest wins.
+    forwarded: watch::Sender<Vec<OutgoingTrack>>,
+    answers: mpsc::Sender<String>,
+}
+
+/// Hands an event to the hub from a callback that must not wait: dropped (and logged) when
+/// the hub is that far behind.
+fn tell(events: &mpsc::Sender<PeerEvent>, event: PeerEvent) {
+    if let Err(mpsc::error::TrySendError::Full(_)) = events.try_send(event) {
+        log::warn!("the room is busy; a participant's connection event was dropped");
+    }
 }
 
 impl GuestPeer {
@@ -84,7 +91,7 @@ impl GuestPeer {
         epoch: u64,
         forward: Vec<OutgoingTrack>,
         outbox: mpsc::Sender<ServerMessage>,
-        events: mpsc::UnboundedSender<PeerEvent>,
+        events: mpsc::Sender<PeerEvent>,
         sources: Sources,
         network: &realtime::peer::PeerNetwork,
     ) -> Result<GuestPeer, PeerError> {
@@ -96,19 +103,21 @@ impl GuestPeer {
         }
         watch_state(&connection, owner, epoch, events.clone());
         receive_tracks(&connection, owner, epoch, events, sources);
-        let (negotiation, requests) = mpsc::unbounded_channel();
-        tokio::spawn(negotiate(Arc::clone(&connection), requests, outbox));
-        let _ = negotiation.send(Negotiation::Forward(forward));
-        Ok(GuestPeer { connection, negotiation })
+        let (forwarded, wanted) = watch::channel(forward);
+        let (answers, answered) = mpsc::channel(ANSWER_QUEUE);
+        tokio::spawn(negotiate(Arc::clone(&connection), wanted, answered, outbox));
+        Ok(GuestPeer { connection, forwarded, answers })
     }
 
-    /// Sets the tracks this participant hears and sees (a new offer follows if it changed).
+    /// Sets the tracks this participant hears and sees (a new offer follows).
     pub fn forward(&self, tracks: Vec<OutgoingTrack>) {
-        let _ = self.negotiation.send(Negotiation::Forward(tracks));
+        self.forwarded.send_replace(tracks);
     }
 
     pub fn answer(&self, sdp: String) {
-        let _ = self.negotiation.send(Negotiation::Answer(sdp));
+        if self.answers.try_send(sdp).is_err() {
+            log::debug!("an answer nobody asked for was dropped");
+        }
     }
 
     /// Closes the connection; its tracks end and its reader tasks finish.
@@ -119,10 +128,10 @@ impl GuestPeer {
     }
 }
 
-fn watch_state(connection: &RTCPeerConnection, owner: &str, epoch: u64, events: mpsc::UnboundedSender<PeerEvent>) {
+fn watch_state(connection: &RTCPeerConnection, owner: &str, epoch: u64, events: mpsc::Sender<PeerEvent>) {
     let owner = owner.to_owned();
     connection.on_peer_connection_state_change(Box::new(move |state| {
-        let _ = events.send(PeerEvent::State { owner: owner.clone(), epoch, state });
+        tell(&events, PeerEvent::State { owner: owner.clone(), epoch, state });
         Box::pin(async {})
     }));
 }
@@ -132,7 +141,7 @@ fn receive_tracks(
     connection: &Arc<RTCPeerConnection>,
     owner: &str,
     epoch: u64,
-    events: mpsc::UnboundedSender<PeerEvent>,
+    events: mpsc::Sender<PeerEvent>,
     sources: Sources,
 ) {
     let owner = owner.to_owned();
@@ -141,7 +150,7 @@ fn receive_tracks(
         let kind = remote.kind();
         let local =
             Arc::new(TrackLocalStaticRTP::new(remote.codec().capability, format!("{kind}-{owner}"), owner.clone()));
-        let _ = events.send(PeerEvent::Track { owner: owner.clone(), epoch, track: Arc::clone(&local) });
+        tell(&events, PeerEvent::Track { owner: owner.clone(), epoch, track: Arc::clone(&local) });
         if kind == RTPCodecType::Video {
             let (weak, ssrc) = (weak.clone(), remote.ssrc());
             tokio::spawn(async move {
@@ -167,7 +176,7 @@ fn receive_tracks(
 async fn forward_packets(
     remote: Arc<TrackRemote>,
     local: Arc<TrackLocalStaticRTP>,
-    mix: Option<(Sources, String, mpsc::UnboundedSender<PeerEvent>, u64)>,
+    mix: Option<(Sources, String, mpsc::Sender<PeerEvent>, u64)>,
 ) {
     let mut decoder = match mix.as_ref().map(|_| OpusDecoder::new()).transpose() {
         Ok(decoder) => decoder,
@@ -177,13 +186,18 @@ async fn forward_packets(
         }
     };
     let mut frame = Box::new([0.0f32; audio::FRAME_LEN]);
+    let mut feed = mix.as_ref().map(|(sources, owner, ..)| sources.feed(owner));
     let mut last_sequence: Option<u16> = None;
     while let Ok((packet, _)) = remote.read_rtp().await {
         // Nobody listening yet is not an error: the track is bound as others join.
         if let Err(err) = local.write_rtp(&packet).await {
             log::debug!("forwarding a packet: {err}");
         }
-        let (Some(decoder), Some((sources, owner, events, epoch))) = (decoder.as_mut(), mix.as_ref()) else { continue };
+        let (Some(decoder), Some(feed), Some((_, owner, events, epoch))) =
+            (decoder.as_mut(), feed.as_mut(), mix.as_ref())
+        else {
+            continue;
+        };
         let sequence = packet.header.sequence_number;
         if let Some(last) = last_sequence {
             let missing = sequence.wrapping_sub(last).wrapping_sub(1);
@@ -192,46 +206,44 @@ async fn forward_packets(
             }
             for _ in 0..missing.min(MAX_CONCEALED) {
                 if decoder.decode(None, &mut frame).is_ok() {
-                    sources.push(owner, frame.to_vec());
+                    feed.push(&frame[..]);
                 }
             }
         } else {
-            let _ = events.send(PeerEvent::Heard { owner: owner.clone(), epoch: *epoch });
+            tell(events, PeerEvent::Heard { owner: owner.clone(), epoch: *epoch });
         }
         last_sequence = Some(sequence);
         match decoder.decode(Some(&packet.payload), &mut frame) {
-            Ok(()) => sources.push(owner, frame.to_vec()),
+            Ok(()) => feed.push(&frame[..]),
             Err(err) => log::debug!("a participant's audio packet did not decode: {err}"),
         }
     }
 }
 
 /// Makes offers one at a time: the next one only after the page answered the last (or
-/// did not in time), so the peer never has two negotiations going.
+/// did not in time), so the peer never has two negotiations going. Changes to the wanted
+/// tracks meanwhile are folded into the next offer.
 async fn negotiate(
     connection: Arc<RTCPeerConnection>,
-    mut requests: mpsc::UnboundedReceiver<Negotiation>,
+    mut wanted: watch::Receiver<Vec<OutgoingTrack>>,
+    mut answers: mpsc::Receiver<String>,
     outbox: mpsc::Sender<ServerMessage>,
 ) {
-    let mut wanted: Option<Vec<OutgoingTrack>> = None;
+    let mut offer_again = true; // the first offer
     loop {
-        if wanted.is_none() {
-            match requests.recv().await {
-                Some(Negotiation::Forward(tracks)) => wanted = Some(tracks),
-                Some(Negotiation::Answer(_)) => {
-                    log::debug!("an answer came with no offer open; ignored");
-                    continue;
-                }
-                None => return,
+        if !offer_again {
+            tokio::select! {
+                changed = wanted.changed() => if changed.is_err() { return },
+                stray = answers.recv() => match stray {
+                    Some(_) => {
+                        log::debug!("an answer came with no offer open; ignored");
+                        continue;
+                    }
+                    None => return,
+                },
             }
         }
-        // Take in everything already queued, so a burst of joins makes one offer.
-        while let Ok(request) = requests.try_recv() {
-            if let Negotiation::Forward(tracks) = request {
-                wanted = Some(tracks);
-            }
-        }
-        let tracks = wanted.take().expect("set above");
+        let tracks = wanted.borrow_and_update().clone();
         let sdp = match offer(&connection, &tracks).await {
             Ok(sdp) => sdp,
             Err(err) => {
@@ -242,35 +254,29 @@ async fn negotiate(
         if outbox.send(ServerMessage::Offer { sdp }).await.is_err() {
             return;
         }
-        let answer = tokio::time::timeout(ANSWER_TIMEOUT, async {
-            loop {
-                match requests.recv().await {
-                    Some(Negotiation::Answer(sdp)) => return Some(sdp),
-                    Some(Negotiation::Forward(tracks)) => wanted = Some(tracks),
-                    None => return None,
-                }
-            }
-        })
-        .await;
-        match answer {
+        offer_again = match tokio::time::timeout(ANSWER_TIMEOUT, answers.recv()).await {
             Ok(Some(sdp)) => {
                 let applied = match RTCSessionDescription::answer(sdp) {
                     Ok(answer) => connection.set_remote_description(answer).await,
                     Err(err) => Err(err),
                 };
-                if let Err(err) = applied {
-                    log::warn!("a participant's answer was refused: {err}");
-                    let message = ServerMessage::error(ErrorCode::Invalid, format!("the answer was refused: {err}"));
-                    let _ = outbox.send(message).await;
-                    wanted.get_or_insert(tracks);
+                match applied {
+                    Ok(()) => false,
+                    Err(err) => {
+                        log::warn!("a participant's answer was refused: {err}");
+                        let message =
+                            ServerMessage::error(ErrorCode::Invalid, format!("the answer was refused: {err}"));
+                        let _ = outbox.send(message).await;
+                        true
+                    }
                 }
             }
             Ok(None) => return,
             Err(_) => {
                 log::warn!("a participant did not answer an offer within {} s", ANSWER_TIMEOUT.as_secs());
-                wanted.get_or_insert(tracks);
+                true
             }
-        }
+        };
     }
 }
 

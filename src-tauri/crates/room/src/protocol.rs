@@ -116,11 +116,12 @@ pub enum ServerMessage {
         request: u32,
         change: Change,
     },
-    /// Your edit `request` was not applied; `board`, when present, is the board as it is now.
+    /// Your edit `request` was not applied. It carries no board: the changes that made the
+    /// edit stale reach the page as `boardChanged` on this same connection, so a refusal
+    /// stays small however large the board and its activity log are.
     Refused {
         request: u32,
         message: String,
-        board: Option<Board>,
     },
     /// The whole board, when the page may have missed changes.
     Board {
@@ -155,6 +156,8 @@ pub enum ErrorCode {
     AlreadyJoined,
     BadName,
     RoomFull,
+    /// Answers or mute changes faster than the room allows: this one was ignored.
+    TooFast,
     /// Too much bad input: the connection is closed.
     TooManyErrors,
 }

@@ -159,7 +159,8 @@ impl Room {
             hub.host_track(Some(track));
             task
         });
-        let app = server::router(ServerState { token, hub: hub.clone(), board });
+        let connections = Arc::new(tokio::sync::Semaphore::new(server::connection_limit(config.cap)));
+        let app = server::router(ServerState { token, hub: hub.clone(), board, connections });
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = match serving.listener {
             HttpListener::Plain(listener) => serve(listener, app, stopped),

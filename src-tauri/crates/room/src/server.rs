@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use board::BoardHandle;
+use tokio::sync::Semaphore;
 
 use crate::assets;
 use crate::connection;
@@ -25,6 +26,14 @@ pub struct ServerState {
     pub token: Arc<InviteToken>,
     pub hub: HubHandle,
     pub board: BoardHandle,
+    /// One permit per open WebSocket; when none is left, a new one is turned away.
+    pub connections: Arc<Semaphore>,
+}
+
+/// How many WebSockets a room with `cap` participants accepts at once: everyone, each
+/// with a second tab or a reconnect under way, and a few being turned away.
+pub fn connection_limit(cap: usize) -> usize {
+    2 * cap + 8
 }
 
 pub fn router(state: ServerState) -> Router {
@@ -60,10 +69,15 @@ async fn socket(State(state): State<ServerState>, Path(token): Path<String>, upg
         log::warn!("refused a connection with a wrong room token");
         return (StatusCode::FORBIDDEN, "This invite link is not valid.").into_response();
     }
-    upgrade
-        .max_message_size(HARD_FRAME_LIMIT)
-        .max_frame_size(HARD_FRAME_LIMIT)
-        .on_upgrade(move |socket| connection::serve(socket, state.hub, state.board))
+    let Ok(permit) = Arc::clone(&state.connections).try_acquire_owned() else {
+        log::warn!("refused a connection: the room has too many open");
+        let body = "This room has too many connections open right now; try again in a moment.";
+        return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+    };
+    upgrade.max_message_size(HARD_FRAME_LIMIT).max_frame_size(HARD_FRAME_LIMIT).on_upgrade(move |socket| async move {
+        connection::serve(socket, state.hub, state.board).await;
+        drop(permit);
+    })
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
