@@ -65,6 +65,11 @@ struct Ledger {
     problems: Vec<String>,
     peers: Vec<(String, Arc<RTCPeerConnection>)>,
     next_call: u32,
+    /// Set-ups that reached the fake (answered or not yet).
+    setups_begun: usize,
+    /// How long set-ups and hang-ups take to be answered: a slow network or service.
+    setup_delay: Duration,
+    hangup_delay: Duration,
 }
 
 impl Drop for FakeRealtime {
@@ -102,6 +107,21 @@ impl FakeRealtime {
             .await
             .unwrap_or_else(|_| panic!("no call reached the fake within {within:?}; problems: {:?}", self.problems()))
             .expect("the fake is running")
+    }
+
+    /// Answers call set-ups only after `delay` from now on (a slow network or service).
+    pub fn slow_setups(&self, delay: Duration) {
+        self.shared.state.lock().unwrap().setup_delay = delay;
+    }
+
+    /// Answers hang-ups only after `delay` from now on.
+    pub fn slow_hangups(&self, delay: Duration) {
+        self.shared.state.lock().unwrap().hangup_delay = delay;
+    }
+
+    /// How many call set-ups have reached the fake, answered or not.
+    pub fn setups_begun(&self) -> usize {
+        self.shared.state.lock().unwrap().setups_begun
     }
 
     pub fn attempts(&self) -> Vec<Attempt> {
@@ -219,6 +239,12 @@ fn answer(status: u16, body: String) -> Response {
 }
 
 async fn create_call(State(shared): State<Arc<Shared>>, headers: HeaderMap, multipart: Multipart) -> Response {
+    let delay = {
+        let mut state = shared.state.lock().unwrap();
+        state.setups_begun += 1;
+        state.setup_delay
+    };
+    tokio::time::sleep(delay).await;
     let response = accept_call(&shared, &headers, multipart).await;
     let status = response.status().as_u16();
     shared.state.lock().unwrap().attempts.push(Attempt { at: Instant::now(), status });
@@ -373,6 +399,8 @@ async fn hang_up(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(cal
     if let Some(refused) = refuse_unauthorized(&shared, &headers) {
         return refused;
     }
+    let delay = shared.state.lock().unwrap().hangup_delay;
+    tokio::time::sleep(delay).await;
     let peer = {
         let mut state = shared.state.lock().unwrap();
         state.hangups.push(call_id.clone());

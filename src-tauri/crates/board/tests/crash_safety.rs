@@ -1,8 +1,10 @@
 //! Crash safety of the saved board: a child process saves a board after every edit in a
-//! tight loop and is killed with SIGKILL at 200 random moments. Each time, the file must
+//! tight loop and is killed with SIGKILL at 200 random moments (after a random number of
+//! saves, and a random part into the next). Each time, the file must
 //! parse and equal one of the states the child wrote (the child's states are a pure
 //! function of the revision, so the parent can rebuild the one it finds).
 
+use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -55,11 +57,11 @@ fn child_saves_in_a_loop() {
         LoadOutcome::Loaded(board) => board,
         _ => seed::board(),
     };
-    println!("ready");
     loop {
         let n = board.revision();
         step(&mut board, n);
         file.save(&BoardFile::encode(&board)).unwrap();
+        println!("saved");
         // The activity log is capped, so restart the sequence before the states get huge.
         if board.revision() >= 400 {
             std::process::exit(0);
@@ -86,14 +88,25 @@ fn sigkill_at_random_moments_never_leaves_a_torn_file() {
         let mut child = Command::new(&exe)
             .args(["--exact", "child_saves_in_a_loop", "--nocapture", "--test-threads=1"])
             .env(CHILD_DIR_VAR, dir.path())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // Kill after a random number of saves, then a random part of the next one: the
+        // moments spread over the child's progress however fast or busy the machine is.
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        std::thread::sleep(Duration::from_micros(2_000 + rng % 25_000));
+        let saves = rng % 60;
+        let mut output = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let mut seen_saves = 0;
+        // libtest prints the test's name first, on the same line as the first "saved".
+        while seen_saves < saves && output.read_line(&mut line).is_ok_and(|n| n > 0) {
+            seen_saves += u64::from(line.trim_end().ends_with("saved"));
+            line.clear();
+        }
+        std::thread::sleep(Duration::from_micros((rng >> 8) % 2_000));
         // SIGKILL: no destructors, no flush, no chance to finish the write.
         child.kill().unwrap();
         child.wait().unwrap();

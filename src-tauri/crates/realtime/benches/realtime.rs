@@ -71,7 +71,7 @@ async fn frame_to_packet(fake: &FakeRealtime) {
         cpu.as_secs_f64() * 1e3 / FRAMES as f64,
         cpu.as_secs_f64() / (FRAMES as f64 * 0.02) * 100.0
     );
-    call.hang_up(&api).await;
+    call.hang_up(&api, realtime::api::HANGUP_TIMEOUT).await;
 }
 
 async fn tool_call_to_change(fake: &FakeRealtime) {

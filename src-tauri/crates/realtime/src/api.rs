@@ -20,7 +20,8 @@ pub fn env_value(var: &str) -> Option<String> {
 }
 
 const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
-const HANGUP_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a hang-up may take when nobody is waiting for it (a renewed or lost call).
+pub const HANGUP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where to reach the API and with which key.
 #[derive(Clone)]
@@ -107,14 +108,14 @@ impl CallsApi {
         Ok(Answer { sdp, call_id })
     }
 
-    /// `POST {base}/realtime/calls/{id}/hangup`. Failures are logged only: the call ends
-    /// on the server anyway once our peer goes away.
-    pub async fn hangup(&self, call_id: &str) {
+    /// `POST {base}/realtime/calls/{id}/hangup`, given up after `within`. Failures are
+    /// logged only: the call ends on the server anyway once our peer goes away.
+    pub async fn hangup(&self, call_id: &str, within: Duration) {
         let sent = self
             .http
             .post(self.endpoint.url(&format!("realtime/calls/{call_id}/hangup")))
             .bearer_auth(&self.endpoint.api_key)
-            .timeout(HANGUP_TIMEOUT)
+            .timeout(within)
             .send()
             .await;
         match sent {

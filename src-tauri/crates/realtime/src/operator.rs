@@ -32,6 +32,11 @@ pub const UPDATE_EVERY: Duration = Duration::from_millis(200);
 pub const RENEW_AFTER: Duration = Duration::from_secs(55 * 60);
 /// The room mix is encoded at this rate: plenty for speech recognition.
 const BITRATE: i32 = 48_000;
+/// How long Leave or quit waits for the hang-up to reach the service; past that the call
+/// ends on the service's side when our peer goes away.
+const HANG_UP_ON_LEAVE: Duration = Duration::from_secs(1);
+/// Leave or quit never waits longer than this for the operator, whatever the network does.
+const STOP_LIMIT: Duration = Duration::from_millis(1800);
 
 pub struct OperatorConfig {
     pub endpoint: Endpoint,
@@ -87,12 +92,15 @@ impl Operator {
         Operator { stop: Some(stop), task, pump }
     }
 
-    /// Hangs up and waits for the operator to finish.
+    /// Hangs up and waits for the operator to finish, at most [`STOP_LIMIT`].
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let _ = (&mut self.task).await;
+        if tokio::time::timeout(STOP_LIMIT, &mut self.task).await.is_err() {
+            log::warn!("the voice operator did not finish hanging up in time; it was stopped");
+            self.task.abort();
+        }
         self.pump.abort();
     }
 }
@@ -132,8 +140,9 @@ async fn pump(mut mix: MixReceiver, out: watch::Receiver<Option<AudioOut>>) {
 enum End {
     /// The person left the room.
     Stopped(Call),
-    /// Time for a fresh call (the server's session limit).
-    Renew(Call, &'static str),
+    /// Time for a fresh call (the server's session limit); the old call's events go on
+    /// being read until the new call is up.
+    Renew(Call, mpsc::Receiver<PeerEvent>, &'static str),
     Lost(Call, String),
 }
 
@@ -178,27 +187,23 @@ impl Running {
                     self.status(OperatorStatus::Listening { call_id: call.call_id.clone() });
                     match self.serve(call, events, &mut stopped).await {
                         End::Stopped(call) => {
-                            call.hang_up(&self.api).await;
+                            call.hang_up(&self.api, HANG_UP_ON_LEAVE).await;
                             return;
                         }
-                        End::Renew(old, why) => {
-                            // Make before break: the old call keeps carrying audio until the new one is up.
+                        End::Renew(old, old_events, why) => {
                             log::info!("renewing call {} ({why})", old.call_id);
-                            let renewed = self.connect().await;
-                            let api = self.api.clone();
-                            tokio::spawn(async move { old.hang_up(&api).await });
-                            match renewed {
-                                Ok(call) => {
+                            match self.renew(old, old_events, &mut stopped).await {
+                                Some(Ok(call)) => {
                                     ready = Some(call);
                                     continue;
                                 }
-                                Err(fault) => fault,
+                                Some(Err(fault)) => fault,
+                                None => return,
                             }
                         }
                         End::Lost(call, reason) => {
                             log::warn!("call {} lost: {reason}", call.call_id);
-                            let api = self.api.clone();
-                            tokio::spawn(async move { call.hang_up(&api).await });
+                            self.hang_up_in_background(call);
                             Fault::Connection(reason)
                         }
                     }
@@ -224,6 +229,51 @@ impl Running {
                 _ = &mut stopped => return,
             }
         }
+    }
+
+    fn hang_up_in_background(&self, call: Call) {
+        let api = self.api.clone();
+        tokio::spawn(async move { call.hang_up(&api, crate::api::HANGUP_TIMEOUT).await });
+    }
+
+    /// Make before break: sets up the next call while the old one keeps carrying the room's
+    /// audio and its events (tool calls among them) are still read and answered; then hangs
+    /// the old one up. `None` if the person left meanwhile.
+    async fn renew(
+        &mut self,
+        old: Call,
+        mut old_events: mpsc::Receiver<PeerEvent>,
+        stopped: &mut oneshot::Receiver<()>,
+    ) -> Option<Result<(Call, mpsc::Receiver<PeerEvent>), Fault>> {
+        let session = match self.session().await {
+            Ok(session) => session,
+            Err(fault) => {
+                self.hang_up_in_background(old);
+                return Some(Err(fault));
+            }
+        };
+        let api = self.api.clone();
+        let connecting = Call::connect(&api, &session);
+        tokio::pin!(connecting);
+        let mut old_open = true;
+        let renewed = loop {
+            tokio::select! {
+                renewed = &mut connecting => break renewed,
+                _ = &mut *stopped => {
+                    old.hang_up(&self.api, HANG_UP_ON_LEAVE).await;
+                    return None;
+                }
+                event = old_events.recv(), if old_open => match event {
+                    // A second reason to renew changes nothing: renewing is under way.
+                    Some(PeerEvent::Message(text)) => {
+                        let _ = self.on_message(&old, &text).await;
+                    }
+                    Some(PeerEvent::Lost(_)) | None => old_open = false,
+                },
+            }
+        };
+        self.hang_up_in_background(old);
+        Some(renewed)
     }
 
     async fn connect(&mut self) -> Result<(Call, mpsc::Receiver<PeerEvent>), Fault> {
@@ -259,11 +309,11 @@ impl Running {
         loop {
             tokio::select! {
                 _ = &mut *stopped => return End::Stopped(call),
-                _ = tokio::time::sleep_until(renew_at) => return End::Renew(call, "the call is near the server's time limit"),
+                _ = tokio::time::sleep_until(renew_at) => return End::Renew(call, events, "the call is near the server's time limit"),
                 event = events.recv() => match event {
                     Some(PeerEvent::Message(text)) => {
                         if let Some(why) = self.on_message(&call, &text).await {
-                            return End::Renew(call, why);
+                            return End::Renew(call, events, why);
                         }
                     }
                     Some(PeerEvent::Lost(reason)) => return End::Lost(call, reason),

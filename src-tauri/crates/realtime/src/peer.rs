@@ -153,7 +153,7 @@ impl Call {
         match tokio::time::timeout(OPEN_TIMEOUT, opened).await {
             Ok(Ok(())) => Ok((call, receiver)),
             _ => {
-                api.hangup(&call.call_id).await;
+                api.hangup(&call.call_id, crate::api::HANGUP_TIMEOUT).await;
                 Err(Fault::Connection(format!("the events channel did not open within {} s", OPEN_TIMEOUT.as_secs())))
             }
         }
@@ -168,10 +168,10 @@ impl Call {
         self.channel.send_text(event.to_owned()).await.map(drop).map_err(|err| Fault::Connection(err.to_string()))
     }
 
-    /// Hangs up through the API and closes the peer.
-    pub async fn hang_up(self, api: &CallsApi) {
-        api.hangup(&self.call_id).await;
-        if let Err(err) = self.peer.close().await {
+    /// Hangs up through the API (given up after `within`) while closing the peer.
+    pub async fn hang_up(self, api: &CallsApi, within: std::time::Duration) {
+        let (_, closed) = tokio::join!(api.hangup(&self.call_id, within), self.peer.close());
+        if let Err(err) = closed {
             log::debug!("closing call {}: {err}", self.call_id);
         }
     }

@@ -403,3 +403,79 @@ async fn expired_and_old_calls_are_renewed_with_the_current_board_and_little_sil
     let (fake, _) = rig.stop().await;
     assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_call_made_while_the_call_is_being_renewed_is_applied_and_answered() {
+    let mut rig = Rig::start(KEY, Some(Duration::from_secs(3))).await;
+    rig.status_until("listening", listening).await;
+    let old = rig.fake.next_call(SOON).await;
+    // The next set-up takes 3 s: the renewal window is wide open.
+    rig.fake.slow_setups(Duration::from_secs(3));
+    let begun = rig.fake.setups_begun();
+    tokio::time::timeout(SOON, async {
+        while rig.fake.setups_begun() == begun {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the renewal starts");
+    send_call_in_all_three_forms(
+        &old,
+        "resp_late",
+        "call_in_the_window",
+        "create_ticket",
+        json!({ "title": "Said while renewing", "notes": "", "tags": [] }),
+    )
+    .await;
+    old.wait_for(SOON, "the answer on the old call", |c| c.outputs().iter().any(|(id, _)| id == "call_in_the_window"))
+        .await;
+    let board = rig.board.snapshot().await.unwrap();
+    assert!(board.cards().any(|card| card.title == "Said while renewing"), "the call was applied");
+    let new = rig.fake.next_call(SOON).await;
+    assert_ne!(new.call_id, old.call_id);
+    // Its set-up began before the card was made; the board update that follows brings it.
+    new.wait_for(SOON, "the card in the new call's instructions", |c| {
+        let knows = |session: &Value| session["instructions"].as_str().unwrap_or("").contains("Said while renewing");
+        knows(&c.session) || c.events_of("session.update").iter().any(|e| knows(&e["session"]))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(rig.fake.hangups().contains(&old.call_id), "the old call is hung up once the new one is up");
+    let (fake, _) = rig.stop().await;
+    assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_takes_under_two_seconds_whatever_the_network_does() {
+    let timed_stop = |rig: Rig| async move {
+        let started = std::time::Instant::now();
+        rig.stop().await;
+        started.elapsed()
+    };
+    // Hang-ups that the service answers after ten seconds.
+    let mut rig = Rig::start(KEY, None).await;
+    rig.status_until("listening", listening).await;
+    rig.fake.slow_hangups(Duration::from_secs(10));
+    let took = timed_stop(rig).await;
+    assert!(took < Duration::from_secs(2), "leaving during a call with slow hang-ups took {took:?}");
+
+    // A set-up that the service answers after ten seconds.
+    let mut rig = Rig::start(KEY, None).await;
+    rig.status_until("connecting", |s| matches!(s, OperatorStatus::Connecting)).await;
+    rig.fake.slow_setups(Duration::from_secs(10));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let took = timed_stop(rig).await;
+    assert!(took < Duration::from_secs(2), "leaving while connecting took {took:?}");
+
+    // Both, during a renewal.
+    let mut rig = Rig::start(KEY, Some(Duration::from_secs(2))).await;
+    rig.status_until("listening", listening).await;
+    rig.fake.slow_setups(Duration::from_secs(10));
+    rig.fake.slow_hangups(Duration::from_secs(10));
+    let begun = rig.fake.setups_begun();
+    while rig.fake.setups_begun() == begun {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let took = timed_stop(rig).await;
+    assert!(took < Duration::from_secs(2), "leaving during a renewal took {took:?}");
+}
