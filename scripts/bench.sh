@@ -3,7 +3,8 @@
 # encode (criterion), capture → encoded packet latency, the voice operator (frame → RTP
 # packet, tool call → board change, instruction sizes), the meeting room (CPU per
 # participant, join → first audio, board change propagation), cold start
-# to board visible (median of 5 under Xvfb), backend memory after 60 s idle, and .deb size.
+# to board visible (median of 5 under Xvfb), backend memory after 60 s idle, the window's
+# idle and joined CPU and its memory against an empty Tauri window, and .deb size.
 # Run scripts/test.sh once first (it builds the release app and the .deb).
 source "$(dirname "$0")/lib.sh"
 
@@ -33,6 +34,12 @@ APP="$CARGO_TARGET_DIR/release/boardroom"
 start_display_and_driver
 say "Cold start and idle memory of the release app"
 python3 scripts/bench_startup.py "$APP"
+
+say "Idle and joined CPU, and memory, of the window against an empty Tauri window"
+(cd tests/empty-window && cargo build --release --locked)
+ensure_python_env
+"$VENV/bin/python" scripts/bench_idle.py "$APP" "$CARGO_TARGET_DIR/release/empty-window"
+pulseaudio --kill 2>/dev/null || true
 
 say ".deb size"
 ls -l "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | awk '{printf "%s: %.1f MB\n", $NF, $5 / 1e6}'

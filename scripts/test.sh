@@ -2,7 +2,8 @@
 # Sets up what is missing, then runs every test: Rust unit, property, crash-safety and
 # command tests, the voice operator and headless host against the fake Realtime service,
 # the API key in a throwaway keychain, microphone capture on a virtual PulseAudio source,
-# the UI component tests, the release build with its .deb, the end-to-end tests on the
+# the UI component tests, 20 s of fuzzing per target (room messages, tool-call arguments,
+# the board file), the release build with its .deb, the end-to-end tests on the
 # real window under Xvfb (including the voice operator), the meeting room with headless
 # Chromium participants, and the installed .deb.
 source "$(dirname "$0")/lib.sh"
@@ -38,6 +39,9 @@ pulseaudio --kill 2>/dev/null || true
 
 say "UI component tests"
 npm run --silent ui:test
+
+say "Fuzzing what strangers can send (bounded here; scripts/fuzz.sh runs longer by hand)"
+bash scripts/fuzz.sh
 
 say "Release build and .deb"
 npx tauri build --bundles deb

@@ -5,8 +5,9 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use meeting::{OperatorStatus, TranscriptLine};
 use realtime::api::{env_value, BASE_URL_VAR, DEFAULT_BASE_URL, KEY_VAR, MODEL_VAR};
-use realtime::{session, Endpoint, Operator, OperatorConfig, OperatorEvent, OperatorStatus, TranscriptLine};
+use realtime::{session, Endpoint, Operator, OperatorConfig, OperatorEvent};
 use serde::Serialize;
 use specta::Type;
 use tauri::{AppHandle, Manager, Runtime, State};

@@ -6,7 +6,6 @@ import {
   type Card,
   type Change,
   type Edit,
-  type Levels,
   type MicrophoneStatus,
   type OperatorStatus,
   type Participant,
@@ -30,6 +29,7 @@ import { MicrophonePicker } from "./components/MicrophonePicker";
 import { TranscriptPanel } from "./components/TranscriptPanel";
 import { VoiceSettingsDialog } from "./components/VoiceSettingsDialog";
 import { RoomPanel } from "./components/RoomPanel";
+import { LevelStore, LevelsContext } from "./levels";
 
 const HIGHLIGHT_MS = 2500;
 /** The transcript keeps this many recent lines. */
@@ -64,7 +64,7 @@ export default function App() {
   const [voiceSettingsOpen, setVoiceSettingsOpen] = useState(false);
   const closeVoiceSettings = useCallback(() => setVoiceSettingsOpen(false), []);
   const [microphone, setMicrophone] = useState<MicrophoneStatus>({ state: "off" });
-  const [levels, setLevels] = useState<Levels | null>(null);
+  const [levelStore] = useState(() => new LevelStore());
   const [muted, setMuted] = useState(false);
   const [room, setRoom] = useState<RoomInfo | null>(null);
   const [participants, setParticipants] = useState<Participant[]>([]);
@@ -129,7 +129,9 @@ export default function App() {
           }
         }),
         events.microphoneChanged.listen(({ payload }) => setMicrophone(payload.status)),
-        events.audioLevels.listen(({ payload }) => setLevels(payload.levels)),
+        events.audioLevels.listen(({ payload }) =>
+          levelStore.set(Object.fromEntries(payload.levels.sources.map((source) => [source.id, source.level]))),
+        ),
         events.voiceStatusChanged.listen(({ payload }) => setVoice(payload.status)),
         events.transcriptAdded.listen(({ payload }) => setTranscript((lines) => [...lines.slice(1 - TRANSCRIPT_LINES), payload.line])),
         events.roomChanged.listen(({ payload }) => setRoom(payload.room)),
@@ -152,7 +154,7 @@ export default function App() {
       cancelled = true;
       stops.forEach((stop) => stop());
     };
-  }, [highlight, resync, take]);
+  }, [highlight, levelStore, resync, take]);
 
   useEffect(() => {
     const osDark = window.matchMedia("(prefers-color-scheme: dark)");
@@ -275,6 +277,7 @@ export default function App() {
   }, [muted]);
 
   return (
+    <LevelsContext.Provider value={levelStore}>
     <div className="app">
       <header className="topbar">
         <div className="brand">
@@ -316,7 +319,6 @@ export default function App() {
           <RoomPanel room={room} settings={settings} onStart={startRoom} onEnd={endRoom} onSaveSettings={saveSettings} />
           <ParticipantsPanel
             status={microphone}
-            levels={levels}
             muted={muted}
             onJoin={() => void join()}
             onLeave={() => void leave()}
@@ -357,5 +359,6 @@ export default function App() {
       )}
       <Toasts toasts={toasts} onDismiss={dismissToast} />
     </div>
+    </LevelsContext.Provider>
   );
 }

@@ -1,11 +1,13 @@
-import type { KeyboardEvent } from "react";
+import { memo, type KeyboardEvent } from "react";
 import { useSortable } from "@dnd-kit/sortable";
 import { CSS } from "@dnd-kit/utilities";
 import type { Card } from "../bindings";
 
 type Props = { card: Card; highlighted: boolean; onOpen: (card: Card) => void };
 
-export function SortableCard({ card, highlighted, onOpen }: Props) {
+/** A card on the board. Memoized: a change to one card re-renders only that card (the
+ * board keeps unchanged cards' objects as they were). */
+export const SortableCard = memo(function SortableCard({ card, highlighted, onOpen }: Props) {
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: card.id });
   const style = { transform: CSS.Translate.toString(transform), transition };
   // Enter opens the card; Space (handled by dnd-kit) lifts it for a keyboard drag.
@@ -33,7 +35,7 @@ export function SortableCard({ card, highlighted, onOpen }: Props) {
       <CardFace card={card} highlighted={highlighted} />
     </li>
   );
-}
+});
 
 export function CardFace({ card, highlighted = false, lifted = false }: { card: Card; highlighted?: boolean; lifted?: boolean }) {
   return (

@@ -1,9 +1,9 @@
-import type { Level, Levels, MicrophoneStatus, Participant } from "../bindings";
-import { PeopleList, levelsById } from "./PeopleList";
+import type { MicrophoneStatus, Participant } from "../bindings";
+import { useMeter } from "../levels";
+import { LevelMeter, PeopleList } from "./PeopleList";
 
 type Props = {
   status: MicrophoneStatus;
-  levels: Levels | null;
   muted: boolean;
   /** The people who joined the room through its invite link. */
   guests?: Participant[];
@@ -14,19 +14,9 @@ type Props = {
   onRemove?: (person: Participant) => void;
 };
 
-/** Maps -60…0 dBFS onto the meter's width. */
-export function meterPercent(level: Level | undefined): number {
-  if (!level) return 0;
-  return Math.max(0, Math.min(100, (((level.rmsDbfs ?? -100) + 60) / 60) * 100));
-}
-
 /** Who is in the room: you, then everyone who joined through the invite link. */
-export function ParticipantsPanel({ status, levels, muted, guests = [], onJoin, onLeave, onToggleMute, onMuteInMix, onRemove }: Props) {
+export function ParticipantsPanel({ status, muted, guests = [], onJoin, onLeave, onToggleMute, onMuteInMix, onRemove }: Props) {
   const joined = status.state !== "off";
-  const you = levels?.sources.find((source) => source.id === "you");
-  const speaking = Boolean(you?.level.speaking) && !muted && status.state === "live";
-  // Muted, you are not heard, so the meter shows nothing.
-  const percent = muted ? 0 : meterPercent(you?.level);
   return (
     <section className="panel participants" aria-labelledby="participants-heading">
       <header className="panel-header">
@@ -35,36 +25,13 @@ export function ParticipantsPanel({ status, levels, muted, guests = [], onJoin, 
       </header>
       {joined ? (
         <ul className="participant-list">
-          <li className={`participant${speaking ? " is-speaking" : ""}`}>
-            <span className="avatar" aria-hidden="true">
-              Y
-            </span>
-            <div className="participant-body">
-              <p className="participant-name">
-                You {speaking && <span className="speaking-badge">speaking</span>}
-              </p>
-              <div
-                className="meter"
-                role="meter"
-                aria-label="Your microphone level"
-                aria-valuemin={0}
-                aria-valuemax={100}
-                aria-valuenow={Math.round(percent)}
-              >
-                <div className="meter-fill" style={{ width: `${percent}%` }} />
-              </div>
-              <p className="participant-meta">{describeMicrophone(status)}</p>
-            </div>
-            <button className={`button small${muted ? " danger" : ""}`} aria-pressed={muted} onClick={onToggleMute}>
-              {muted ? "Unmute" : "Mute"}
-            </button>
-          </li>
+          <YouRow status={status} muted={muted} onToggleMute={onToggleMute} />
         </ul>
       ) : (
         <p className="panel-empty">You are not in the room. Join to turn your microphone on.</p>
       )}
       {guests.length > 0 && (
-        <PeopleList people={guests} levels={levelsById(levels?.sources ?? [])} onMuteInMix={onMuteInMix} onRemove={onRemove} />
+        <PeopleList people={guests} onMuteInMix={onMuteInMix} onRemove={onRemove} />
       )}
       <div className="panel-actions">
         {joined ? (
@@ -78,6 +45,30 @@ export function ParticipantsPanel({ status, levels, muted, guests = [], onJoin, 
         )}
       </div>
     </section>
+  );
+}
+
+/** Your own entry; it alone re-renders when your level changes. */
+function YouRow({ status, muted, onToggleMute }: Pick<Props, "status" | "muted" | "onToggleMute">) {
+  const reading = useMeter("you");
+  const speaking = reading.speaking && !muted && status.state === "live";
+  return (
+    <li className={`participant${speaking ? " is-speaking" : ""}`}>
+      <span className="avatar" aria-hidden="true">
+        Y
+      </span>
+      <div className="participant-body">
+        <p className="participant-name">
+          You {speaking && <span className="speaking-badge">speaking</span>}
+        </p>
+        {/* Muted, you are not heard, so the meter shows nothing. */}
+        <LevelMeter label="Your microphone level" percent={muted ? 0 : reading.percent} />
+        <p className="participant-meta">{describeMicrophone(status)}</p>
+      </div>
+      <button className={`button small${muted ? " danger" : ""}`} aria-pressed={muted} onClick={onToggleMute}>
+        {muted ? "Unmute" : "Mute"}
+      </button>
+    </li>
   );
 }
 

@@ -4,7 +4,6 @@ import type {
   Card,
   Change,
   Edit,
-  Level,
   OperatorStatus,
   Participant,
   ServerMessage_Serialize as ServerMessage,
@@ -21,6 +20,7 @@ import { FormError } from "../components/FormError";
 import { RoomConnection, socketUrl, type Route } from "./roomConnection";
 import { RemoteAudio } from "./remoteAudio";
 import { errorMessage } from "../errors";
+import { LevelStore, LevelsContext } from "../levels";
 
 const NAME_KEY = "boardroom.name";
 const TRANSCRIPT_LINES = 200;
@@ -63,7 +63,7 @@ export function ParticipantApp() {
   const [joinError, setJoinError] = useState<string | null>(null);
   const [board, setBoard] = useState<Board | null>(null);
   const [people, setPeople] = useState<Participant[]>([]);
-  const [levels, setLevels] = useState<Record<string, Level>>({});
+  const [levelStore] = useState(() => new LevelStore());
   const [voice, setVoice] = useState<OperatorStatus>({ state: "off" });
   const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
   const [me, setMe] = useState<string | null>(null);
@@ -119,7 +119,7 @@ export function ParticipantApp() {
           audio.current.keepOnly(new Set(message.participants.map((p) => p.id)));
           break;
         case "levels":
-          setLevels(Object.fromEntries(message.levels.map((l) => [l.id, l.level])));
+          levelStore.set(Object.fromEntries(message.levels.map((l) => [l.id, l.level])));
           break;
         case "boardChanged":
         case "edited":
@@ -265,6 +265,7 @@ export function ParticipantApp() {
   }
 
   return (
+    <LevelsContext.Provider value={levelStore}>
     <div className={`app participant-app view-${view}`}>
       <header className="topbar">
         <div className="brand">
@@ -313,7 +314,7 @@ export function ParticipantApp() {
               <h2 id="participants-heading">Participants</h2>
               <span className="count">{people.length}</span>
             </header>
-            <PeopleList people={people} levels={levels} me={me} />
+            <PeopleList people={people} me={me} />
           </section>
           {Object.entries(videos).map(([id, stream]) => (
             <Video key={id} stream={stream} label={people.find((p) => p.id === id)?.name ?? "Camera"} />
@@ -346,6 +347,7 @@ export function ParticipantApp() {
       )}
       <Toasts toasts={toasts} onDismiss={(id) => setToasts((all) => all.filter((t) => t.id !== id))} />
     </div>
+    </LevelsContext.Provider>
   );
 }
 

@@ -1,7 +1,8 @@
 //! The audio thread: it drains the microphone and the other sources into the mixer, mixes
 //! 20 ms at a time, hands each frame to every consumer and to the speakers, and ten times a
-//! second reports levels. Devices are opened on their own thread (`devices`), so nothing
-//! here waits on one.
+//! second reports levels while anyone is in the room. Devices are opened on their own thread
+//! (`devices`), so nothing here waits on one. With no source, no consumer and no speakers
+//! it sleeps until the next command: an idle app costs nothing here.
 //!
 //! The clock: a tick is due every 20 ms. While the microphone is live, a tick is taken as
 //! soon as the microphone has a frame, up to [`EARLY`] before it is due (and waits up to
@@ -105,15 +106,31 @@ enum Command {
 
 /// A handle on the audio thread; dropping it stops the thread.
 pub struct AudioEngine {
-    commands: SyncSender<Command>,
+    commands: Commands,
     thread: Option<JoinHandle<()>>,
+}
+
+/// The way to the audio thread: each command also wakes it, as it may be asleep.
+#[derive(Clone)]
+struct Commands {
+    queue: SyncSender<Command>,
+    audio: std::thread::Thread,
+}
+
+impl Commands {
+    fn send(&self, command: Command) -> Result<(), mpsc::SendError<Command>> {
+        let sent = self.queue.send(command);
+        self.audio.unpark();
+        sent
+    }
 }
 
 impl AudioEngine {
     /// Starts the audio thread; `events` is called from it, so it must not block.
     pub fn start(events: impl FnMut(EngineEvent) + Send + 'static) -> std::io::Result<Self> {
-        let (commands, inbox) = mpsc::sync_channel(COMMAND_QUEUE);
+        let (queue, inbox) = mpsc::sync_channel(COMMAND_QUEUE);
         let thread = std::thread::Builder::new().name("audio".into()).spawn(move || run(inbox, events))?;
+        let commands = Commands { queue, audio: thread.thread().clone() };
         Ok(AudioEngine { commands, thread: Some(thread) })
     }
 
@@ -151,7 +168,7 @@ impl AudioEngine {
 /// threads. It does nothing once the audio thread has stopped.
 #[derive(Clone)]
 pub struct Sources {
-    commands: SyncSender<Command>,
+    commands: Commands,
 }
 
 impl Sources {
@@ -203,7 +220,6 @@ impl Drop for AudioEngine {
     fn drop(&mut self) {
         let _ = self.commands.send(Command::Stop);
         if let Some(thread) = self.thread.take() {
-            thread.thread().unpark();
             let _ = thread.join();
         }
     }
@@ -237,9 +253,12 @@ struct AudioThread<E> {
     microphone_feed: Fanout,
     devices: Devices,
     capture: Capture,
-    speakers: (u64, Option<Speakers>),
+    /// Whether the speakers are wanted, the wish's generation, and the speakers once open.
+    speakers: (bool, u64, Option<Speakers>),
     inputs: Vec<(String, HeapCons<f32>)>,
     status: LastStatus,
+    /// Whether the last levels report had sources in it (an empty one follows when they go).
+    levels_shown: bool,
     /// Scratch space for draining rings; sized once.
     samples: Vec<f32>,
     captured: Vec<f32>,
@@ -257,9 +276,10 @@ fn run(inbox: Receiver<Command>, events: impl FnMut(EngineEvent)) {
         microphone_feed: Fanout::new(),
         devices,
         capture: Capture { generation: 0, microphone: None, overflow_reported: 0 },
-        speakers: (0, None),
+        speakers: (false, 0, None),
         inputs: Vec::new(),
         status: LastStatus(MicrophoneStatus::Off),
+        levels_shown: false,
         samples: vec![0.0; FEED_RING],
         captured: Vec::with_capacity(FEED_RING),
     };
@@ -272,6 +292,12 @@ fn run(inbox: Receiver<Command>, events: impl FnMut(EngineEvent)) {
             }
         }
         audio.take_opened_devices();
+        if audio.idle() {
+            audio.report_levels(); // once more, empty, if anything was shown
+            std::thread::park(); // until a command comes
+            (next_tick, next_levels) = (Instant::now(), Instant::now());
+            continue;
+        }
         audio.drain_inputs();
         let now = Instant::now();
         let live = audio.capture.microphone.is_some();
@@ -334,7 +360,7 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
                 };
                 let _ = reply.try_send(feeds.attach(&name, queue_frames));
             }
-            Command::Speakers(on) => self.speakers = (self.devices.want_speakers(on), None),
+            Command::Speakers(on) => self.speakers = (on, self.devices.want_speakers(on), None),
             Command::AddSource { name, input } => {
                 self.mixer.add_source(&name);
                 if let Some(input) = input {
@@ -354,6 +380,11 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
         true
     }
 
+    /// Nothing to mix, nobody to hand a frame to, nothing to play.
+    fn idle(&self) -> bool {
+        self.mixer.is_empty() && self.room.is_empty() && self.microphone_feed.is_empty() && !self.speakers.0
+    }
+
     /// Takes what the devices thread opened, if it is still what is wanted.
     fn take_opened_devices(&mut self) {
         while let Ok(opened) = self.devices.opened.try_recv() {
@@ -369,10 +400,10 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
                         self.status.report(MicrophoneStatus::Unavailable { reason: err.to_string() }, &mut self.events)
                     }
                 },
-                Opened::Speakers { generation, result } if generation == self.speakers.0 => match result {
+                Opened::Speakers { generation, result } if generation == self.speakers.1 => match result {
                     Ok(speakers) => {
                         log::info!("playing the room on \"{}\"", speakers.name());
-                        self.speakers.1 = Some(speakers);
+                        self.speakers.2 = Some(speakers);
                     }
                     Err(err) => log::warn!("the room cannot be played here: {err}"),
                 },
@@ -406,10 +437,10 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
     fn tick(&mut self) {
         self.room.send(self.mixer.tick());
         self.microphone_feed.send(self.mixer.local());
-        if let Some(speakers) = &mut self.speakers.1 {
+        if let Some(speakers) = &mut self.speakers.2 {
             if let Err(err) = speakers.play(self.mixer.others()) {
                 log::warn!("{err}");
-                self.speakers.1 = None; // the devices thread opens them again
+                self.speakers.2 = None; // the devices thread opens them again
             }
         }
     }
@@ -426,7 +457,12 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
             let ms = samples * 1000 / (u64::from(SAMPLE_RATE) * CHANNELS as u64);
             log::info!("{id}: dropped {ms} ms of audio that arrived late all at once, to stay live");
         });
-        let levels = Levels { sources: self.mixer.source_levels(), mix: self.mixer.mix_level() };
-        (self.events)(EngineEvent::Levels(levels));
+        // Nobody in the room: no levels to show, and no events to wake the window with.
+        let anyone = !self.mixer.is_empty();
+        if anyone || self.levels_shown {
+            let levels = Levels { sources: self.mixer.source_levels(), mix: self.mixer.mix_level() };
+            (self.events)(EngineEvent::Levels(levels));
+        }
+        self.levels_shown = anyone;
     }
 }

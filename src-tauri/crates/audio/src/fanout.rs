@@ -51,6 +51,11 @@ impl Fanout {
         });
     }
 
+    /// No consumer is attached (one that hung up counts until the next frame is offered).
+    pub fn is_empty(&self) -> bool {
+        self.outlets.is_empty()
+    }
+
     /// Each consumer's name and how many frames it has missed by falling behind.
     pub fn dropped(&self) -> Vec<(String, u64)> {
         self.outlets.iter().map(|o| (o.name.clone(), o.dropped)).collect()

@@ -302,6 +302,11 @@ impl Mixer {
         }
     }
 
+    /// No sources: nobody is in the room.
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
     /// Samples a source has waiting.
     pub fn buffered(&self, id: &str) -> Option<usize> {
         self.position(id).map(|i| self.sources[i].buffer.len())

@@ -1,5 +1,6 @@
 //! The audio thread without a microphone: the mix keeps flowing at 50 frames a second,
-//! levels come ten times a second, and a missing device is reported, not fatal.
+//! levels come ten times a second while anyone is in the room (and not otherwise), and a
+//! missing device is reported, not fatal.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -35,16 +36,26 @@ fn the_mix_and_levels_keep_time_and_a_missing_microphone_is_reported() {
         std::thread::sleep(Duration::from_millis(2));
     }
     assert!((45..=55).contains(&frames), "{frames} frames in a second");
-    let levels = events.try_iter().filter(|e| matches!(e, EngineEvent::Levels(_))).count();
-    assert!((8..=12).contains(&levels), "{levels} level reports in a second");
+    let levels = |events: &mpsc::Receiver<EngineEvent>| {
+        events.try_iter().filter(|e| matches!(e, EngineEvent::Levels(_))).count()
+    };
+    assert_eq!(levels(&events), 0, "nobody is in the room: no levels to report");
 
     engine.join(Some("no such microphone".into()));
     match next_status(&events) {
         MicrophoneStatus::Unavailable { reason } => assert!(reason.contains("no such microphone"), "{reason}"),
         other => panic!("expected the microphone to be unavailable, got {other:?}"),
     }
+    let _ = levels(&events);
+    std::thread::sleep(Duration::from_secs(1));
+    let count = levels(&events);
+    assert!((8..=12).contains(&count), "{count} level reports in a second with you in the room");
     engine.leave();
     assert_eq!(next_status(&events), MicrophoneStatus::Off);
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = levels(&events);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(levels(&events), 0, "after leaving, the levels stop");
     drop(engine);
     while mix.try_recv().is_ok() {}
     assert_eq!(mix.try_recv(), Err(TryRecvError::Disconnected), "the mix ends with the engine");

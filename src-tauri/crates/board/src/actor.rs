@@ -61,7 +61,9 @@ struct Saving {
 impl BoardActor {
     /// Creates the actor for `board`, saving to `file` after every change (`None`: keep it in memory only).
     pub fn new(board: Board, file: Option<BoardFile>) -> (BoardActor, BoardHandle) {
+        // Requests wait for room when 64 are queued (every caller awaits its reply anyway).
         let (request_tx, requests) = mpsc::channel(64);
+        // A subscriber 256 changes behind gets `Lagged` and takes a fresh snapshot instead.
         let (changes, _) = broadcast::channel(256);
         let handle = BoardHandle { requests: request_tx, changes: changes.clone() };
         let saving = file.map(|file| Saving { last_saved: Arc::new(BoardFile::encode(&board)), file });

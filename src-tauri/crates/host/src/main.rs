@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use audio::{AudioEngine, EngineEvent, Feed};
 use board::{actor::now_ms, BoardActor, BoardFile};
+use meeting::OperatorStatus;
 use options::{Microphone, Parsed};
-use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent, OperatorStatus};
+use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent};
 use tokio::sync::broadcast::error::RecvError;
 
 /// How far the operator may fall behind the mix before frames are dropped for it.

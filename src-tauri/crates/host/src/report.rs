@@ -1,7 +1,7 @@
 //! The host's status lines on standard output: one line per event, easy to read and to grep.
 
 use board::{Change, Edit, Source};
-use realtime::OperatorStatus;
+use meeting::OperatorStatus;
 use room::acme::AcmeStatus;
 use room::protocol::{Connection, Participant};
 use room::{CertificateInfo, CertificateKind};

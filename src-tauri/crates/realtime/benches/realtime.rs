@@ -14,8 +14,9 @@ use audio::signal::tone_frame;
 use audio::{Fanout, OpusEncoder};
 use board::{Board, BoardActor, BoardFile, Card, Status};
 use fake_realtime::FakeRealtime;
+use meeting::OperatorStatus;
 use realtime::peer::Call;
-use realtime::{session, CallsApi, Endpoint, Operator, OperatorConfig, OperatorEvent, OperatorStatus};
+use realtime::{session, CallsApi, Endpoint, Operator, OperatorConfig, OperatorEvent};
 use serde_json::json;
 
 const KEY: &str = "sk-bench";

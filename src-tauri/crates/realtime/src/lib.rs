@@ -4,7 +4,8 @@
 //! (`session`), the tools and their parsing (`tools`), exactly-once function calls
 //! (`calls`), which words led to a call (`transcripts`), faults and the retry schedule
 //! (`fault`, `backoff`), and the operator task that runs it all (`operator`), reporting
-//! its state (`status`). Everything but `api`, `peer` and `operator` is plain Rust without I/O.
+//! its state (`meeting::status`). Everything but `api`, `peer` and `operator` is plain Rust
+//! without I/O.
 
 pub mod api;
 pub mod backoff;
@@ -14,11 +15,9 @@ pub mod operator;
 pub mod peer;
 pub mod protocol;
 pub mod session;
-pub mod status;
 pub mod tools;
 pub mod transcripts;
 
 pub use api::{CallsApi, Endpoint};
 pub use fault::Fault;
 pub use operator::{Notify, Operator, OperatorConfig, OperatorEvent};
-pub use status::{OperatorStatus, TranscriptLine};

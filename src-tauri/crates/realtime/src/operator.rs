@@ -15,6 +15,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use meeting::status::{OperatorStatus, TranscriptLine};
+
 use crate::api::{CallsApi, Endpoint};
 use crate::backoff::Backoff;
 use crate::calls::{CallLedger, Sighting, Verdict};
@@ -22,7 +24,6 @@ use crate::fault::Fault;
 use crate::peer::{AudioOut, Call, PeerEvent};
 use crate::protocol::{self, ClientEvent, OutputItem, ServerEvent};
 use crate::session;
-use crate::status::{OperatorStatus, TranscriptLine};
 use crate::tools::{self, ToolAction};
 use crate::transcripts::Transcripts;
 

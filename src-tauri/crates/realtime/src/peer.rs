@@ -2,32 +2,24 @@
 //! the room mix and the `oai-events` data channel, both made before the offer; the offer
 //! goes out once ICE gathering is complete (no trickle), through [`CallsApi::create_call`].
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::mpsc;
-use webrtc::api::interceptor_registry::register_default_interceptors;
-use webrtc::api::media_engine::{MediaEngine, MIME_TYPE_OPUS};
-use webrtc::api::setting_engine::SettingEngine;
-use webrtc::api::APIBuilder;
+use webrtc::api::media_engine::MIME_TYPE_OPUS;
 use webrtc::data_channel::data_channel_message::DataChannelMessage;
 use webrtc::data_channel::RTCDataChannel;
-use webrtc::ice::udp_network::{EphemeralUDP, UDPNetwork};
-use webrtc::ice_transport::ice_candidate_type::RTCIceCandidateType;
-use webrtc::ice_transport::ice_server::RTCIceServer;
-use webrtc::interceptor::registry::Registry;
 use webrtc::media::Sample;
-use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
-use webrtc::peer_connection::policy::ice_transport_policy::RTCIceTransportPolicy;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
 use webrtc::track::track_local::TrackLocal;
+
+use meeting::peer::{new_peer, PeerNetwork};
 
 use crate::api::CallsApi;
 use crate::fault::Fault;
@@ -74,7 +66,7 @@ impl Call {
     /// and waits for the events channel to open. Events arrive on the returned receiver.
     pub async fn connect(api: &CallsApi, session: &Value) -> Result<(Call, mpsc::Receiver<PeerEvent>), Fault> {
         let network = PeerNetwork { include_loopback: api.endpoint().is_local(), ..PeerNetwork::default() };
-        let peer = new_peer(&network).await?;
+        let peer = new_peer(&network).await.map_err(|err| Fault::Connection(err.to_string()))?;
         match Self::negotiate(api, session, Arc::clone(&peer)).await {
             Ok(connected) => Ok(connected),
             Err(fault) => {
@@ -109,6 +101,8 @@ impl Call {
         });
 
         let channel = peer.create_data_channel(EVENTS_CHANNEL, None).await.map_err(webrtc_fault)?;
+        // Server events waiting for the operator. When full, the data channel's reader
+        // waits (SCTP then slows the sender); nothing is dropped, as a tool call may be in it.
         let (events, receiver) = mpsc::channel(256);
         let (opened_tx, opened) = tokio::sync::oneshot::channel::<()>();
         let opened_tx = std::sync::Mutex::new(Some(opened_tx));
@@ -175,58 +169,6 @@ impl Call {
             log::debug!("closing call {}: {err}", self.call_id);
         }
     }
-}
-
-/// Picks rustls' crypto for DTLS. Two providers are compiled in (ring for webrtc-rs,
-/// aws-lc-rs for reqwest), and rustls refuses to guess between them.
-pub fn choose_crypto() {
-    // An error only means a provider was chosen already, which is all we need.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
-/// Where a peer may look for a path to its counterpart.
-#[derive(Debug, Clone, Default)]
-pub struct PeerNetwork {
-    /// Offer 127.0.0.1 too, for a counterpart on the same machine.
-    pub include_loopback: bool,
-    /// STUN and TURN servers (with credentials) to gather candidates from.
-    pub ice_servers: Vec<RTCIceServer>,
-    /// The public address of a machine behind a 1:1 NAT, announced instead of its own.
-    pub public_ip: Option<IpAddr>,
-    /// The UDP ports to use, inclusive.
-    pub udp_ports: Option<(u16, u16)>,
-    /// Use TURN relays only, as someone behind a firewall that lets nothing else through.
-    pub relay_only: bool,
-}
-
-/// A peer connection with the default codecs and interceptors (NACK, RTCP reports).
-pub async fn new_peer(network: &PeerNetwork) -> Result<Arc<RTCPeerConnection>, Fault> {
-    choose_crypto();
-    let mut media = MediaEngine::default();
-    media.register_default_codecs().map_err(webrtc_fault)?;
-    let interceptors = register_default_interceptors(Registry::new(), &mut media).map_err(webrtc_fault)?;
-    let mut settings = SettingEngine::default();
-    settings.set_include_loopback_candidate(network.include_loopback);
-    if let Some(ip) = network.public_ip {
-        settings.set_nat_1to1_ips(vec![ip.to_string()], RTCIceCandidateType::Host);
-    }
-    if let Some((first, last)) = network.udp_ports {
-        let ports = EphemeralUDP::new(first, last).map_err(|err| Fault::Connection(err.to_string()))?;
-        settings.set_udp_network(UDPNetwork::Ephemeral(ports));
-    }
-    let api = APIBuilder::new()
-        .with_media_engine(media)
-        .with_interceptor_registry(interceptors)
-        .with_setting_engine(settings)
-        .build();
-    let policy = if network.relay_only { RTCIceTransportPolicy::Relay } else { RTCIceTransportPolicy::All };
-    let configuration = RTCConfiguration {
-        ice_servers: network.ice_servers.clone(),
-        ice_transport_policy: policy,
-        ..RTCConfiguration::default()
-    };
-    let peer = api.new_peer_connection(configuration).await.map_err(webrtc_fault)?;
-    Ok(Arc::new(peer))
 }
 
 /// Reports the call lost when ICE fails, or when it stays disconnected past the grace period.

@@ -9,7 +9,8 @@ use audio::signal::{frequency, left, rms, tone_frame};
 use audio::Fanout;
 use board::{BoardActor, BoardFile, BoardHandle, Edit, Source, Status};
 use fake_realtime::{FakeCall, FakeRealtime};
-use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent, OperatorStatus};
+use meeting::OperatorStatus;
+use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 

@@ -27,7 +27,7 @@ use audio::{AudioEngine, OpusEncoder};
 use board::{seed, BoardActor};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use realtime::peer::PeerNetwork;
+use meeting::PeerNetwork;
 use room::ice::{IceConfig, IceUrl, TurnSecret};
 use room::{Room, RoomAudio, RoomConfig};
 use serde_json::{json, Value};
@@ -211,7 +211,7 @@ async fn media_peer(
     received: Arc<AtomicU64>,
     network: &PeerNetwork,
 ) -> Arc<webrtc::peer_connection::RTCPeerConnection> {
-    let peer = realtime::peer::new_peer(network).await.unwrap();
+    let peer = meeting::new_peer(network).await.unwrap();
     let track = Arc::new(TrackLocalStaticSample::new(
         RTCRtpCodecCapability {
             mime_type: MIME_TYPE_OPUS.into(),

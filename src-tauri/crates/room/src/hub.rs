@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use audio::{SourceLevel, Sources};
-use realtime::status::{OperatorStatus, TranscriptLine};
+use meeting::status::{OperatorStatus, TranscriptLine};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;

@@ -174,7 +174,7 @@ impl IceConfig {
     }
 
     /// The same servers for the room's own peers.
-    pub fn peer_network(&self, now: SystemTime) -> realtime::peer::PeerNetwork {
+    pub fn peer_network(&self, now: SystemTime) -> meeting::PeerNetwork {
         let ice_servers = self
             .servers_for("room", now)
             .into_iter()
@@ -184,7 +184,7 @@ impl IceConfig {
                 credential: server.credential.unwrap_or_default(),
             })
             .collect();
-        realtime::peer::PeerNetwork {
+        meeting::PeerNetwork {
             // Pages on this same computer (and the tests) reach the room over loopback.
             include_loopback: true,
             ice_servers,

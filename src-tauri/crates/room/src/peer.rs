@@ -93,9 +93,9 @@ impl GuestPeer {
         outbox: mpsc::Sender<ServerMessage>,
         events: mpsc::Sender<PeerEvent>,
         sources: Sources,
-        network: &realtime::peer::PeerNetwork,
+        network: &meeting::PeerNetwork,
     ) -> Result<GuestPeer, PeerError> {
-        let connection = realtime::peer::new_peer(network).await.map_err(|fault| PeerError(fault.to_string()))?;
+        let connection = meeting::new_peer(network).await.map_err(|err| PeerError(err.to_string()))?;
         for kind in [RTPCodecType::Audio, RTPCodecType::Video] {
             let receive_only =
                 RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Recvonly, send_encodings: vec![] };

@@ -4,7 +4,7 @@
 
 use audio::Level;
 use board::{Board, Change, Edit};
-use realtime::status::{OperatorStatus, TranscriptLine};
+use meeting::status::{OperatorStatus, TranscriptLine};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 

@@ -176,5 +176,5 @@ async fn certificate_files_are_checked_and_renewed_ones_are_picked_up() {
 }
 
 fn choose_crypto() {
-    realtime::peer::choose_crypto();
+    meeting::peer::choose_crypto();
 }
