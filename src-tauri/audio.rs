@@ -110,5 +110,5 @@ pub fn set_muted<R: Runtime>(app: AppHandle<R>, state: State<'_, AudioState>, mu
 pub async fn list_microphones() -> Result<Vec<String>, CommandError> {
     tauri::async_runtime::spawn_blocking(audio::input_names)
         .await
-        .map_err(|err| CommandError { message: format!("The microphones could not be listed: {err}") })
+        .map_err(|err| CommandError::failed(format!("The microphones could not be listed: {err}")))
 }

@@ -1,22 +1,61 @@
 //! Typed commands the window calls. Each is a thin wrapper that hands the work to the
 //! board actor and turns its errors into a message a person can act on.
 
-use board::{Board, Change, Edit, EditFailed, Source};
+use board::{Board, BoardError, Change, Edit, EditFailed, Source};
 use serde::Serialize;
 use specta::Type;
 use tauri::State;
 
 use crate::startup::{AppState, StartupNotice};
 
-/// A failed command, worded for the person who tried it.
+/// A failed command: what kind of failure, so the window can act on it, and the words for
+/// the person who tried it.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct CommandError {
+    pub kind: ErrorKind,
     pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorKind {
+    /// Someone else changed it meanwhile: the window takes the board as it is now.
+    Conflict,
+    /// The card, participant or room is not there (any more): the window lets go of it.
+    NotFound,
+    /// What was asked is not valid (too long, a bad address…): correct it and try again.
+    Invalid,
+    /// Something on this computer failed (saving, a device, the keychain): try again later.
+    Failed,
+}
+
+impl CommandError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        CommandError { kind, message: message.into() }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        CommandError::new(ErrorKind::Invalid, message)
+    }
+
+    pub fn failed(message: impl Into<String>) -> Self {
+        CommandError::new(ErrorKind::Failed, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        CommandError::new(ErrorKind::NotFound, message)
+    }
 }
 
 impl From<EditFailed> for CommandError {
     fn from(err: EditFailed) -> Self {
-        CommandError { message: sentence(err.to_string()) }
+        let kind = match &err {
+            EditFailed::Refused(BoardError::Stale { .. } | BoardError::UndoConflict { .. }) => ErrorKind::Conflict,
+            EditFailed::Refused(BoardError::UnknownCard(_) | BoardError::UnknownChange(_)) => ErrorKind::NotFound,
+            EditFailed::Refused(_) => ErrorKind::Invalid,
+            EditFailed::NotSaved(_) | EditFailed::Stopped => ErrorKind::Failed,
+        };
+        CommandError::new(kind, sentence(err.to_string()))
     }
 }
 
@@ -167,6 +206,7 @@ mod tests {
         let stale = json!({"edit": {"type": "update", "cardId": "card-001", "title": "Typed in the editor", "notes": null, "tags": null}, "seen": 0});
         let refused = invoke(&window, "edit_board", stale).unwrap_err();
         assert!(refused["message"].as_str().unwrap().contains("changed this card while you were editing"), "{refused}");
+        assert_eq!(refused["kind"], "conflict", "the window takes the board as it is now");
         let now = invoke(&window, "get_board", json!({})).unwrap();
         assert_eq!(now["revision"], 1, "the refused edit changed nothing");
         // An edit to another card, made on the same older board, still applies.
@@ -180,19 +220,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (_app, window) = app(dir.path());
         let cases = [
-            (json!({"type": "delete", "cardId": "card-999"}), "There is no card \"card-999\""),
+            (json!({"type": "delete", "cardId": "card-999"}), "notFound", "There is no card \"card-999\""),
             (
                 json!({"type": "update", "cardId": "card-001", "title": "   ", "notes": null, "tags": null}),
+                "invalid",
                 "A card needs a title",
             ),
             (
                 json!({"type": "create", "status": "Done", "title": "x".repeat(201), "notes": "", "tags": [], "position": null}),
+                "invalid",
                 "The title is 201 characters long",
             ),
         ];
-        for (edit, expected) in cases {
+        for (edit, kind, expected) in cases {
             let err = invoke(&window, "edit_board", json!({ "edit": edit, "seen": 0 })).unwrap_err();
             assert!(err["message"].as_str().unwrap().starts_with(expected), "{err}");
+            assert_eq!(err["kind"], kind, "{err}");
         }
         // A status that is not a column is refused by the typed IPC layer.
         assert!(invoke(

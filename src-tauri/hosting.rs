@@ -91,14 +91,14 @@ pub async fn start_room<R: Runtime>(app: AppHandle<R>, state: State<'_, RoomStat
     };
     let ice = settings
         .ice_config(settings::turn_secret(&app)?)
-        .map_err(|message| CommandError { message: format!("The room could not start: {message}") })?;
+        .map_err(|message| CommandError::invalid(format!("The room could not start: {message}")))?;
     let config = RoomConfig { access, port: settings.room_port.unwrap_or(0), ice, ..RoomConfig::default() };
     let board = app.state::<AppState>().board.clone();
     let audio = app.state::<AudioState>();
     let room_audio = RoomAudio { sources: audio.sources(), microphone: audio.microphone_feed() };
     let room = Room::start(config, board, room_audio)
         .await
-        .map_err(|err| CommandError { message: format!("The room could not start: {err}.") })?;
+        .map_err(|err| CommandError::failed(format!("The room could not start: {err}.")))?;
     // The host hears the participants (and never themselves) while the room is open.
     audio.set_speakers(true);
     let info = RoomInfo {
@@ -152,18 +152,18 @@ pub async fn get_participants(state: State<'_, RoomState>) -> Result<Vec<Partici
 #[specta::specta]
 pub async fn mute_participant(state: State<'_, RoomState>, id: String, muted: bool) -> Result<(), CommandError> {
     let hub = state.hub().ok_or_else(no_room)?;
-    hub.mute_in_mix(&id, muted).await.map_err(|err| CommandError { message: format!("{err}.") })
+    hub.mute_in_mix(&id, muted).await.map_err(|err| CommandError::not_found(format!("{err}.")))
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn remove_participant(state: State<'_, RoomState>, id: String) -> Result<(), CommandError> {
     let hub = state.hub().ok_or_else(no_room)?;
-    hub.remove(&id).await.map_err(|err| CommandError { message: format!("{err}.") })
+    hub.remove(&id).await.map_err(|err| CommandError::not_found(format!("{err}.")))
 }
 
 fn no_room() -> CommandError {
-    CommandError { message: "No room is open.".into() }
+    CommandError::not_found("No room is open.")
 }
 
 fn emit_room<R: Runtime>(app: &AppHandle<R>, room: Option<RoomInfo>) {

@@ -73,19 +73,19 @@ impl Settings {
         self.base_url = blank_is_none(self.base_url).map(|url| url.trim_end_matches('/').to_owned());
         if let Some(model) = &self.model {
             if model.chars().count() > MAX_MODEL_CHARS || model.chars().any(char::is_whitespace) {
-                return Err(CommandError { message: format!("\"{model}\" is not a model name.") });
+                return Err(CommandError::invalid(format!("\"{model}\" is not a model name.")));
             }
         }
         self.ice_servers = self.ice_servers.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
         self.public_ip = blank_is_none(self.public_ip);
         self.udp_ports = blank_is_none(self.udp_ports);
-        self.ice_config(None).map_err(|message| CommandError { message })?;
+        self.ice_config(None).map_err(CommandError::invalid)?;
         if let Some(url) = &self.base_url {
             let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
             if !ok {
-                return Err(CommandError {
-                    message: format!("\"{url}\" is not an http(s) address like https://api.openai.com/v1."),
-                });
+                return Err(CommandError::invalid(format!(
+                    "\"{url}\" is not an http(s) address like https://api.openai.com/v1."
+                )));
             }
         }
         Ok(self)
@@ -115,8 +115,7 @@ impl Settings {
 
 fn store<R: Runtime>(app: &AppHandle<R>) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, CommandError> {
     let dir = &app.state::<AppState>().data_dir;
-    app.store(dir.join(STORE_FILE))
-        .map_err(|err| CommandError { message: format!("Settings could not be opened: {err}") })
+    app.store(dir.join(STORE_FILE)).map_err(|err| CommandError::failed(format!("Settings could not be opened: {err}")))
 }
 
 #[tauri::command]
@@ -162,7 +161,7 @@ pub fn set_turn_secret<R: Runtime>(app: AppHandle<R>, secret: Option<String>) ->
             store.delete(TURN_SECRET_KEY);
         }
     }
-    store.save().map_err(|err| CommandError { message: format!("Settings could not be saved: {err}") })?;
+    store.save().map_err(|err| CommandError::failed(format!("Settings could not be saved: {err}")))?;
     Ok(TurnSecretState { configured: secret.is_some() })
 }
 
@@ -182,7 +181,7 @@ pub async fn set_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> 
     store.set(ICE_SERVERS_KEY, serde_json::json!(settings.ice_servers));
     store.set(PUBLIC_IP_KEY, serde_json::json!(settings.public_ip));
     store.set(UDP_PORTS_KEY, serde_json::json!(settings.udp_ports));
-    store.save().map_err(|err| CommandError { message: format!("Settings could not be saved: {err}") })?;
+    store.save().map_err(|err| CommandError::failed(format!("Settings could not be saved: {err}")))?;
     if (&before.model, &before.base_url) != (&settings.model, &settings.base_url) {
         voice::settings_changed(&app).await;
     }

@@ -191,7 +191,7 @@ pub async fn get_voice_settings<R: Runtime>(
     let keys = Arc::clone(&state.keys);
     let key = tauri::async_runtime::spawn_blocking(move || keys.status())
         .await
-        .map_err(|err| CommandError { message: format!("The API key could not be checked: {err}") })?;
+        .map_err(|err| CommandError::failed(format!("The API key could not be checked: {err}")))?;
     Ok(VoiceSettings { key, model, model_from_env, base_url, base_url_from_env })
 }
 
@@ -226,8 +226,8 @@ async fn change_key<R: Runtime>(
     let keys = Arc::clone(&state.keys);
     let status = tauri::async_runtime::spawn_blocking(move || change(&keys).map(|()| keys.status()))
         .await
-        .map_err(|err| CommandError { message: format!("The API key could not be {done}: {err}") })?
-        .map_err(|err| CommandError { message: format!("The API key was not {done}: {err}.") })?;
+        .map_err(|err| CommandError::failed(format!("The API key could not be {done}: {err}")))?
+        .map_err(|err| CommandError::invalid(format!("The API key was not {done}: {err}.")))?;
     let mut running = state.running.lock().await;
     restart(app, state, &mut running).await;
     Ok(status)

@@ -162,7 +162,7 @@ describe("the board window", () => {
     const dialog = screen.getByRole("dialog");
     fireEvent.change(within(dialog).getByLabelText("Title"), { target: { value: "Add RTX buffer" } });
     fireEvent.change(within(dialog).getByLabelText("Tags (comma separated)"), { target: { value: "rtp, nack" } });
-    backend.editBoard.mockResolvedValue({ status: "error", error: { message: "There is no card \"card-002\" on the board (it may have been deleted)" } });
+    backend.editBoard.mockResolvedValue({ status: "error", error: { kind: "notFound", message: "There is no card \"card-002\" on the board (it may have been deleted)" } });
     fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
     expect(await within(dialog).findByRole("alert")).toHaveProperty("textContent", "There is no card \"card-002\" on the board (it may have been deleted)");
     expect(backend.editBoard).toHaveBeenCalledWith({ type: "update", cardId: "card-002", title: "Add RTX buffer", notes: null, tags: ["rtp", "nack"] }, 0);
@@ -176,10 +176,12 @@ describe("the board window", () => {
     expect((within(dialog).getByLabelText("Column") as HTMLSelectElement).value).toBe("Backlog");
     fireEvent.change(within(dialog).getByLabelText("Column"), { target: { value: "Done" } });
     backend.editBoard.mockClear();
-    backend.editBoard.mockResolvedValue({ status: "error", error: { message: "refused for the test" } });
+    backend.editBoard.mockResolvedValue({ status: "error", error: { kind: "invalid", message: "refused for the test" } });
+    const fetched = backend.getBoard.mock.calls.length;
     fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
     await within(dialog).findByRole("alert");
     expect(backend.editBoard).toHaveBeenCalledTimes(1);
+    expect(backend.getBoard.mock.calls.length).toBe(fetched); // only the value was refused: no re-sync
     expect(backend.editBoard).toHaveBeenCalledWith({ type: "move", cardId: "card-002", status: "Done", position: null }, 0);
   });
 
@@ -208,10 +210,13 @@ describe("the board window", () => {
     await screen.findByText("Implement ICE Restart Handling");
     const change = moveChange(seedBoard(), "card-003", "Done", 0);
     emit(change);
-    backend.editBoard.mockResolvedValue({ status: "error", error: { message: "Card changed since" } });
+    backend.editBoard.mockResolvedValue({ status: "error", error: { kind: "conflict", message: "Card changed since" } });
+    const fetched = backend.getBoard.mock.calls.length;
     fireEvent.click(screen.getByRole("button", { name: `Undo: Moved “Implement ICE Restart Handling” from Backlog to Done` }));
     expect(await screen.findByText("Card changed since")).toBeTruthy();
     expect(backend.editBoard).toHaveBeenCalledWith({ type: "undo", revision: 1 }, 1);
+    // A conflict: the window takes the board as it is now.
+    await waitFor(() => expect(backend.getBoard.mock.calls.length).toBe(fetched + 1));
   });
 });
 
@@ -380,7 +385,7 @@ describe("the voice operator", () => {
   });
 
   it("shows a refused model or address and keeps the dialog open", async () => {
-    backend.setSettings.mockImplementationOnce(async () => ({ status: "error", error: { message: "\"ftp://x\" is not an http(s) address." } }));
+    backend.setSettings.mockImplementationOnce(async () => ({ status: "error", error: { kind: "invalid", message: "\"ftp://x\" is not an http(s) address." } }));
     render(<App />);
     await screen.findByText("Implement ICE Restart Handling");
     fireEvent.click(screen.getByRole("button", { name: "Voice settings" }));

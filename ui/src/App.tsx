@@ -16,7 +16,7 @@ import {
   type TranscriptLine,
 } from "./bindings";
 import { describe, receive, sendInTurn } from "./board";
-import { editBoard, fetchBoard } from "./api";
+import { CommandFailed, editBoard, fetchBoard } from "./api";
 import { errorMessage } from "./errors";
 import { BoardView } from "./components/BoardView";
 import { ActivityPanel } from "./components/ActivityPanel";
@@ -166,8 +166,9 @@ export default function App() {
     return () => osDark.removeEventListener("change", apply);
   }, [theme]);
 
-  /** Sends an edit made on the board as shown now (or at `seen`); on failure shows why and
-   *  re-syncs, since the board may have moved on. */
+  /** Sends an edit made on the board as shown now (or at `seen`); on failure shows why. When
+   *  the board moved on (a conflict) or the card is gone, it takes the board as it is now, and
+   *  an editor open on a card that is gone closes; a refused value leaves everything as it is. */
   const edit = useCallback(
     async (request: Edit, seen?: number): Promise<Change | null> => {
       try {
@@ -176,7 +177,9 @@ export default function App() {
         return change;
       } catch (error) {
         toast({ tone: "error", message: errorMessage(error) });
-        await resync();
+        const kind = error instanceof CommandFailed ? error.kind : "failed";
+        if (kind === "notFound") setEditing(null);
+        if (kind !== "invalid") await resync();
         return null;
       }
     },
@@ -349,8 +352,9 @@ export default function App() {
               });
               setEditing(null);
             } catch (error) {
-              // The editor shows the message; the board may have moved on meanwhile.
-              void resync();
+              // The editor shows the message; unless only the value was refused, the board
+              // moved on meanwhile (or the card went), so take it as it is now.
+              if (!(error instanceof CommandFailed && error.kind === "invalid")) void resync();
               throw error;
             }
           }}

@@ -1,12 +1,20 @@
 // The typed backend calls, with failures turned into exceptions that carry the message to show.
-import { commands, type Board, type Change, type Edit } from "./bindings";
+import { commands, type Board, type Change, type CommandError, type Edit, type ErrorKind } from "./bindings";
 
-export class CommandFailed extends Error {}
+/** A command the backend refused or could not carry out; `kind` says what the window should do. */
+export class CommandFailed extends Error {
+  constructor(
+    message: string,
+    readonly kind: ErrorKind,
+  ) {
+    super(message);
+  }
+}
 
-type Result<T> = { status: "ok"; data: T } | { status: "error"; error: { message: string } };
+type Result<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError };
 
 function unwrap<T>(result: Result<T>): T {
-  if (result.status === "error") throw new CommandFailed(result.error.message);
+  if (result.status === "error") throw new CommandFailed(result.error.message, result.error.kind);
   return result.data;
 }
 

@@ -190,8 +190,12 @@ export type Column = {
 	cards: Card[],
 };
 
-/**  A failed command, worded for the person who tried it. */
+/**
+ *  A failed command: what kind of failure, so the window can act on it, and the words for
+ *  the person who tried it.
+ */
 export type CommandError = {
+	kind: ErrorKind,
 	message: string,
 };
 
@@ -229,6 +233,16 @@ export type ErrorCode =
 "tooFast" | 
 /**  Too much bad input: the connection is closed. */
 "tooManyErrors";
+
+export type ErrorKind = 
+/**  Someone else changed it meanwhile: the window takes the board as it is now. */
+"conflict" | 
+/**  The card, participant or room is not there (any more): the window lets go of it. */
+"notFound" | 
+/**  What was asked is not valid (too long, a bad address…): correct it and try again. */
+"invalid" | 
+/**  Something on this computer failed (saving, a device, the keychain): try again later. */
+"failed";
 
 /**  One entry of a page's `RTCPeerConnection` `iceServers`. */
 export type IceServer = IceServer_Serialize | IceServer_Deserialize;
