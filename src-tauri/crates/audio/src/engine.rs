@@ -301,8 +301,7 @@ fn run(inbox: Receiver<Command>, events: impl FnMut(EngineEvent)) {
         audio.drain_inputs();
         let now = Instant::now();
         let live = audio.capture.microphone.is_some();
-        let ready = live && audio.mixer.buffered(LOCAL_SOURCE).is_some_and(|n| n >= FRAME_LEN);
-        let by_microphone = ready && now + EARLY >= next_tick;
+        let by_microphone = audio.microphone_ready() && now + EARLY >= next_tick;
         if by_microphone || now >= next_tick + if live { GRACE } else { Duration::ZERO } {
             audio.tick();
             next_tick = if by_microphone {
@@ -321,8 +320,7 @@ fn run(inbox: Receiver<Command>, events: impl FnMut(EngineEvent)) {
                 audio.report_levels();
             }
         }
-        let ready = live && audio.mixer.buffered(LOCAL_SOURCE).is_some_and(|n| n >= FRAME_LEN);
-        let wake_at = match (live, ready) {
+        let wake_at = match (live, audio.microphone_ready()) {
             (false, _) => next_tick,
             (true, true) => next_tick - EARLY,
             (true, false) => next_tick + GRACE,
@@ -378,6 +376,11 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
             Command::Stop => return false,
         }
         true
+    }
+
+    /// The live microphone has a whole frame waiting.
+    fn microphone_ready(&self) -> bool {
+        self.capture.microphone.is_some() && self.mixer.buffered(LOCAL_SOURCE).is_some_and(|n| n >= FRAME_LEN)
     }
 
     /// Nothing to mix, nobody to hand a frame to, nothing to play.

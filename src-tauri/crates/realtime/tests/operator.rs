@@ -405,6 +405,18 @@ async fn expired_and_old_calls_are_renewed_with_the_current_board_and_little_sil
     assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
 }
 
+/// Waits until the operator starts setting up another call (a renewal, here).
+async fn next_setup_begins(fake: &FakeRealtime) {
+    let begun = fake.setups_begun();
+    tokio::time::timeout(SOON, async {
+        while fake.setups_begun() == begun {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("a new call set-up begins");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tool_call_made_while_the_call_is_being_renewed_is_applied_and_answered() {
     let mut rig = Rig::start(KEY, Some(Duration::from_secs(3))).await;
@@ -412,14 +424,7 @@ async fn a_tool_call_made_while_the_call_is_being_renewed_is_applied_and_answere
     let old = rig.fake.next_call(SOON).await;
     // The next set-up takes 3 s: the renewal window is wide open.
     rig.fake.slow_setups(Duration::from_secs(3));
-    let begun = rig.fake.setups_begun();
-    tokio::time::timeout(SOON, async {
-        while rig.fake.setups_begun() == begun {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the renewal starts");
+    next_setup_begins(&rig.fake).await;
     send_call_in_all_three_forms(
         &old,
         "resp_late",
@@ -473,10 +478,7 @@ async fn leaving_takes_under_two_seconds_whatever_the_network_does() {
     rig.status_until("listening", listening).await;
     rig.fake.slow_setups(Duration::from_secs(10));
     rig.fake.slow_hangups(Duration::from_secs(10));
-    let begun = rig.fake.setups_begun();
-    while rig.fake.setups_begun() == begun {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    next_setup_begins(&rig.fake).await;
     let took = timed_stop(rig).await;
     assert!(took < Duration::from_secs(2), "leaving during a renewal took {took:?}");
 }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use audio::{OpusDecoder, Sources};
+use audio::{OpusDecoder, SourceFeed, Sources};
 use tokio::sync::{mpsc, watch};
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
@@ -164,7 +164,7 @@ fn receive_tracks(
                 }
             });
         }
-        let mix = (kind == RTPCodecType::Audio).then(|| (sources.clone(), owner.clone(), events.clone(), epoch));
+        let mix = (kind == RTPCodecType::Audio).then(|| (sources.feed(&owner), owner.clone(), events.clone(), epoch));
         // Spawned, not returned: webrtc-rs holds the handler while its future runs, so a
         // returned copy loop would keep the participant's next track from ever starting.
         tokio::spawn(forward_packets(remote, local, mix));
@@ -176,7 +176,7 @@ fn receive_tracks(
 async fn forward_packets(
     remote: Arc<TrackRemote>,
     local: Arc<TrackLocalStaticRTP>,
-    mix: Option<(Sources, String, mpsc::Sender<PeerEvent>, u64)>,
+    mut mix: Option<(SourceFeed, String, mpsc::Sender<PeerEvent>, u64)>,
 ) {
     let mut decoder = match mix.as_ref().map(|_| OpusDecoder::new()).transpose() {
         Ok(decoder) => decoder,
@@ -186,18 +186,13 @@ async fn forward_packets(
         }
     };
     let mut frame = Box::new([0.0f32; audio::FRAME_LEN]);
-    let mut feed = mix.as_ref().map(|(sources, owner, ..)| sources.feed(owner));
     let mut last_sequence: Option<u16> = None;
     while let Ok((packet, _)) = remote.read_rtp().await {
         // Nobody listening yet is not an error: the track is bound as others join.
         if let Err(err) = local.write_rtp(&packet).await {
             log::debug!("forwarding a packet: {err}");
         }
-        let (Some(decoder), Some(feed), Some((_, owner, events, epoch))) =
-            (decoder.as_mut(), feed.as_mut(), mix.as_ref())
-        else {
-            continue;
-        };
+        let (Some(decoder), Some((feed, owner, events, epoch))) = (decoder.as_mut(), mix.as_mut()) else { continue };
         let sequence = packet.header.sequence_number;
         if let Some(last) = last_sequence {
             let missing = sequence.wrapping_sub(last).wrapping_sub(1);
