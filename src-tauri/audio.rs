@@ -1,15 +1,15 @@
-//! The room's sound in the app: starts the audio thread, forwards its microphone status and
-//! levels to the window as typed events, and offers join, leave, mute and the device list.
-//! Joining and leaving also start and stop the voice operator (`voice`).
+//! The room's sound in the window: the microphone's status and the levels, as the runtime's
+//! audio publishes them, go to the window as typed events; join, leave, mute and the device
+//! list are its commands.
 
-use audio::{AudioEngine, EngineEvent, Levels, MicrophoneStatus};
+use audio::{Levels, MicrophoneStatus};
 use serde::Serialize;
 use specta::Type;
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 use tauri_specta::Event;
 
-use crate::commands::CommandError;
-use crate::{hosting, settings, voice};
+use crate::error::CommandError;
+use crate::events;
 
 /// The microphone started, stopped, went missing or came back.
 #[derive(Debug, Clone, Serialize, Type, Event)]
@@ -17,91 +17,43 @@ pub struct MicrophoneChanged {
     pub status: MicrophoneStatus,
 }
 
-/// Levels of every source and the mix, ten times a second.
+/// Levels of every source and the mix, ten times a second while anybody is in the room.
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct AudioLevels {
     pub levels: Levels,
 }
 
-/// How far the room's encoder may fall behind the microphone before frames are dropped for it.
-const MICROPHONE_QUEUE_FRAMES: usize = 10;
-
-pub struct AudioState {
-    engine: AudioEngine,
+/// Sends the microphone's status and the levels to the window.
+pub fn forward<R: Runtime>(app: &AppHandle<R>, audio: &runtime::Audio) {
+    events::forward_changes(app.clone(), audio.microphone(), |status| {
+        Some(MicrophoneChanged { status: status.clone() })
+    });
+    events::forward_changes(app.clone(), audio.levels(), |levels| {
+        levels.as_ref().map(|levels| AudioLevels { levels: levels.clone() })
+    });
 }
 
-impl AudioState {
-    /// A new consumer of the room mix.
-    pub fn attach(&self, name: &str, queue_frames: usize) -> Option<audio::MixReceiver> {
-        self.engine.attach(audio::Feed::Room, name, queue_frames)
-    }
-
-    /// For adding the room's participants to the mix.
-    pub fn sources(&self) -> audio::Sources {
-        self.engine.sources()
-    }
-
-    /// This machine's microphone alone, for the room's participants.
-    pub fn microphone_feed(&self) -> Option<audio::MixReceiver> {
-        self.engine.attach(audio::Feed::Microphone, "room", MICROPHONE_QUEUE_FRAMES)
-    }
-
-    /// Plays the participants on this machine's speakers, or stops.
-    pub fn set_speakers(&self, on: bool) {
-        self.engine.set_speakers(on);
-    }
-}
-
-/// Starts the audio thread; its events go straight to the window.
-pub fn install<R: Runtime>(app: &AppHandle<R>) -> std::io::Result<()> {
-    let handle = app.clone();
-    let engine = AudioEngine::start(move |event| {
-        let sent = match event {
-            EngineEvent::Microphone(status) => {
-                log::info!("microphone: {status:?}");
-                MicrophoneChanged { status }.emit(&handle)
-            }
-            EngineEvent::Levels(levels) => {
-                if let Some(hub) = hosting::hub(&handle) {
-                    hub.levels(levels.sources.clone());
-                }
-                AudioLevels { levels }.emit(&handle)
-            }
-        };
-        if let Err(err) = sent {
-            log::debug!("could not send audio news to the window: {err}");
-        }
-    })?;
-    app.manage(AudioState { engine });
+/// Turns the microphone on (the one chosen in Settings, or the system default); the voice
+/// operator starts with it.
+#[tauri::command]
+#[specta::specta]
+pub async fn join_room(state: State<'_, runtime::Runtime>) -> Result<(), CommandError> {
+    state.audio.join();
     Ok(())
 }
 
-/// Turns the microphone on (the one chosen in Settings, or the system default) and starts
-/// the voice operator.
+/// Turns the microphone off; the voice operator hangs up (this returns once it has, within 2 s).
 #[tauri::command]
 #[specta::specta]
-pub async fn join_room<R: Runtime>(app: AppHandle<R>, state: State<'_, AudioState>) -> Result<(), CommandError> {
-    let device = settings::get_settings(app.clone())?.microphone;
-    state.engine.join(device);
-    voice::join(&app).await;
+pub async fn leave_room(state: State<'_, runtime::Runtime>) -> Result<(), CommandError> {
+    state.leave().await;
     Ok(())
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn leave_room<R: Runtime>(app: AppHandle<R>, state: State<'_, AudioState>) -> Result<(), CommandError> {
-    state.engine.leave();
-    voice::leave(&app).await;
-    Ok(())
-}
-
-#[tauri::command]
-#[specta::specta]
-pub fn set_muted<R: Runtime>(app: AppHandle<R>, state: State<'_, AudioState>, muted: bool) {
-    state.engine.set_muted(muted);
-    if let Some(hub) = hosting::hub(&app) {
-        hub.host_muted(muted);
-    }
+pub fn set_muted(state: State<'_, runtime::Runtime>, muted: bool) {
+    state.audio.set_muted(muted);
 }
 
 /// The input devices, the system default first.

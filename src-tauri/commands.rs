@@ -1,77 +1,16 @@
 //! Typed commands the window calls. Each is a thin wrapper that hands the work to the
 //! board actor and turns its errors into a message a person can act on.
 
-use board::{Board, BoardError, Change, Edit, EditFailed, Source};
-use serde::Serialize;
-use specta::Type;
+use board::{Board, Change, Edit, Source};
 use tauri::State;
 
+use crate::error::CommandError;
 use crate::startup::{AppState, StartupNotice};
-
-/// A failed command: what kind of failure, so the window can act on it, and the words for
-/// the person who tried it.
-#[derive(Debug, Clone, Serialize, Type)]
-pub struct CommandError {
-    pub kind: ErrorKind,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub enum ErrorKind {
-    /// Someone else changed it meanwhile: the window takes the board as it is now.
-    Conflict,
-    /// The card, participant or room is not there (any more): the window lets go of it.
-    NotFound,
-    /// What was asked is not valid (too long, a bad address…): correct it and try again.
-    Invalid,
-    /// Something on this computer failed (saving, a device, the keychain): try again later.
-    Failed,
-}
-
-impl CommandError {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        CommandError { kind, message: message.into() }
-    }
-
-    pub fn invalid(message: impl Into<String>) -> Self {
-        CommandError::new(ErrorKind::Invalid, message)
-    }
-
-    pub fn failed(message: impl Into<String>) -> Self {
-        CommandError::new(ErrorKind::Failed, message)
-    }
-
-    pub fn not_found(message: impl Into<String>) -> Self {
-        CommandError::new(ErrorKind::NotFound, message)
-    }
-}
-
-impl From<EditFailed> for CommandError {
-    fn from(err: EditFailed) -> Self {
-        let kind = match &err {
-            EditFailed::Refused(BoardError::Stale { .. } | BoardError::UndoConflict { .. }) => ErrorKind::Conflict,
-            EditFailed::Refused(BoardError::UnknownCard(_) | BoardError::UnknownChange(_)) => ErrorKind::NotFound,
-            EditFailed::Refused(_) => ErrorKind::Invalid,
-            EditFailed::NotSaved(_) | EditFailed::Stopped => ErrorKind::Failed,
-        };
-        CommandError::new(kind, sentence(err.to_string()))
-    }
-}
-
-/// Capitalises the first letter so errors read as sentences in the UI.
-fn sentence(text: String) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => text,
-    }
-}
 
 /// The whole board with its recent activity.
 #[tauri::command]
 #[specta::specta]
-pub async fn get_board(state: State<'_, AppState>) -> Result<Board, CommandError> {
+pub async fn get_board(state: State<'_, runtime::Runtime>) -> Result<Board, CommandError> {
     Ok(state.board.snapshot().await?)
 }
 
@@ -81,7 +20,7 @@ pub async fn get_board(state: State<'_, AppState>) -> Result<Board, CommandError
 /// (`u32`: revisions are exported to TypeScript as numbers and stay far below 2^32.)
 #[tauri::command]
 #[specta::specta]
-pub async fn edit_board(state: State<'_, AppState>, edit: Edit, seen: u32) -> Result<Change, CommandError> {
+pub async fn edit_board(state: State<'_, runtime::Runtime>, edit: Edit, seen: u32) -> Result<Change, CommandError> {
     let change = state.board.apply_seen(edit, Source::Hand, u64::from(seen)).await?;
     Ok((*change).clone())
 }
@@ -130,10 +69,8 @@ mod tests {
             .unwrap();
         // Mock apps never run setup(), so do its work here.
         ipc.mount_events(&app);
-        startup::install(app.handle(), data_dir.to_path_buf(), Instant::now());
-        crate::audio::install(app.handle()).unwrap();
-        crate::voice::install(app.handle(), data_dir, crate::voice::VoiceEnvironment::default());
-        crate::hosting::install(app.handle());
+        let environment = crate::voice_settings::VoiceEnvironment::default();
+        startup::install(app.handle(), data_dir, data_dir, environment, Instant::now()).unwrap();
         let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
         (app, window)
     }
@@ -194,7 +131,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (app, window) = app(dir.path());
         // The window's editor opened card-001 at revision 0; meanwhile the voice operator renamed it.
-        let board = app.state::<crate::startup::AppState>().board.clone();
+        let board = app.state::<runtime::Runtime>().board.clone();
         let by_voice = board::Edit::Update {
             card_id: "card-001".into(),
             title: Some("Renamed by voice".into()),

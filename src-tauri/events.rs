@@ -1,4 +1,4 @@
-//! Typed events sent to the window.
+//! Typed events sent to the window, and the forwarding of what the runtime publishes.
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use specta::Type;
 use tauri::{AppHandle, Runtime};
 use tauri_specta::Event;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
 
 /// One change to the board, from anyone. The UI applies it when its revision follows the
 /// one it has, and fetches the board afresh otherwise.
@@ -22,16 +23,39 @@ pub fn forward_board_changes<R: Runtime>(app: AppHandle<R>, board: &BoardHandle)
     tauri::async_runtime::spawn(async move {
         loop {
             match changes.recv().await {
-                Ok(change) => {
-                    let change = Arc::unwrap_or_clone(change);
-                    if let Err(err) = (BoardChanged { change }).emit(&app) {
-                        log::warn!("could not send a board change to the window: {err}");
-                    }
-                }
+                Ok(change) => emit(&app, BoardChanged { change: Arc::unwrap_or_clone(change) }),
                 // The window sees the revision gap on the next change and re-syncs.
                 Err(RecvError::Lagged(missed)) => log::warn!("the window missed {missed} board changes"),
                 Err(RecvError::Closed) => break,
             }
         }
     });
+}
+
+/// Sends each new value of `values` to the window as the event `to_event` makes of it (none
+/// for `None`), until its publisher is gone. Only the latest value matters to the window.
+pub fn forward_changes<R: Runtime, T, E>(
+    app: AppHandle<R>,
+    mut values: watch::Receiver<T>,
+    to_event: impl Fn(&T) -> Option<E> + Send + 'static,
+) where
+    T: Send + Sync + 'static,
+    E: Event + Serialize + Clone,
+{
+    tauri::async_runtime::spawn(async move {
+        while values.changed().await.is_ok() {
+            // The value is read and let go of before the (slower) send to the window.
+            let event = to_event(&values.borrow_and_update());
+            if let Some(event) = event {
+                emit(&app, event);
+            }
+        }
+    });
+}
+
+/// Sends one event; a window that is gone or not yet there misses it (it asks on load).
+pub fn emit<R: Runtime, E: Event + Serialize + Clone>(app: &AppHandle<R>, event: E) {
+    if let Err(err) = event.emit(app) {
+        log::debug!("could not send {} to the window: {err}", E::NAME);
+    }
 }

@@ -1,17 +1,22 @@
-//! The desktop app: a thin Tauri shell around the board actor and the audio thread.
-//! `startup` wires the board, `audio` the room's sound, `voice` the voice operator (with its
-//! key in `api_key`), `commands` and `events` are the typed IPC surface (exported to
-//! TypeScript by `bindings`), and `settings` keeps the user's preferences, and `hosting` runs the meeting room.
+//! The desktop app: a thin Tauri shell around the runtime (board, audio, voice operator,
+//! room), which it shares with `boardroom-host`. Data flows one way: `settings` (the user's
+//! preferences) and `voice_settings` (key, model, endpoint; the key kept by `api_key`) publish
+//! what the runtime follows; `audio`, `voice` and `hosting` forward what the runtime publishes
+//! to the window and carry the person's commands to it; `startup` wires them in that order.
+//! `commands` and `events` are the rest of the typed IPC surface (exported to TypeScript by
+//! `bindings`), with failures as `error`'s kinds.
 
 mod api_key;
 mod audio;
 mod bindings;
 mod commands;
+mod error;
 mod events;
 mod hosting;
 mod settings;
 mod startup;
 mod voice;
+mod voice_settings;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -29,11 +34,8 @@ pub fn run(data_dir: Option<PathBuf>) {
         .setup(move |app| {
             ipc.mount_events(app);
             let (data_dir, config_dir) = startup::dirs(app.handle(), data_dir.clone())?;
-            startup::install(app.handle(), data_dir, launched);
-            audio::install(app.handle())?;
-            voice::install(app.handle(), &config_dir, voice::VoiceEnvironment::of_this_process());
-            hosting::install(app.handle());
-            Ok(())
+            let environment = voice_settings::VoiceEnvironment::of_this_process();
+            startup::install(app.handle(), &data_dir, &config_dir, environment, launched)
         })
         .build(tauri::generate_context!())
         .unwrap_or_else(|err| {
@@ -43,10 +45,9 @@ pub fn run(data_dir: Option<PathBuf>) {
         .run(|app, event| {
             // Quitting while in the room hangs up the voice operator's call properly.
             if let tauri::RunEvent::Exit = event {
-                tauri::async_runtime::block_on(async {
-                    hosting::end(app, &app.state::<hosting::RoomState>()).await;
-                    voice::leave(app).await;
-                });
+                if let Some(runtime) = app.try_state::<runtime::Runtime>() {
+                    tauri::async_runtime::block_on(runtime.shutdown());
+                }
             }
         });
 }

@@ -1,15 +1,18 @@
-//! The user's preferences, kept with tauri-plugin-store in `settings.json` beside the board.
+//! The user's preferences, kept with tauri-plugin-store in `settings.json` beside the board,
+//! and published: the whole settings for whoever reads them (the voice settings, the room),
+//! and the chosen microphone on its own so the audio follows only that.
+
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_store::StoreExt;
+use tokio::sync::watch;
 
 use room::ice::{parse_port_range, IceConfig, IceUrl, TurnSecret};
 
-use crate::commands::CommandError;
-use crate::startup::AppState;
-use crate::voice;
+use crate::error::CommandError;
 
 const STORE_FILE: &str = "settings.json";
 const THEME_KEY: &str = "theme";
@@ -113,29 +116,78 @@ impl Settings {
     }
 }
 
+/// The settings' owner: the data folder they are kept in, and what is published from them.
+pub struct SettingsState {
+    data_dir: PathBuf,
+    published: watch::Sender<Settings>,
+    microphone: watch::Sender<Option<String>>,
+}
+
+impl SettingsState {
+    pub fn current(&self) -> Settings {
+        self.published.borrow().clone()
+    }
+
+    /// The folder the settings are kept in, with the board and the room's certificate.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}
+
+/// What the settings publish, for the parts downstream.
+pub struct Published {
+    pub settings: watch::Receiver<Settings>,
+    pub microphone: watch::Receiver<Option<String>>,
+}
+
+/// Reads the saved settings from `data_dir` and starts publishing them.
+pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) -> Result<Published, CommandError> {
+    let saved = read(&*open_store(app, data_dir)?);
+    let state = SettingsState {
+        data_dir: data_dir.to_path_buf(),
+        microphone: watch::Sender::new(saved.microphone.clone()),
+        published: watch::Sender::new(saved),
+    };
+    let published = Published { settings: state.published.subscribe(), microphone: state.microphone.subscribe() };
+    app.manage(state);
+    Ok(published)
+}
+
+fn open_store<R: Runtime>(
+    app: &AppHandle<R>,
+    data_dir: &Path,
+) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, CommandError> {
+    app.store(data_dir.join(STORE_FILE)).map_err(|err| CommandError::failed(format!("Settings could not be opened: {err}")))
+}
+
 fn store<R: Runtime>(app: &AppHandle<R>) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, CommandError> {
-    let dir = &app.state::<AppState>().data_dir;
-    app.store(dir.join(STORE_FILE)).map_err(|err| CommandError::failed(format!("Settings could not be opened: {err}")))
+    open_store(app, app.state::<SettingsState>().data_dir())
+}
+
+/// The settings as saved. A value this version does not understand falls back to the
+/// default rather than failing.
+fn read<R: Runtime>(store: &tauri_plugin_store::Store<R>) -> Settings {
+    Settings {
+        theme: value(store, THEME_KEY),
+        microphone: value(store, MICROPHONE_KEY),
+        model: value(store, MODEL_KEY),
+        base_url: value(store, BASE_URL_KEY),
+        room_lan: value(store, ROOM_LAN_KEY),
+        room_port: value(store, ROOM_PORT_KEY),
+        ice_servers: value(store, ICE_SERVERS_KEY),
+        public_ip: value(store, PUBLIC_IP_KEY),
+        udp_ports: value(store, UDP_PORTS_KEY),
+    }
+}
+
+fn value<R: Runtime, T: serde::de::DeserializeOwned + Default>(store: &tauri_plugin_store::Store<R>, key: &str) -> T {
+    store.get(key).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default()
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_settings<R: Runtime>(app: AppHandle<R>) -> Result<Settings, CommandError> {
-    let store = store(&app)?;
-    // A value this version does not understand falls back to the default rather than failing.
-    let theme = store.get(THEME_KEY).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-    let read = |key| store.get(key).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
-    Ok(Settings {
-        theme,
-        microphone: read(MICROPHONE_KEY),
-        model: read(MODEL_KEY),
-        base_url: read(BASE_URL_KEY),
-        room_lan: store.get(ROOM_LAN_KEY).and_then(|v| v.as_bool()).unwrap_or(false),
-        room_port: store.get(ROOM_PORT_KEY).and_then(|v| serde_json::from_value(v).ok()).flatten(),
-        ice_servers: store.get(ICE_SERVERS_KEY).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default(),
-        public_ip: read(PUBLIC_IP_KEY),
-        udp_ports: read(UDP_PORTS_KEY),
-    })
+pub fn get_settings(state: State<'_, SettingsState>) -> Result<Settings, CommandError> {
+    Ok(state.current())
 }
 
 /// The stored TURN secret, for the room.
@@ -165,12 +217,16 @@ pub fn set_turn_secret<R: Runtime>(app: AppHandle<R>, secret: Option<String>) ->
     Ok(TurnSecretState { configured: secret.is_some() })
 }
 
-/// Saves the settings; a changed model or endpoint reconnects the voice operator.
+/// Saves the settings and publishes them (a changed model or endpoint reconnects the voice
+/// operator; a changed microphone is switched to).
 #[tauri::command]
 #[specta::specta]
-pub async fn set_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> Result<(), CommandError> {
+pub fn set_settings<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, SettingsState>,
+    settings: Settings,
+) -> Result<(), CommandError> {
     let settings = settings.validated()?;
-    let before = get_settings(app.clone())?;
     let store = store(&app)?;
     store.set(THEME_KEY, serde_json::json!(settings.theme));
     store.set(MICROPHONE_KEY, serde_json::json!(settings.microphone));
@@ -182,10 +238,18 @@ pub async fn set_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> 
     store.set(PUBLIC_IP_KEY, serde_json::json!(settings.public_ip));
     store.set(UDP_PORTS_KEY, serde_json::json!(settings.udp_ports));
     store.save().map_err(|err| CommandError::failed(format!("Settings could not be saved: {err}")))?;
-    if (&before.model, &before.base_url) != (&settings.model, &settings.base_url) {
-        voice::settings_changed(&app).await;
-    }
+    state.microphone.send_if_modified(|chosen| replace_if_new(chosen, &settings.microphone));
+    state.published.send_if_modified(|current| replace_if_new(current, &settings));
     Ok(())
+}
+
+/// Only a real change wakes the subscribers.
+fn replace_if_new<T: PartialEq + Clone>(current: &mut T, new: &T) -> bool {
+    let changed = current != new;
+    if changed {
+        *current = new.clone();
+    }
+    changed
 }
 
 #[cfg(test)]

@@ -1,16 +1,18 @@
-//! Wiring at launch: where data lives, loading the saved board, starting its actor and
-//! telling the window what happened to a bad board file.
+//! Wiring at launch: where data lives, the settings and the voice settings, the runtime
+//! (board, audio, voice, room) that follows them, what each publishes forwarded to the
+//! window, and what happened to a bad board file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use board::{actor::now_ms, BoardActor, BoardFile, BoardHandle, LoadOutcome};
+use runtime::{BoardOpened, Listening, RuntimeConfig};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::events;
+use crate::voice_settings::{self, VoiceEnvironment};
+use crate::{audio, events, hosting, settings, voice};
 
 /// Overrides the data directory (tests and people who keep several rooms use it).
 const DATA_DIR_VAR: &str = "BOARDROOM_DATA_DIR";
@@ -24,12 +26,10 @@ pub struct StartupNotice {
     pub moved_to: Option<String>,
 }
 
-/// What the commands share. Each piece has one owner: the board lives in its actor.
+/// What the window's own commands share.
 pub struct AppState {
-    pub board: BoardHandle,
     pub notice: Mutex<Option<StartupNotice>>,
     pub launched: Instant,
-    pub data_dir: PathBuf,
 }
 
 /// Where the board (data) and the stored API key (config) live. A folder given with
@@ -41,24 +41,40 @@ pub fn dirs<R: Runtime>(app: &AppHandle<R>, chosen: Option<PathBuf>) -> tauri::R
     }
 }
 
-/// Loads the board from `data_dir`, starts its actor and registers the shared state.
-pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: PathBuf, launched: Instant) {
-    let file = BoardFile::in_dir(&data_dir);
-    let outcome = file.load(now_ms());
-    let notice = notice_for(&outcome, &file);
-    match (&notice, &outcome) {
+/// Starts everything in flow order — settings, voice settings, then the runtime that
+/// follows them — registers each part's state and forwards what each publishes.
+pub fn install<R: Runtime>(
+    app: &AppHandle<R>,
+    data_dir: &Path,
+    config_dir: &Path,
+    environment: VoiceEnvironment,
+    launched: Instant,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // The runtime spawns its tasks on the current Tokio runtime: Tauri's.
+    let _tokio = tauri::async_runtime::handle().inner().enter();
+    let published = settings::install(app, data_dir).map_err(|err| err.message)?;
+    let voice_choice = voice_settings::install(app, config_dir, environment, published.settings);
+    let config =
+        RuntimeConfig { microphone: published.microphone, voice: voice_choice, listening: Listening::WhileJoined };
+    let (runtime, opened) = runtime::Runtime::start(data_dir, config)?;
+    let notice = notice_for(&opened);
+    match (&notice, opened.new) {
         (Some(notice), _) => log::warn!("{}", notice.message),
-        (None, LoadOutcome::New(_)) => log::info!("new board; it will be saved in {}", file.path().display()),
-        (None, _) => log::info!("board loaded from {}", file.path().display()),
+        (None, true) => log::info!("new board; it will be saved in {}", opened.path.display()),
+        (None, false) => log::info!("board loaded from {}", opened.path.display()),
     }
-    let may_save = outcome.may_save();
-    let (actor, board) = BoardActor::new(outcome.into_board(), may_save.then_some(file));
-    tauri::async_runtime::spawn(actor.run());
-    events::forward_board_changes(app.clone(), &board);
-    app.manage(AppState { board, notice: Mutex::new(notice), launched, data_dir });
+    events::forward_board_changes(app.clone(), &runtime.board);
+    audio::forward(app, &runtime.audio);
+    voice::forward(app, &runtime.voice);
+    hosting::forward(app, &runtime.hosting);
+    app.manage(runtime);
+    app.manage(AppState { notice: Mutex::new(notice), launched });
+    Ok(())
 }
 
-fn notice_for(outcome: &LoadOutcome, file: &BoardFile) -> Option<StartupNotice> {
-    let message = outcome.problem(file)?;
-    Some(StartupNotice { message, moved_to: outcome.moved_to().map(|path| path.display().to_string()) })
+fn notice_for(opened: &BoardOpened) -> Option<StartupNotice> {
+    Some(StartupNotice {
+        message: opened.problem.clone()?,
+        moved_to: opened.moved_to.as_ref().map(|path| path.display().to_string()),
+    })
 }

@@ -22,23 +22,27 @@ export const commands = {
 	/**  The window reports its first render of the board; logged for the start-up benchmark. */
 	uiReady: () => __TAURI_INVOKE<void>("ui_ready"),
 	getSettings: () => typedError<Settings_Serialize, CommandError>(__TAURI_INVOKE("get_settings")),
-	/**  Saves the settings; a changed model or endpoint reconnects the voice operator. */
+	/**
+	 *  Saves the settings and publishes them (a changed model or endpoint reconnects the voice
+	 *  operator; a changed microphone is switched to).
+	 */
 	setSettings: (settings: Settings_Deserialize) => typedError<null, CommandError>(__TAURI_INVOKE("set_settings", { settings })),
 	getTurnSecretState: () => typedError<TurnSecretState, CommandError>(__TAURI_INVOKE("get_turn_secret_state")),
 	/**  Sets the TURN shared secret (coturn's static-auth-secret), or clears it with `None`. */
 	setTurnSecret: (secret: string | null) => typedError<TurnSecretState, CommandError>(__TAURI_INVOKE("set_turn_secret", { secret })),
 	/**
-	 *  Turns the microphone on (the one chosen in Settings, or the system default) and starts
-	 *  the voice operator.
+	 *  Turns the microphone on (the one chosen in Settings, or the system default); the voice
+	 *  operator starts with it.
 	 */
 	joinRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("join_room")),
+	/**  Turns the microphone off; the voice operator hangs up (this returns once it has, within 2 s). */
 	leaveRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("leave_room")),
 	setMuted: (muted: boolean) => __TAURI_INVOKE<void>("set_muted", { muted }),
 	/**  The input devices, the system default first. */
 	listMicrophones: () => typedError<string[], CommandError>(__TAURI_INVOKE("list_microphones")),
 	getVoiceStatus: () => __TAURI_INVOKE<OperatorStatus>("get_voice_status"),
 	getVoiceSettings: () => typedError<VoiceSettings_Serialize, CommandError>(__TAURI_INVOKE("get_voice_settings")),
-	/**  Stores a key entered in Settings and, when in the room, reconnects with it. */
+	/**  Stores a key entered in Settings; when in the room, the operator reconnects with it. */
 	setApiKey: (key: string) => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("set_api_key", { key })),
 	forgetApiKey: () => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("forget_api_key")),
 	/**  Opens the room with the room settings (network, port) and returns its invite link. */
@@ -64,7 +68,7 @@ export const events = {
 };
 
 /* Types */
-/**  Levels of every source and the mix, ten times a second. */
+/**  Levels of every source and the mix, ten times a second while anybody is in the room. */
 export type AudioLevels = {
 	levels: Levels,
 };

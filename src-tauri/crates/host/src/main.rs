@@ -1,22 +1,20 @@
 //! `boardroom-host`: a Boardroom room without a window, for people who run it on a server
-//! (and for tests that drive the whole stack). Same board file, same audio thread, same
-//! voice operator as the desktop app; status lines on stdout.
+//! (and for tests that drive the whole stack). The same runtime as the desktop app (board
+//! file, audio thread, voice operator, room); this is the command line and status lines on
+//! stdout.
 
 mod options;
 mod report;
 mod wav_source;
 
-use std::sync::Arc;
-
-use audio::{AudioEngine, EngineEvent, Feed};
-use board::{actor::now_ms, BoardActor, BoardFile};
+use audio::MicrophoneStatus;
 use meeting::OperatorStatus;
 use options::{Microphone, Parsed};
-use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent};
+use realtime::Endpoint;
+use room::acme::AcmeStatus;
+use runtime::{Listening, Runtime, RuntimeConfig, VoiceChoice};
 use tokio::sync::broadcast::error::RecvError;
-
-/// How far the operator may fall behind the mix before frames are dropped for it.
-const MIX_QUEUE_FRAMES: usize = 50;
+use tokio::sync::watch;
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
@@ -43,16 +41,32 @@ fn say(line: String) {
 }
 
 async fn run(options: options::Options) -> Result<(), String> {
-    let file = BoardFile::in_dir(&options.data_dir);
-    let outcome = file.load(now_ms());
-    if let Some(problem) = outcome.problem(&file) {
+    let device = match &options.microphone {
+        Microphone::Named(name) => Some(name.clone()),
+        Microphone::Default | Microphone::None => None,
+    };
+    let voice = match options.api_key.clone() {
+        Some(api_key) => VoiceChoice::Ready {
+            endpoint: Endpoint { base_url: options.base_url.clone(), api_key },
+            model: options.model.clone(),
+        },
+        None => VoiceChoice::Unavailable {
+            reason: "No OPENAI_API_KEY: the board and audio run, but nobody listens".into(),
+        },
+    };
+    // The flags are fixed for the host's life: the settings never change.
+    let config = RuntimeConfig {
+        microphone: watch::channel(device).1,
+        voice: watch::channel(voice).1,
+        listening: Listening::Always,
+    };
+    let (runtime, opened) = Runtime::start(&options.data_dir, config)
+        .map_err(|err| format!("the audio thread could not start: {err}"))?;
+    if let Some(problem) = &opened.problem {
         say(format!("warning: {problem}"));
     }
-    say(format!("board: {} (revision {})", file.path().display(), outcome.board().revision()));
-    let may_save = outcome.may_save();
-    let (actor, board) = BoardActor::new(outcome.into_board(), may_save.then_some(file));
-    tokio::spawn(actor.run());
-    let mut changes = board.subscribe();
+    say(format!("board: {} (revision {})", opened.path.display(), opened.revision));
+    let mut changes = runtime.board.subscribe();
     tokio::spawn(async move {
         loop {
             match changes.recv().await {
@@ -62,101 +76,51 @@ async fn run(options: options::Options) -> Result<(), String> {
             }
         }
     });
+    print_each(runtime.audio.microphone(), |status| format!("microphone: {status:?}"), &MicrophoneStatus::Off);
+    print_each(runtime.voice.status(), report::status, &OperatorStatus::Off);
+    let mut heard = runtime.voice.transcript();
+    tokio::spawn(async move {
+        loop {
+            match heard.recv().await {
+                Ok(line) => say(format!("heard: {}", line.text)),
+                Err(RecvError::Lagged(missed)) => say(format!("heard: {missed} lines not shown")),
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
 
-    // The room, when there is one, gets the levels (for its speaking indicators).
-    let room_hub: Arc<std::sync::Mutex<Option<room::HubHandle>>> = Arc::default();
-    let levels_to = Arc::clone(&room_hub);
-    let engine = AudioEngine::start(move |event| match event {
-        EngineEvent::Microphone(status) => say(format!("microphone: {status:?}")),
-        EngineEvent::Levels(levels) => {
-            if let Some(hub) = levels_to.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-                hub.levels(levels.sources);
-            }
+    if let Some(config) = options.room.clone() {
+        let open = runtime.hosting.start(config, options.speakers).await.map_err(|err| err.to_string())?;
+        say(format!("room: {}", open.invite_link));
+        if let Some(certificate) = &open.certificate {
+            say(report::certificate(certificate));
         }
-    })
-    .map_err(|err| format!("the audio thread could not start: {err}"))?;
-    let open_room = match options.room.clone() {
-        Some(config) => {
-            let microphone = engine.attach(Feed::Microphone, "room", MIX_QUEUE_FRAMES);
-            let audio = room::RoomAudio { sources: engine.sources(), microphone };
-            let open = room::Room::start(config, board.clone(), audio).await.map_err(|err| err.to_string())?;
-            if options.speakers {
-                engine.set_speakers(true);
-            }
-            say(format!("room: {}", open.invite_link()));
-            if let Some(certificate) = open.certificate() {
-                say(report::certificate(certificate));
-            }
-            for warning in open.warnings() {
-                say(format!("warning: {warning}"));
-            }
-            if let Some(mut acme) = open.acme_status() {
-                tokio::spawn(async move {
-                    loop {
-                        let line = report::acme(&acme.borrow_and_update());
-                        say(line);
-                        if acme.changed().await.is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-            *room_hub.lock().unwrap_or_else(|e| e.into_inner()) = Some(open.hub().clone());
-            let mut roster = open.hub().roster();
-            tokio::spawn(async move {
-                while roster.changed().await.is_ok() {
-                    let line = report::participants(&roster.borrow_and_update());
-                    say(line);
-                }
-            });
-            Some(open)
+        for warning in &open.warnings {
+            say(format!("warning: {warning}"));
         }
-        None => None,
-    };
-    match &options.microphone {
-        Microphone::Default => engine.join(None),
-        Microphone::Named(name) => engine.join(Some(name.clone())),
-        Microphone::None => {}
+        if let Some(acme) = open.acme {
+            print_each(acme, report::acme, &AcmeStatus::Ordering);
+        }
+        let mut roster = open.hub.roster();
+        tokio::spawn(async move {
+            while roster.changed().await.is_ok() {
+                let line = report::participants(&roster.borrow_and_update());
+                say(line);
+            }
+        });
+    }
+    if options.microphone != Microphone::None {
+        runtime.audio.join();
     }
     if let Some(path) = &options.play {
         let samples = wav_source::load(path)?;
         say(format!("playing {} into the room", path.display()));
-        let sources = engine.sources();
+        let sources = runtime.audio.sources();
         std::thread::Builder::new()
             .name("play".into())
             .spawn(move || wav_source::play(&sources, &samples))
             .map_err(|err| format!("the player could not start: {err}"))?;
     }
-
-    let operator = match options.api_key.clone() {
-        Some(api_key) => {
-            let mix = engine.attach(Feed::Room, "realtime", MIX_QUEUE_FRAMES).ok_or("the audio thread stopped")?;
-            let config = OperatorConfig::new(Endpoint { base_url: options.base_url.clone(), api_key }, options.model);
-            let hub = open_room.as_ref().map(|open| open.hub().clone());
-            let notify = Arc::new(move |event| match event {
-                OperatorEvent::Status(status) => {
-                    say(report::status(&status));
-                    if let Some(hub) = &hub {
-                        hub.voice(status);
-                    }
-                }
-                OperatorEvent::Transcript(line) => {
-                    say(format!("heard: {}", line.text));
-                    if let Some(hub) = &hub {
-                        hub.transcript(line);
-                    }
-                }
-            });
-            Some(Operator::start(config, board.clone(), mix, notify))
-        }
-        None => {
-            let stopped = OperatorStatus::Stopped {
-                reason: "No OPENAI_API_KEY: the board and audio run, but nobody listens".into(),
-            };
-            say(report::status(&stopped));
-            None
-        }
-    };
 
     // For checking that people coming and going leaves nothing behind: the number of live
     // Tokio tasks, whenever it changes (checked once a second).
@@ -173,14 +137,26 @@ async fn run(options: options::Options) -> Result<(), String> {
     });
     wait_for_shutdown().await;
     say("shutting down".to_owned());
-    if let Some(open) = open_room {
-        room_hub.lock().unwrap_or_else(|e| e.into_inner()).take();
-        open.end().await;
-    }
-    if let Some(operator) = operator {
-        operator.stop().await;
-    }
+    runtime.shutdown().await;
     Ok(())
+}
+
+/// A status line for the current value (unless it is the one everything starts with) and
+/// for each change after it.
+fn print_each<T: PartialEq + Send + Sync + 'static>(
+    mut values: watch::Receiver<T>,
+    line: fn(&T) -> String,
+    initial: &T,
+) {
+    if *values.borrow_and_update() != *initial {
+        say(line(&values.borrow()));
+    }
+    tokio::spawn(async move {
+        while values.changed().await.is_ok() {
+            let text = line(&values.borrow_and_update());
+            say(text);
+        }
+    });
 }
 
 /// Ctrl-C or SIGTERM (what `systemctl stop` and `kill` send).

@@ -24,7 +24,7 @@ const SETUP_TIMEOUT: Duration = Duration::from_secs(20);
 pub const HANGUP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where to reach the API and with which key.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint {
     /// The API base, e.g. `https://api.openai.com/v1` (no trailing slash needed).
     pub base_url: String,

@@ -1,0 +1,128 @@
+//! The meeting room: opened and ended on request, fed while open with what the audio and the
+//! voice operator publish (levels, the host's mute, the operator's status, the transcript),
+//! and published itself for the window and the host's status lines.
+
+use board::BoardHandle;
+use meeting::{OperatorStatus, TranscriptLine};
+use room::acme::AcmeStatus;
+use room::{Access, CertificateInfo, HubHandle, Room, RoomAudio, RoomConfig, RoomError};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, watch, Mutex};
+use tokio::task::JoinHandle;
+
+use crate::voice::VoiceNews;
+use crate::{next_change, Audio, Voice};
+
+/// The open room as others see it.
+#[derive(Clone)]
+pub struct OpenRoom {
+    /// The link to share; it carries the room's secret token.
+    pub invite_link: String,
+    /// Whether other computers can reach it (otherwise only this one).
+    pub lan: bool,
+    pub certificate: Option<CertificateInfo>,
+    /// Problems that leave the room working for whoever it can reach.
+    pub warnings: Vec<String>,
+    pub acme: Option<watch::Receiver<AcmeStatus>>,
+    pub hub: HubHandle,
+}
+
+/// Owns the open room, if any.
+pub struct Hosting {
+    board: BoardHandle,
+    audio: Audio,
+    voice: VoiceNews,
+    open: Mutex<Option<Running>>,
+    published: watch::Sender<Option<OpenRoom>>,
+}
+
+struct Running {
+    room: Room,
+    relay: JoinHandle<()>,
+}
+
+impl Hosting {
+    pub fn new(board: BoardHandle, audio: Audio, voice: &Voice) -> Hosting {
+        Hosting { board, audio, voice: voice.news(), open: Mutex::default(), published: watch::Sender::new(None) }
+    }
+
+    /// Opens the room (or returns the one already open). With `speakers`, this machine plays
+    /// the participants while it is open.
+    pub async fn start(&self, config: RoomConfig, speakers: bool) -> Result<OpenRoom, RoomError> {
+        let mut open = self.open.lock().await;
+        if let (Some(_), Some(room)) = (open.as_ref(), self.published.borrow().clone()) {
+            return Ok(room);
+        }
+        let lan = config.access != Access::ThisComputer;
+        let audio = RoomAudio { sources: self.audio.sources(), microphone: self.audio.microphone_feed() };
+        let room = Room::start(config, self.board.clone(), audio).await?;
+        // The host hears the participants (and never themselves) while the room is open.
+        self.audio.set_speakers(speakers);
+        let opened = OpenRoom {
+            invite_link: room.invite_link().to_owned(),
+            lan,
+            certificate: room.certificate().cloned(),
+            warnings: room.warnings().to_vec(),
+            acme: room.acme_status(),
+            hub: room.hub().clone(),
+        };
+        let relay = tokio::spawn(relay(
+            room.hub().clone(),
+            self.audio.levels(),
+            self.audio.muted(),
+            self.voice.status.clone(),
+            self.voice.transcript(),
+        ));
+        *open = Some(Running { room, relay });
+        self.published.send_replace(Some(opened.clone()));
+        Ok(opened)
+    }
+
+    /// Ends the room: everyone is told, every connection and peer is closed, the port is freed.
+    pub async fn end(&self) {
+        let Some(Running { room, relay }) = self.open.lock().await.take() else { return };
+        relay.abort();
+        self.published.send_replace(None);
+        room.end().await;
+        self.audio.set_speakers(false);
+    }
+
+    /// The open room, now and as it changes.
+    pub fn room(&self) -> watch::Receiver<Option<OpenRoom>> {
+        self.published.subscribe()
+    }
+
+    /// The open room's hub, for the host's controls.
+    pub fn hub(&self) -> Option<HubHandle> {
+        self.published.borrow().as_ref().map(|room| room.hub.clone())
+    }
+}
+
+/// Feeds the room what the audio and the voice operator publish, until the room ends.
+async fn relay(
+    hub: HubHandle,
+    mut levels: watch::Receiver<Option<audio::Levels>>,
+    mut muted: watch::Receiver<bool>,
+    mut voice: watch::Receiver<OperatorStatus>,
+    mut transcript: broadcast::Receiver<TranscriptLine>,
+) {
+    hub.host_muted(*muted.borrow_and_update());
+    hub.voice(voice.borrow_and_update().clone());
+    levels.mark_unchanged();
+    loop {
+        tokio::select! {
+            () = next_change(&mut levels) => {
+                if let Some(levels) = levels.borrow_and_update().as_ref() {
+                    hub.levels(levels.sources.clone());
+                }
+            }
+            () = next_change(&mut muted) => hub.host_muted(*muted.borrow_and_update()),
+            () = next_change(&mut voice) => hub.voice(voice.borrow_and_update().clone()),
+            line = transcript.recv() => match line {
+                Ok(line) => hub.transcript(line),
+                Err(RecvError::Lagged(missed)) => log::warn!("the room missed {missed} transcript lines"),
+                Err(RecvError::Closed) => std::future::pending().await,
+            },
+        }
+    }
+}
