@@ -126,12 +126,12 @@ pub fn get_participants(state: State<'_, runtime::Runtime>) -> Result<Vec<Partic
     Ok(state.hosting.hub().map(|hub| hub.roster().borrow().clone()).unwrap_or_default())
 }
 
-/// Takes a participant out of the mix (nobody hears them, nor does the voice operator) or back in.
+/// Mutes a participant for everyone (the others, this computer, the voice operator) or unmutes them.
 #[tauri::command]
 #[specta::specta]
 pub async fn mute_participant(state: State<'_, runtime::Runtime>, id: String, muted: bool) -> Result<(), CommandError> {
     let hub = state.hosting.hub().ok_or_else(no_room)?;
-    hub.mute_in_mix(&id, muted).await.map_err(|err| CommandError::not_found(format!("{err}.")))
+    hub.mute_for_everyone(&id, muted).await.map_err(|err| CommandError::not_found(format!("{err}.")))
 }
 
 #[tauri::command]

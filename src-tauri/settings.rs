@@ -1,6 +1,6 @@
 //! The user's preferences, kept with tauri-plugin-store in `settings.json` beside the board,
 //! and published: the whole settings for whoever reads them (the voice settings, the room),
-//! and the chosen microphone on its own so the audio follows only that.
+//! and the chosen microphone and whether to cancel echo on their own, for the audio.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +17,7 @@ use crate::error::CommandError;
 const STORE_FILE: &str = "settings.json";
 const THEME_KEY: &str = "theme";
 const MICROPHONE_KEY: &str = "microphone";
+const HEADSET_KEY: &str = "headset";
 const MODEL_KEY: &str = "realtimeModel";
 const BASE_URL_KEY: &str = "realtimeBaseUrl";
 const ROOM_LAN_KEY: &str = "roomLan";
@@ -44,6 +45,9 @@ pub struct Settings {
     pub theme: Theme,
     /// The input device by name; `None` follows the system default.
     pub microphone: Option<String>,
+    /// The person wears a headset: nothing the speakers play reaches the microphone, so
+    /// echo cancellation is off (it is on whenever the speakers play otherwise).
+    pub headset: bool,
     /// The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both).
     pub model: Option<String>,
     /// The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both).
@@ -121,6 +125,7 @@ pub struct SettingsState {
     data_dir: PathBuf,
     published: watch::Sender<Settings>,
     microphone: watch::Sender<Option<String>>,
+    echo_cancellation: watch::Sender<bool>,
 }
 
 impl SettingsState {
@@ -138,6 +143,7 @@ impl SettingsState {
 pub struct Published {
     pub settings: watch::Receiver<Settings>,
     pub microphone: watch::Receiver<Option<String>>,
+    pub echo_cancellation: watch::Receiver<bool>,
 }
 
 /// Reads the saved settings from `data_dir` and starts publishing them.
@@ -146,9 +152,14 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) -> Result<Publis
     let state = SettingsState {
         data_dir: data_dir.to_path_buf(),
         microphone: watch::Sender::new(saved.microphone.clone()),
+        echo_cancellation: watch::Sender::new(!saved.headset),
         published: watch::Sender::new(saved),
     };
-    let published = Published { settings: state.published.subscribe(), microphone: state.microphone.subscribe() };
+    let published = Published {
+        settings: state.published.subscribe(),
+        microphone: state.microphone.subscribe(),
+        echo_cancellation: state.echo_cancellation.subscribe(),
+    };
     app.manage(state);
     Ok(published)
 }
@@ -170,6 +181,7 @@ fn read<R: Runtime>(store: &tauri_plugin_store::Store<R>) -> Settings {
     Settings {
         theme: value(store, THEME_KEY),
         microphone: value(store, MICROPHONE_KEY),
+        headset: value(store, HEADSET_KEY),
         model: value(store, MODEL_KEY),
         base_url: value(store, BASE_URL_KEY),
         room_lan: value(store, ROOM_LAN_KEY),
@@ -218,7 +230,7 @@ pub fn set_turn_secret<R: Runtime>(app: AppHandle<R>, secret: Option<String>) ->
 }
 
 /// Saves the settings and publishes them (a changed model or endpoint reconnects the voice
-/// operator; a changed microphone is switched to).
+/// operator; a changed microphone is switched to; a headset turns echo cancellation off).
 #[tauri::command]
 #[specta::specta]
 pub fn set_settings<R: Runtime>(
@@ -230,6 +242,7 @@ pub fn set_settings<R: Runtime>(
     let store = store(&app)?;
     store.set(THEME_KEY, serde_json::json!(settings.theme));
     store.set(MICROPHONE_KEY, serde_json::json!(settings.microphone));
+    store.set(HEADSET_KEY, serde_json::json!(settings.headset));
     store.set(MODEL_KEY, serde_json::json!(settings.model));
     store.set(BASE_URL_KEY, serde_json::json!(settings.base_url));
     store.set(ROOM_LAN_KEY, serde_json::json!(settings.room_lan));
@@ -239,6 +252,7 @@ pub fn set_settings<R: Runtime>(
     store.set(UDP_PORTS_KEY, serde_json::json!(settings.udp_ports));
     store.save().map_err(|err| CommandError::failed(format!("Settings could not be saved: {err}")))?;
     state.microphone.send_if_modified(|chosen| replace_if_new(chosen, &settings.microphone));
+    state.echo_cancellation.send_if_modified(|on| replace_if_new(on, &!settings.headset));
     state.published.send_if_modified(|current| replace_if_new(current, &settings));
     Ok(())
 }

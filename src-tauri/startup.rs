@@ -54,8 +54,12 @@ pub fn install<R: Runtime>(
     let _tokio = tauri::async_runtime::handle().inner().enter();
     let published = settings::install(app, data_dir).map_err(|err| err.message)?;
     let voice_choice = voice_settings::install(app, config_dir, environment, published.settings);
-    let config =
-        RuntimeConfig { microphone: published.microphone, voice: voice_choice, listening: Listening::WhileJoined };
+    let config = RuntimeConfig {
+        microphone: published.microphone,
+        echo_cancellation: published.echo_cancellation,
+        voice: voice_choice,
+        listening: Listening::WhileJoined,
+    };
     let (runtime, opened) = runtime::Runtime::start(data_dir, config)?;
     let notice = notice_for(&opened);
     match (&notice, opened.new) {

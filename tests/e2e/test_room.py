@@ -233,9 +233,13 @@ def test_the_window_hosts_the_room_and_hand_edits_flow_both_ways(tmp_path, data_
         window.driver.find_element(By.XPATH, "//button[normalize-space()='Copy link']").click()
         window.wait(lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Copied']"), message="the link is copied")
 
-        ana = browsers(make_wav(tmp_path / "ana.wav", speech="Hello from the browser."))
+        ana = browsers(make_wav(tmp_path / "ana.wav", tone=660, seconds=120))
         ana.join(link, "Ana")
         window.wait(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-participant="Ana"]'), message="Ana appears in the window")
+        bo = browsers(make_wav(tmp_path / "bo.wav"))
+        bo.join(link, "Bo")
+        ana_level = lambda: bo.heard().get("p1", {}).get("rmsDbfs", -100)
+        wait_until(lambda: ana_level() > -45, 30, f"Bo hears Ana: {bo.heard()}")
         window.screenshot("room-window-with-ana")
 
         # A drag in the browser shows up in the window…
@@ -247,9 +251,16 @@ def test_the_window_hosts_the_room_and_hand_edits_flow_both_ways(tmp_path, data_
         activity = window.driver.find_element(By.CSS_SELECTOR, ".activity").text
         assert "Ana" in activity, activity
 
-        # The host mutes Ana in the mix, then removes her.
+        # The host mutes Ana for everyone: Bo stops hearing her while she keeps speaking, and
+        # hears her again after Unmute. Then the host removes her.
         window.driver.find_element(By.XPATH, "//button[normalize-space()='Mute Ana']").click()
         ana.wait(lambda _: "muted by the host" in ana.people(), message="Ana sees she is muted by the host")
+        wait_until(lambda: ana_level() < -60, 10, f"Bo no longer hears Ana: {bo.heard()}")
+        time.sleep(2)
+        assert ana_level() < -60, f"Bo still hears nothing from Ana: {bo.heard()}"
+        window.driver.find_element(By.XPATH, "//button[normalize-space()='Unmute Ana']").click()
+        wait_until(lambda: ana_level() > -45, 15, f"Bo hears Ana again: {bo.heard()}")
+        print(f"mute for everyone: Bo hears Ana at {ana_level():.1f} dBFS after unmute")
         window.driver.find_element(By.XPATH, "//button[normalize-space()='Remove Ana']").click()
         reason = ana.wait(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=closed-reason]").text, message="Ana is told")
         assert "removed you" in reason

@@ -35,7 +35,7 @@ vi.mock("./bindings", () => ({
     getStartupNotice: vi.fn(async () => null),
     dismissStartupNotice: vi.fn(async () => null),
     uiReady: vi.fn(async () => null),
-    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null, model: null, baseUrl: null, roomLan: false, roomPort: null, iceServers: [], publicIp: null, udpPorts: null } })),
+    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null, headset: false, model: null, baseUrl: null, roomLan: false, roomPort: null, iceServers: [], publicIp: null, udpPorts: null } })),
     getTurnSecretState: vi.fn(async () => ({ status: "ok", data: { configured: false } })),
     setTurnSecret: backend.setTurnSecret,
     setSettings: backend.setSettings,

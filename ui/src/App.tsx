@@ -51,6 +51,7 @@ export default function App() {
   const [settings, setSettings] = useState<Settings>({
     theme: "system",
     microphone: null,
+    headset: false,
     model: null,
     baseUrl: null,
     roomLan: false,
@@ -290,6 +291,14 @@ export default function App() {
         </div>
         <div className="settings">
           <MicrophonePicker microphone={settings.microphone ?? null} onChange={(device) => void chooseMicrophone(device)} list={listMicrophones} />
+          <label className="picker" title="With speakers, what they play is cancelled from your microphone; a headset needs no echo cancellation.">
+            <input
+              type="checkbox"
+              checked={settings.headset}
+              onChange={(event) => void saveSettings({ ...settings, headset: event.target.checked }).catch(() => undefined)}
+            />
+            <span>Headset</span>
+          </label>
           <ThemePicker theme={theme} onChange={(next) => void saveSettings({ ...settings, theme: next }).catch(() => undefined)} />
           <button className="button" onClick={() => setVoiceSettingsOpen(true)}>
             Voice settings

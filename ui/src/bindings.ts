@@ -24,7 +24,7 @@ export const commands = {
 	getSettings: () => typedError<Settings_Serialize, CommandError>(__TAURI_INVOKE("get_settings")),
 	/**
 	 *  Saves the settings and publishes them (a changed model or endpoint reconnects the voice
-	 *  operator; a changed microphone is switched to).
+	 *  operator; a changed microphone is switched to; a headset turns echo cancellation off).
 	 */
 	setSettings: (settings: Settings_Deserialize) => typedError<null, CommandError>(__TAURI_INVOKE("set_settings", { settings })),
 	getTurnSecretState: () => typedError<TurnSecretState, CommandError>(__TAURI_INVOKE("get_turn_secret_state")),
@@ -51,7 +51,7 @@ export const commands = {
 	endRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("end_room")),
 	getRoom: () => typedError<RoomInfo_Serialize | null, CommandError>(__TAURI_INVOKE("get_room")),
 	getParticipants: () => typedError<Participant[], CommandError>(__TAURI_INVOKE("get_participants")),
-	/**  Takes a participant out of the mix (nobody hears them, nor does the voice operator) or back in. */
+	/**  Mutes a participant for everyone (the others, this computer, the voice operator) or unmutes them. */
 	muteParticipant: (id: string, muted: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("mute_participant", { id, muted })),
 	removeParticipant: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("remove_participant", { id })),
 };
@@ -483,6 +483,11 @@ export type Settings_Deserialize = {
 	theme: Theme,
 	/**  The input device by name; `None` follows the system default. */
 	microphone?: string | null,
+	/**
+	 *  The person wears a headset: nothing the speakers play reaches the microphone, so
+	 *  echo cancellation is off (it is on whenever the speakers play otherwise).
+	 */
+	headset: boolean,
 	/**  The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both). */
 	model?: string | null,
 	/**  The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both). */
@@ -503,6 +508,11 @@ export type Settings_Serialize = {
 	theme: Theme,
 	/**  The input device by name; `None` follows the system default. */
 	microphone: string | null,
+	/**
+	 *  The person wears a headset: nothing the speakers play reaches the microphone, so
+	 *  echo cancellation is off (it is on whenever the speakers play otherwise).
+	 */
+	headset: boolean,
 	/**  The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both). */
 	model: string | null,
 	/**  The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both). */

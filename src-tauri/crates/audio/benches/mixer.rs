@@ -1,8 +1,9 @@
 //! Mixer cost per 20 ms frame at 1, 8 and 32 sources, against the original's per-tick
-//! algorithm on the same frames, and Opus encode cost per frame.
+//! algorithm on the same frames, the microphone's processing (WebRTC's echo cancellation,
+//! noise suppression and gain) per frame, and Opus encode cost per frame.
 //! Run: `cargo bench -p boardroom-audio --bench mixer`.
 
-use audio::{Mixer, MixerConfig, OpusEncoder, FRAME_LEN};
+use audio::{LocalProcessing, MicProcessing, Mixer, MixerConfig, OpusEncoder, ProcessingConfig, FRAME_LEN};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 fn frames(sources: usize) -> Vec<Vec<f32>> {
@@ -56,5 +57,27 @@ fn encode(c: &mut Criterion) {
     c.bench_function("opus_encode_one_frame", |b| b.iter(|| encoder.encode(&frame).unwrap().len()));
 }
 
-criterion_group!(benches, mixer, encode);
+/// One 20 ms frame through the microphone's processing: what the speakers play, then the
+/// microphone (two 10 ms calls of the module each), with and without echo cancellation.
+fn processing(c: &mut Criterion) {
+    let input = frames(2);
+    let played: [f32; FRAME_LEN] = input[0].clone().try_into().unwrap();
+    let heard: [f32; FRAME_LEN] = input[1].clone().try_into().unwrap();
+    let mut group = c.benchmark_group("microphone_processing_one_frame");
+    for echo_cancellation in [true, false] {
+        let mut processing = MicProcessing::new(ProcessingConfig { echo_cancellation }).unwrap();
+        let name = if echo_cancellation { "echo_cancellation_on" } else { "echo_cancellation_off" };
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut frame = heard;
+                processing.render(&played);
+                processing.capture(&mut frame);
+                frame[0]
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, mixer, processing, encode);
 criterion_main!(benches);

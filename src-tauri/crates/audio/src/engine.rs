@@ -24,8 +24,9 @@ use crate::devices::{Devices, Opened};
 use crate::fanout::{Fanout, MixReceiver};
 use crate::frame::{CHANNELS, FRAME_LEN, FRAME_MS, SAMPLE_RATE};
 use crate::meter::Level;
-use crate::mixer::{Mixer, MixerConfig, SourceKind, SourceLevel};
+use crate::mixer::{LocalProcessing, Mixer, MixerConfig, SourceKind, SourceLevel};
 use crate::playback::Speakers;
+use crate::processing::{MicProcessing, ProcessingConfig};
 
 /// The mixer source name of this machine's microphone.
 pub const LOCAL_SOURCE: &str = "you";
@@ -82,6 +83,8 @@ enum Command {
     },
     Leave,
     Mute(bool),
+    /// Cancel the speakers' echo from the microphone while they play (off on a headset).
+    EchoCancellation(bool),
     /// Play the other sources on this machine's speakers, or stop.
     Speakers(bool),
     Attach {
@@ -144,6 +147,12 @@ impl AudioEngine {
 
     pub fn set_muted(&self, muted: bool) {
         let _ = self.commands.send(Command::Mute(muted));
+    }
+
+    /// Whether the speakers' echo is cancelled from the microphone while they play (on
+    /// unless the person wears a headset).
+    pub fn set_echo_cancellation(&self, on: bool) {
+        let _ = self.commands.send(Command::EchoCancellation(on));
     }
 
     /// A handle for adding other sources of sound to the mix (participants, a file being played).
@@ -243,6 +252,9 @@ struct Capture {
     microphone: Option<Box<Microphone>>,
     /// Samples the device callback had dropped at the last report.
     overflow_reported: u64,
+    /// The microphone's echo cancellation, noise suppression and gain, while joined
+    /// (`None` also if the module could not start: the mixer's gain control then serves).
+    processing: Option<MicProcessing>,
 }
 
 /// Everything the audio thread owns.
@@ -255,6 +267,8 @@ struct AudioThread<E> {
     capture: Capture,
     /// Whether the speakers are wanted, the wish's generation, and the speakers once open.
     speakers: (bool, u64, Option<Speakers>),
+    /// Whether the person wants the speakers' echo cancelled (not on a headset).
+    echo_cancellation: bool,
     inputs: Vec<(String, HeapCons<f32>)>,
     status: LastStatus,
     /// Whether the last levels report had sources in it (an empty one follows when they go).
@@ -275,8 +289,9 @@ fn run(inbox: Receiver<Command>, events: impl FnMut(EngineEvent)) {
         room: Fanout::new(),
         microphone_feed: Fanout::new(),
         devices,
-        capture: Capture { generation: 0, microphone: None, overflow_reported: 0 },
+        capture: Capture { generation: 0, microphone: None, overflow_reported: 0, processing: None },
         speakers: (false, 0, None),
+        echo_cancellation: true,
         inputs: Vec::new(),
         status: LastStatus(MicrophoneStatus::Off),
         levels_shown: false,
@@ -335,16 +350,25 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
     fn obey(&mut self, command: Command) -> bool {
         match command {
             Command::Join { device } => {
+                // A new device is a new echo path: the module learns it afresh.
+                let processing = MicProcessing::new(self.processing_config())
+                    .map_err(|err| log::warn!("{err}; the microphone goes without echo cancellation"))
+                    .ok();
                 self.capture = Capture {
                     generation: self.devices.want_microphone(Some(device)),
                     microphone: None,
                     overflow_reported: 0,
+                    processing,
                 };
                 self.mixer.add_source_of(LOCAL_SOURCE, SourceKind::Local);
             }
             Command::Leave => {
-                self.capture =
-                    Capture { generation: self.devices.want_microphone(None), microphone: None, overflow_reported: 0 };
+                self.capture = Capture {
+                    generation: self.devices.want_microphone(None),
+                    microphone: None,
+                    overflow_reported: 0,
+                    processing: None,
+                };
                 self.mixer.remove_source(LOCAL_SOURCE);
                 self.status.report(MicrophoneStatus::Off, &mut self.events);
             }
@@ -358,7 +382,14 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
                 };
                 let _ = reply.try_send(feeds.attach(&name, queue_frames));
             }
-            Command::Speakers(on) => self.speakers = (on, self.devices.want_speakers(on), None),
+            Command::Speakers(on) => {
+                self.speakers = (on, self.devices.want_speakers(on), None);
+                self.reconfigure_processing();
+            }
+            Command::EchoCancellation(on) => {
+                self.echo_cancellation = on;
+                self.reconfigure_processing();
+            }
             Command::AddSource { name, input } => {
                 self.mixer.add_source(&name);
                 if let Some(input) = input {
@@ -437,8 +468,21 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
         self.captured.clear();
     }
 
+    /// Echo cancellation runs while the speakers play, unless the person turned it off.
+    fn processing_config(&self) -> ProcessingConfig {
+        ProcessingConfig { echo_cancellation: self.speakers.0 && self.echo_cancellation }
+    }
+
+    fn reconfigure_processing(&mut self) {
+        let config = self.processing_config();
+        if let Some(processing) = self.capture.processing.as_mut().filter(|p| p.config() != config) {
+            processing.configure(config);
+        }
+    }
+
     fn tick(&mut self) {
-        self.room.send(self.mixer.tick());
+        let processing = self.capture.processing.as_mut().map(|p| p as &mut dyn LocalProcessing);
+        self.room.send(self.mixer.tick_with(processing));
         self.microphone_feed.send(self.mixer.local());
         if let Some(speakers) = &mut self.speakers.2 {
             if let Err(err) = speakers.play(self.mixer.others()) {

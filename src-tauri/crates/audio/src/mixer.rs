@@ -54,6 +54,13 @@ impl Default for MixerConfig {
     }
 }
 
+/// What cleans up the local microphone before it is mixed (see `processing`): it hears what
+/// the speakers play, then the microphone's frame, which it changes in place.
+pub trait LocalProcessing {
+    fn render(&mut self, played: &Frame);
+    fn capture(&mut self, frame: &mut Frame);
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("no audio source \"{0}\" in the mix")]
 pub struct UnknownSource(pub String);
@@ -207,41 +214,35 @@ impl Mixer {
 
     /// Mixes the next 20 ms; [`Mixer::others`] and [`Mixer::local`] then hold this tick's parts.
     pub fn tick(&mut self) -> &Frame {
+        self.tick_with(None)
+    }
+
+    /// Mixes the next 20 ms, with `processing` cleaning up the local microphone (it then
+    /// does the microphone's gain, instead of the mixer's gain control). The remote sources
+    /// are mixed first, so the processing learns what the speakers play before it hears
+    /// the microphone.
+    pub fn tick_with(&mut self, mut processing: Option<&mut dyn LocalProcessing>) -> &Frame {
         self.mix.fill(0.0);
         self.others.fill(0.0);
         self.local.fill(0.0);
-        for source in &mut self.sources {
-            let needed = if source.primed { FRAME_LEN } else { self.prefill };
-            if source.buffer.len() >= needed {
-                source.primed = true;
-                let (front, back) = source.buffer.as_slices();
-                let from_front = front.len().min(FRAME_LEN);
-                self.scratch[..from_front].copy_from_slice(&front[..from_front]);
-                self.scratch[from_front..].copy_from_slice(&back[..FRAME_LEN - from_front]);
-                source.buffer.drain(..FRAME_LEN);
-                // The meter shows what the microphone hears; the gain only shapes the mix.
-                let (rms, peak) = rms_and_peak(&self.scratch[..]);
-                source.meter.update(rms, peak);
-                if !source.muted {
-                    source.agc.process(&mut self.scratch[..], rms);
-                    let part = match source.kind {
-                        SourceKind::Local => &mut self.local,
-                        SourceKind::Remote => &mut self.others,
-                    };
-                    for ((sum, part), sample) in self.mix.iter_mut().zip(part.iter_mut()).zip(self.scratch.iter()) {
-                        *sum += sample;
-                        *part += sample;
-                    }
+        let knee = self.config.clip_knee;
+        for pass in [SourceKind::Remote, SourceKind::Local] {
+            if pass == SourceKind::Local {
+                self.others.iter_mut().for_each(|sample| *sample = soft_clip(*sample, knee));
+                if let Some(processing) = processing.as_deref_mut() {
+                    processing.render(&self.others);
                 }
-            } else {
-                if source.primed {
-                    source.late_frames += 1;
-                }
-                source.primed = source.kind == SourceKind::Local;
-                source.meter.update(0.0, 0.0);
             }
-            if source.primed {
-                source.least_left = source.least_left.min(source.buffer.len());
+            for source in self.sources.iter_mut().filter(|source| source.kind == pass) {
+                let processing = match pass {
+                    SourceKind::Local => processing.as_deref_mut(),
+                    SourceKind::Remote => None,
+                };
+                let part = match pass {
+                    SourceKind::Local => &mut self.local,
+                    SourceKind::Remote => &mut self.others,
+                };
+                source.mix_into(&mut self.scratch, &mut self.mix, part, self.prefill, processing);
             }
         }
         self.ticks_in_window += 1;
@@ -251,10 +252,8 @@ impl Mixer {
                 source.trim();
             }
         }
-        let knee = self.config.clip_knee;
-        for ((mix, others), local) in self.mix.iter_mut().zip(self.others.iter_mut()).zip(self.local.iter_mut()) {
+        for (mix, local) in self.mix.iter_mut().zip(self.local.iter_mut()) {
             *mix = soft_clip(*mix, knee);
-            *others = soft_clip(*others, knee);
             *local = soft_clip(*local, knee);
         }
         let (rms, peak) = rms_and_peak(&self.mix[..]);
@@ -329,6 +328,52 @@ impl Mixer {
 }
 
 impl Source {
+    /// Takes this tick's frame (silence if none is ready), meters it, and adds it to the mix
+    /// and to its part (`others` or `local`) unless muted.
+    fn mix_into<P: LocalProcessing + ?Sized>(
+        &mut self,
+        scratch: &mut Frame,
+        mix: &mut Frame,
+        part: &mut Frame,
+        prefill: usize,
+        processing: Option<&mut P>,
+    ) {
+        let needed = if self.primed { FRAME_LEN } else { prefill };
+        if self.buffer.len() >= needed {
+            self.primed = true;
+            let (front, back) = self.buffer.as_slices();
+            let from_front = front.len().min(FRAME_LEN);
+            scratch[..from_front].copy_from_slice(&front[..from_front]);
+            scratch[from_front..].copy_from_slice(&back[..FRAME_LEN - from_front]);
+            self.buffer.drain(..FRAME_LEN);
+            let processed = processing.is_some();
+            if let Some(processing) = processing {
+                processing.capture(scratch);
+            }
+            // The meter shows what the microphone hears; the gain only shapes the mix.
+            let (rms, peak) = rms_and_peak(&scratch[..]);
+            self.meter.update(rms, peak);
+            if !self.muted {
+                if !processed {
+                    self.agc.process(&mut scratch[..], rms);
+                }
+                for ((sum, part), sample) in mix.iter_mut().zip(part.iter_mut()).zip(scratch.iter()) {
+                    *sum += sample;
+                    *part += sample;
+                }
+            }
+        } else {
+            if self.primed {
+                self.late_frames += 1;
+            }
+            self.primed = self.kind == SourceKind::Local;
+            self.meter.update(0.0, 0.0);
+        }
+        if self.primed {
+            self.least_left = self.least_left.min(self.buffer.len());
+        }
+    }
+
     /// Drops what has stood above the target for the whole window (beyond the source's
     /// leeway, so ordinary delivery jitter is left alone), oldest first, whole stereo pairs.
     fn trim(&mut self) {

@@ -3,7 +3,8 @@
 
 use audio::frame::dbfs as db;
 use audio::signal::{frequency, left, rms, tone_frame};
-use audio::{Mixer, MixerConfig, SourceKind, FRAME_LEN};
+use audio::frame::Frame;
+use audio::{LocalProcessing, Mixer, MixerConfig, SourceKind, FRAME_LEN};
 use proptest::prelude::*;
 
 /// A mixer without gain control or jitter margin, to check the summing itself.
@@ -191,6 +192,44 @@ fn the_local_microphone_and_the_others_are_kept_apart_for_mix_minus() {
     mixer.set_muted("you", true).unwrap();
     mixer.tick();
     assert_eq!(rms(mixer.local()), 0.0, "a muted host sends silence");
+}
+
+/// A stand-in for the echo canceller: remembers what it was told the speakers play, and
+/// replaces the microphone's frame with a 500 Hz tone at a fixed level (its own gain).
+#[derive(Default)]
+struct Recorder {
+    played: Vec<f32>,
+    order: Vec<&'static str>,
+}
+
+impl LocalProcessing for Recorder {
+    fn render(&mut self, played: &Frame) {
+        self.played = played.to_vec();
+        self.order.push("render");
+    }
+
+    fn capture(&mut self, frame: &mut Frame) {
+        frame.copy_from_slice(&tone_frame(500.0, 0.05, 0));
+        self.order.push("capture");
+    }
+}
+
+#[test]
+fn the_microphone_processing_hears_the_speakers_first_and_replaces_the_mixers_gain() {
+    let mut mixer = Mixer::new(MixerConfig { remote_prefill_ms: 0, ..MixerConfig::default() });
+    mixer.add_source("guest");
+    mixer.add_source_of("you", SourceKind::Local);
+    let mut processing = Recorder::default();
+    for i in 0..3 {
+        mixer.push("you", &tone_frame(300.0, 0.2, i)).unwrap();
+        mixer.push("guest", &tone_frame(1000.0, 0.01, i)).unwrap();
+        mixer.tick_with(Some(&mut processing));
+    }
+    assert_eq!(processing.order, ["render", "capture"].repeat(3), "what the speakers play comes first");
+    assert_eq!(processing.played, mixer.others().to_vec(), "the reference is exactly what the speakers play");
+    assert!((frequency(&left(mixer.local())) - 500.0).abs() < 5.0, "the participants hear the processed microphone");
+    assert!((rms(mixer.local()) - 0.05 / 2f32.sqrt()).abs() < 0.002, "and no second gain stage: {}", rms(mixer.local()));
+    assert!(rms(mixer.others()) > 0.01, "the quiet guest still gets the mixer's gain");
 }
 
 /// Samples left after `ticks` ticks of steady delivery: `per_push` frames every `per_push` ticks.

@@ -57,6 +57,7 @@ async fn run(options: options::Options) -> Result<(), String> {
     // The flags are fixed for the host's life: the settings never change.
     let config = RuntimeConfig {
         microphone: watch::channel(device).1,
+        echo_cancellation: watch::channel(!options.headset).1,
         voice: watch::channel(voice).1,
         listening: Listening::Always,
     };

@@ -44,7 +44,9 @@ Options:
                        Better: $BOARDROOM_TURN_SECRET, which `ps` does not show
   --public-ip IP       this server's public address, behind a 1:1 NAT (e.g. a cloud VM)
   --udp-ports FIRST-LAST  the UDP ports the room's audio uses, for firewalls
-  --speakers           play the participants on this machine's speakers
+  --speakers           play the participants on this machine's speakers; their echo is
+                       cancelled from the microphone
+  --headset            the speakers are a headset: no echo to cancel
   -h, --help           show this help
 
 Environment:
@@ -73,6 +75,8 @@ pub struct Options {
     pub room: Option<room::RoomConfig>,
     /// Play the room's participants on the speakers.
     pub speakers: bool,
+    /// The speakers are a headset: echo cancellation stays off.
+    pub headset: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -92,6 +96,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
         api_key: env(KEY_VAR),
         room: None,
         speakers: false,
+        headset: false,
     };
     let mut network = NetworkFlags { turn_secret: env(TURN_SECRET_VAR), ..NetworkFlags::default() };
     let mut args = args.into_iter();
@@ -139,6 +144,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
             }
             "--udp-ports" => network.ice.udp_ports = Some(parse_port_range(&value()?).map_err(|err| err.to_string())?),
             "--speakers" => options.speakers = true,
+            "--headset" => options.headset = true,
             "-h" | "--help" => return Ok(Parsed::Help),
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -243,6 +249,9 @@ mod tests {
         assert_eq!(options.model, "gpt-realtime-2");
         assert_eq!(options.api_key.as_deref(), Some("sk-x"));
         assert_eq!(options.microphone, Microphone::Default);
+        assert_eq!((options.speakers, options.headset), (false, false));
+        let Parsed::Run(options) = parse(args(&["--speakers", "--headset"]), env).unwrap() else { panic!() };
+        assert_eq!((options.speakers, options.headset), (true, true), "a headset: no echo to cancel");
         let flags =
             args(&["--data-dir", "/srv/room", "--microphone", "none", "--play", "a.wav", "--base-url", "http://x/v1"]);
         let Parsed::Run(options) = parse(flags, env).unwrap() else { panic!() };

@@ -3,6 +3,7 @@
 //! status and transcript. Connections, peers and the host talk to it through messages.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -13,7 +14,7 @@ use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
 
 use crate::ice::{IceConfig, IceServer};
-use crate::peer::{GuestPeer, OutgoingTrack, PeerEvent};
+use crate::peer::{GuestPeer, OutgoingTrack, PeerEvent, Silenced};
 use crate::protocol::{Connection, Participant, ParticipantLevel, ServerMessage};
 use crate::registry::{JoinError, Registry, UnknownParticipant, HOST_ID};
 use crate::token::InviteToken;
@@ -81,7 +82,7 @@ enum Command {
         id: String,
         epoch: u64,
     },
-    MuteInMix {
+    MuteForEveryone {
         id: String,
         muted: bool,
         reply: oneshot::Sender<Result<(), UnknownParticipant>>,
@@ -125,6 +126,8 @@ struct Guest {
     outbox: mpsc::Sender<ServerMessage>,
     peer: Option<GuestPeer>,
     tracks: Vec<Arc<TrackLocalStaticRTP>>,
+    /// The host muted them: nobody hears them (kept across their reconnections).
+    silenced: Silenced,
 }
 
 struct Hub {
@@ -202,10 +205,11 @@ impl HubHandle {
         self.send(Command::Depart { id: id.into(), epoch, how }).await;
     }
 
-    /// Takes a participant out of the mix (and out of what the host hears) or puts them back.
-    pub async fn mute_in_mix(&self, id: &str, muted: bool) -> Result<(), UnknownParticipant> {
+    /// The host mutes a participant for everyone (the mix, the speakers, every other
+    /// participant) or unmutes them.
+    pub async fn mute_for_everyone(&self, id: &str, muted: bool) -> Result<(), UnknownParticipant> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::MuteInMix { id: id.into(), muted, reply }).await;
+        self.send(Command::MuteForEveryone { id: id.into(), muted, reply }).await;
         answer.await.unwrap_or_else(|_| Err(UnknownParticipant(id.into())))
     }
 
@@ -343,10 +347,13 @@ impl Hub {
                     self.remove(&id).await;
                 }
             }
-            Command::MuteInMix { id, muted, reply } => {
+            Command::MuteForEveryone { id, muted, reply } => {
                 let result = self.registry.set_muted_by_host(&id, muted);
                 if result.is_ok() {
                     self.sources.set_muted(&id, muted);
+                    if let Some(guest) = self.guests.get(&id) {
+                        guest.silenced.store(muted, Ordering::Relaxed);
+                    }
                     self.roster_changed();
                 }
                 let _ = reply.send(result);
@@ -396,14 +403,21 @@ impl Hub {
         outbox: mpsc::Sender<ServerMessage>,
     ) -> Result<Welcome, JoinError> {
         let joined = self.registry.join(name, resume, InviteToken::generate().as_str().to_owned())?;
-        if let Some(old) = self.guests.remove(&joined.id) {
-            let _ = old.outbox.try_send(ServerMessage::Goodbye { reason: "You joined again from another tab.".into() });
-            if let Some(peer) = old.peer {
-                peer.close().await;
+        let silenced = match self.guests.remove(&joined.id) {
+            Some(old) => {
+                let _ = old
+                    .outbox
+                    .try_send(ServerMessage::Goodbye { reason: "You joined again from another tab.".into() });
+                if let Some(peer) = old.peer {
+                    peer.close().await;
+                }
+                old.silenced
             }
-        } else {
-            self.sources.add(&joined.id);
-        }
+            None => {
+                self.sources.add(&joined.id);
+                Silenced::default()
+            }
+        };
         let epoch = self.next_epoch;
         self.next_epoch += 1;
         let peer = GuestPeer::open(
@@ -413,6 +427,7 @@ impl Hub {
             outbox.clone(),
             self.peer_events.clone(),
             self.sources.clone(),
+            Arc::clone(&silenced),
             &self.ice.peer_network(SystemTime::now()),
         )
         .await;
@@ -424,7 +439,7 @@ impl Hub {
                 None
             }
         };
-        self.guests.insert(joined.id.clone(), Guest { epoch, outbox, peer, tracks: Vec::new() });
+        self.guests.insert(joined.id.clone(), Guest { epoch, outbox, peer, tracks: Vec::new(), silenced });
         self.forward_to_all();
         log::info!("{} joined the room as {}", joined.name, joined.id);
         self.roster_changed();

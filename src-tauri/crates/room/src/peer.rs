@@ -3,6 +3,7 @@
 //! sends is forwarded untouched (RTP in, RTP out, no transcoding) to a local track the hub
 //! hands to everyone else, and their Opus audio is also decoded into the mixer under their id.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +24,10 @@ use crate::protocol::{ErrorCode, ServerMessage};
 
 /// A track the SFU sends to participants: someone's forwarded audio or video, or the host's microphone.
 pub type OutgoingTrack = Arc<dyn TrackLocal + Send + Sync>;
+
+/// Set while the host mutes a participant: their audio is forwarded to nobody. Read by the
+/// packet loop of each of their tracks, set by the hub.
+pub type Silenced = Arc<AtomicBool>;
 
 /// How long a page has to answer an offer before the room offers again.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
@@ -86,6 +91,7 @@ fn tell(events: &mpsc::Sender<PeerEvent>, event: PeerEvent) {
 
 impl GuestPeer {
     /// Sets up the peer for participant `owner` and sends the first offer through `outbox`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn open(
         owner: &str,
         epoch: u64,
@@ -93,6 +99,7 @@ impl GuestPeer {
         outbox: mpsc::Sender<ServerMessage>,
         events: mpsc::Sender<PeerEvent>,
         sources: Sources,
+        silenced: Silenced,
         network: &meeting::PeerNetwork,
     ) -> Result<GuestPeer, PeerError> {
         let connection = meeting::new_peer(network).await.map_err(|err| PeerError(err.to_string()))?;
@@ -102,7 +109,7 @@ impl GuestPeer {
             connection.add_transceiver_from_kind(kind, Some(receive_only)).await?;
         }
         watch_state(&connection, owner, epoch, events.clone());
-        receive_tracks(&connection, owner, epoch, events, sources);
+        receive_tracks(&connection, owner, epoch, events, sources, silenced);
         let (forwarded, wanted) = watch::channel(forward);
         let (answers, answered) = mpsc::channel(ANSWER_QUEUE);
         tokio::spawn(negotiate(Arc::clone(&connection), wanted, answered, outbox));
@@ -143,6 +150,7 @@ fn receive_tracks(
     epoch: u64,
     events: mpsc::Sender<PeerEvent>,
     sources: Sources,
+    silenced: Silenced,
 ) {
     let owner = owner.to_owned();
     let weak = Arc::downgrade(connection);
@@ -164,19 +172,24 @@ fn receive_tracks(
                 }
             });
         }
-        let mix = (kind == RTPCodecType::Audio).then(|| (sources.feed(&owner), owner.clone(), events.clone(), epoch));
+        let audio = kind == RTPCodecType::Audio;
+        let mix = audio.then(|| (sources.feed(&owner), owner.clone(), events.clone(), epoch));
+        // Only their voice is silenced by the host; their camera still shows.
+        let silenced = audio.then(|| Arc::clone(&silenced));
         // Spawned, not returned: webrtc-rs holds the handler while its future runs, so a
         // returned copy loop would keep the participant's next track from ever starting.
-        tokio::spawn(forward_packets(remote, local, mix));
+        tokio::spawn(forward_packets(remote, local, mix, silenced));
         Box::pin(async {})
     }));
 }
 
-/// Copies `remote`'s packets to `local` until the track ends; audio is also decoded into the mix.
+/// Copies `remote`'s packets to `local` until the track ends (none while the host silences
+/// the sender); audio is also decoded into the mix (where the host's mute mutes it too).
 async fn forward_packets(
     remote: Arc<TrackRemote>,
     local: Arc<TrackLocalStaticRTP>,
     mut mix: Option<(SourceFeed, String, mpsc::Sender<PeerEvent>, u64)>,
+    silenced: Option<Silenced>,
 ) {
     let mut decoder = match mix.as_ref().map(|_| OpusDecoder::new()).transpose() {
         Ok(decoder) => decoder,
@@ -188,8 +201,9 @@ async fn forward_packets(
     let mut frame = Box::new([0.0f32; audio::FRAME_LEN]);
     let mut last_sequence: Option<u16> = None;
     while let Ok((packet, _)) = remote.read_rtp().await {
+        let forward = !silenced.as_ref().is_some_and(|silenced| silenced.load(Ordering::Relaxed));
         // Nobody listening yet is not an error: the track is bound as others join.
-        if let Err(err) = local.write_rtp(&packet).await {
+        if let Err(err) = if forward { local.write_rtp(&packet).await } else { Ok(0) } {
             log::debug!("forwarding a packet: {err}");
         }
         let (Some(decoder), Some((feed, owner, events, epoch))) = (decoder.as_mut(), mix.as_mut()) else { continue };

@@ -1,5 +1,6 @@
 //! The room's sound: the audio thread and this person's place in the meeting (joined,
-//! muted, which microphone). It follows the microphone chosen in the settings and publishes
+//! muted, which microphone). It follows the microphone and the echo cancellation chosen in
+//! the settings and publishes
 //! what the thread reports (microphone status, levels) for the window, the host's status
 //! lines and the room.
 
@@ -30,8 +31,12 @@ struct Shared {
 
 impl Audio {
     /// Starts the audio thread; `device` is the microphone the settings choose, followed
-    /// while joined. Call inside a Tokio runtime.
-    pub fn start(device: watch::Receiver<Option<String>>) -> std::io::Result<Audio> {
+    /// while joined, and `echo_cancellation` whether the speakers' echo is cancelled from
+    /// it. Call inside a Tokio runtime.
+    pub fn start(
+        device: watch::Receiver<Option<String>>,
+        mut echo_cancellation: watch::Receiver<bool>,
+    ) -> std::io::Result<Audio> {
         // Latest wins: a window or a room that looks now wants the state now, not the history.
         let (microphone_tx, microphone) = watch::channel(MicrophoneStatus::Off);
         let (levels_tx, levels) = watch::channel(None);
@@ -44,6 +49,7 @@ impl Audio {
                 levels_tx.send_replace(Some(new));
             }
         })?;
+        engine.set_echo_cancellation(*echo_cancellation.borrow_and_update());
         let shared = Arc::new(Shared {
             engine,
             device: device.clone(),
@@ -53,6 +59,7 @@ impl Audio {
             levels,
         });
         tokio::spawn(follow_device(Arc::downgrade(&shared), device));
+        tokio::spawn(follow_echo_cancellation(Arc::downgrade(&shared), echo_cancellation));
         Ok(Audio { shared })
     }
 
@@ -120,5 +127,13 @@ async fn follow_device(audio: Weak<Shared>, mut device: watch::Receiver<Option<S
         if *audio.joined.borrow() {
             audio.engine.join(device.borrow_and_update().clone());
         }
+    }
+}
+
+async fn follow_echo_cancellation(audio: Weak<Shared>, mut on: watch::Receiver<bool>) {
+    loop {
+        next_change(&mut on).await;
+        let Some(audio) = audio.upgrade() else { return };
+        audio.engine.set_echo_cancellation(*on.borrow_and_update());
     }
 }

@@ -29,6 +29,8 @@ pub use voice::{Listening, Voice, VoiceChoice};
 pub struct RuntimeConfig {
     /// The input device by name; `None` follows the system default.
     pub microphone: watch::Receiver<Option<String>>,
+    /// Cancel the speakers' echo from the microphone while they play (off on a headset).
+    pub echo_cancellation: watch::Receiver<bool>,
     pub voice: watch::Receiver<VoiceChoice>,
     pub listening: Listening,
 }
@@ -45,7 +47,7 @@ impl Runtime {
     /// Loads the board from `data_dir` and starts every part; call inside a Tokio runtime.
     pub fn start(data_dir: &Path, config: RuntimeConfig) -> std::io::Result<(Runtime, BoardOpened)> {
         let (board, opened) = saved_board::open(data_dir);
-        let audio = Audio::start(config.microphone)?;
+        let audio = Audio::start(config.microphone, config.echo_cancellation)?;
         let listening = match config.listening {
             Listening::WhileJoined => audio.joined(),
             Listening::Always => watch::channel(true).1,

@@ -23,7 +23,12 @@ fn ready(fake: &FakeRealtime, model: &str) -> VoiceChoice {
 
 fn start(dir: &std::path::Path, choice: VoiceChoice, listening: Listening) -> (Runtime, watch::Sender<VoiceChoice>) {
     let (choice_tx, choice) = watch::channel(choice);
-    let config = RuntimeConfig { microphone: watch::channel(Some("no such microphone".into())).1, voice: choice, listening };
+    let config = RuntimeConfig {
+        microphone: watch::channel(Some("no such microphone".into())).1,
+        echo_cancellation: watch::channel(true).1,
+        voice: choice,
+        listening,
+    };
     let (runtime, opened) = Runtime::start(dir, config).unwrap();
     assert!(opened.new && opened.problem.is_none(), "{opened:?}");
     (runtime, choice_tx)
