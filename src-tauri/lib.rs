@@ -4,7 +4,7 @@
 //! what the runtime follows; `audio`, `voice` and `hosting` forward what the runtime publishes
 //! to the window and carry the person's commands to it; `startup` wires them in that order.
 //! `commands` and `events` are the rest of the typed IPC surface (exported to TypeScript by
-//! `bindings`), with failures as `error`'s kinds; `webview` sets how the page is painted.
+//! `bindings`), with failures as `error`'s kinds.
 
 mod api_key;
 mod audio;
@@ -17,7 +17,6 @@ mod settings;
 mod startup;
 mod voice;
 mod voice_settings;
-mod webview;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -34,7 +33,6 @@ pub fn run(data_dir: Option<PathBuf>) {
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
-            webview::paint_without_compositing(app);
             let (data_dir, config_dir) = startup::dirs(app.handle(), data_dir.clone())?;
             let environment = voice_settings::VoiceEnvironment::of_this_process();
             startup::install(app.handle(), &data_dir, &config_dir, environment, launched)
