@@ -168,7 +168,8 @@ fn open_store<R: Runtime>(
     app: &AppHandle<R>,
     data_dir: &Path,
 ) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, CommandError> {
-    app.store(data_dir.join(STORE_FILE)).map_err(|err| CommandError::failed(format!("Settings could not be opened: {err}")))
+    app.store(data_dir.join(STORE_FILE))
+        .map_err(|err| CommandError::failed(format!("Settings could not be opened: {err}")))
 }
 
 fn store<R: Runtime>(app: &AppHandle<R>) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, CommandError> {

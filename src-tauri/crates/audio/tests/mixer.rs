@@ -2,8 +2,8 @@
 //! gain, bounded buffers, late, muted and removed sources, and levels.
 
 use audio::frame::dbfs as db;
-use audio::signal::{frequency, left, rms, tone_frame};
 use audio::frame::Frame;
+use audio::signal::{frequency, left, rms, tone_frame};
 use audio::{LocalProcessing, Mixer, MixerConfig, SourceKind, FRAME_LEN};
 use proptest::prelude::*;
 
@@ -228,7 +228,11 @@ fn the_microphone_processing_hears_the_speakers_first_and_replaces_the_mixers_ga
     assert_eq!(processing.order, ["render", "capture"].repeat(3), "what the speakers play comes first");
     assert_eq!(processing.played, mixer.others().to_vec(), "the reference is exactly what the speakers play");
     assert!((frequency(&left(mixer.local())) - 500.0).abs() < 5.0, "the participants hear the processed microphone");
-    assert!((rms(mixer.local()) - 0.05 / 2f32.sqrt()).abs() < 0.002, "and no second gain stage: {}", rms(mixer.local()));
+    assert!(
+        (rms(mixer.local()) - 0.05 / 2f32.sqrt()).abs() < 0.002,
+        "and no second gain stage: {}",
+        rms(mixer.local())
+    );
     assert!(rms(mixer.others()) > 0.01, "the quiet guest still gets the mixer's gain");
 }
 

@@ -24,7 +24,8 @@ fn voice(seconds: f32, base_hz: f32, syllable_ms: usize, amplitude: f32) -> Vec<
         };
         let hz = base_hz * (1.0 + 0.3 * (2.0 * std::f32::consts::PI * 1.3 * t).sin());
         phase += 2.0 * std::f32::consts::PI * hz / SAMPLE_RATE as f32;
-        let sample = amplitude * envelope * (phase.sin() + 0.5 * (2.0 * phase).sin() + 0.25 * (3.0 * phase).sin()) / 1.75;
+        let sample =
+            amplitude * envelope * (phase.sin() + 0.5 * (2.0 * phase).sin() + 0.25 * (3.0 * phase).sin()) / 1.75;
         out.push(sample);
         out.push(sample);
     }

@@ -50,9 +50,9 @@ async fn run(options: options::Options) -> Result<(), String> {
             endpoint: Endpoint { base_url: options.base_url.clone(), api_key },
             model: options.model.clone(),
         },
-        None => VoiceChoice::Unavailable {
-            reason: "No OPENAI_API_KEY: the board and audio run, but nobody listens".into(),
-        },
+        None => {
+            VoiceChoice::Unavailable { reason: "No OPENAI_API_KEY: the board and audio run, but nobody listens".into() }
+        }
     };
     // The flags are fixed for the host's life: the settings never change.
     let config = RuntimeConfig {
@@ -61,8 +61,8 @@ async fn run(options: options::Options) -> Result<(), String> {
         voice: watch::channel(voice).1,
         listening: Listening::Always,
     };
-    let (runtime, opened) = Runtime::start(&options.data_dir, config)
-        .map_err(|err| format!("the audio thread could not start: {err}"))?;
+    let (runtime, opened) =
+        Runtime::start(&options.data_dir, config).map_err(|err| format!("the audio thread could not start: {err}"))?;
     if let Some(problem) = &opened.problem {
         say(format!("warning: {problem}"));
     }

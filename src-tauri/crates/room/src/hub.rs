@@ -405,9 +405,8 @@ impl Hub {
         let joined = self.registry.join(name, resume, InviteToken::generate().as_str().to_owned())?;
         let silenced = match self.guests.remove(&joined.id) {
             Some(old) => {
-                let _ = old
-                    .outbox
-                    .try_send(ServerMessage::Goodbye { reason: "You joined again from another tab.".into() });
+                let _ =
+                    old.outbox.try_send(ServerMessage::Goodbye { reason: "You joined again from another tab.".into() });
                 if let Some(peer) = old.peer {
                     peer.close().await;
                 }

@@ -58,8 +58,14 @@ impl Audio {
             microphone,
             levels,
         });
-        tokio::spawn(follow_device(Arc::downgrade(&shared), device));
-        tokio::spawn(follow_echo_cancellation(Arc::downgrade(&shared), echo_cancellation));
+        tokio::spawn(follow(Arc::downgrade(&shared), device, |audio, device| {
+            if *audio.joined.borrow() {
+                audio.engine.join(device);
+            }
+        }));
+        tokio::spawn(follow(Arc::downgrade(&shared), echo_cancellation, |audio, on| {
+            audio.engine.set_echo_cancellation(on)
+        }));
         Ok(Audio { shared })
     }
 
@@ -119,21 +125,13 @@ impl Audio {
     }
 }
 
-/// A microphone chosen while joined is switched to at once.
-async fn follow_device(audio: Weak<Shared>, mut device: watch::Receiver<Option<String>>) {
+/// Applies each new value of a setting to the audio until it is gone. A microphone chosen
+/// while joined is switched to at once.
+async fn follow<T: Clone>(audio: Weak<Shared>, mut values: watch::Receiver<T>, apply: fn(&Shared, T)) {
     loop {
-        next_change(&mut device).await;
+        next_change(&mut values).await;
         let Some(audio) = audio.upgrade() else { return };
-        if *audio.joined.borrow() {
-            audio.engine.join(device.borrow_and_update().clone());
-        }
-    }
-}
-
-async fn follow_echo_cancellation(audio: Weak<Shared>, mut on: watch::Receiver<bool>) {
-    loop {
-        next_change(&mut on).await;
-        let Some(audio) = audio.upgrade() else { return };
-        audio.engine.set_echo_cancellation(*on.borrow_and_update());
+        let value = values.borrow_and_update().clone();
+        apply(&audio, value);
     }
 }

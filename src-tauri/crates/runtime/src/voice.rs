@@ -24,9 +24,14 @@ const SETTLE_LIMIT: Duration = Duration::from_secs(2);
 /// What the operator is to use, as the settings (and the key store) decide it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VoiceChoice {
-    Ready { endpoint: Endpoint, model: String },
+    Ready {
+        endpoint: Endpoint,
+        model: String,
+    },
     /// It cannot run; `reason` tells the person what to do.
-    Unavailable { reason: String },
+    Unavailable {
+        reason: String,
+    },
 }
 
 /// When the operator listens.
