@@ -30,6 +30,11 @@ macro_rules! builder {
                 crate::hosting::get_participants,
                 crate::hosting::mute_participant,
                 crate::hosting::remove_participant,
+                crate::hosting::get_lobby,
+                crate::hosting::admit_participant,
+                crate::hosting::decline_participant,
+                crate::hosting::allow_back,
+                crate::hosting::set_room_locked,
             ])
             .events(tauri_specta::collect_events![
                 crate::events::BoardChanged,
@@ -39,6 +44,7 @@ macro_rules! builder {
                 crate::voice::TranscriptAdded,
                 crate::hosting::RoomChanged,
                 crate::hosting::ParticipantsChanged,
+                crate::hosting::LobbyChanged,
             ])
             // The participant page's signaling messages, generated with the rest.
             .typ::<room::ClientMessage>()

@@ -211,14 +211,14 @@ mod tests {
         let (_app, window) = app(dir.path());
         assert_eq!(
             invoke(&window, "get_settings", json!({})).unwrap(),
-            json!({"theme": "system", "microphone": null, "headset": false, "model": null, "baseUrl": null, "roomLan": false, "roomPort": null, "iceServers": [], "publicIp": null, "udpPorts": null})
+            json!({"theme": "system", "microphone": null, "headset": false, "model": null, "baseUrl": null, "roomLan": false, "roomPort": null, "roomAskToJoin": false, "iceServers": [], "publicIp": null, "udpPorts": null})
         );
-        let chosen = json!({"theme": "dark", "microphone": "USB headset", "headset": true, "model": "gpt-realtime", "baseUrl": "http://127.0.0.1:9/v1", "roomLan": true, "roomPort": 8080, "iceServers": ["stun:stun.example.com", "turn:turn.example.com?transport=tcp"], "publicIp": "203.0.113.7", "udpPorts": "40000-40100"});
+        let chosen = json!({"theme": "dark", "microphone": "USB headset", "headset": true, "model": "gpt-realtime", "baseUrl": "http://127.0.0.1:9/v1", "roomLan": true, "roomPort": 8080, "roomAskToJoin": true, "iceServers": ["stun:stun.example.com", "turn:turn.example.com?transport=tcp"], "publicIp": "203.0.113.7", "udpPorts": "40000-40100"});
         invoke(&window, "set_settings", json!({ "settings": chosen })).unwrap();
         assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen);
         let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("settings.json")).unwrap()).unwrap();
         assert_eq!(saved["theme"], "dark");
-        let bad = json!({"theme": "dark", "microphone": null, "headset": false, "model": null, "baseUrl": "ftp://nowhere", "roomLan": false, "roomPort": null, "iceServers": [], "publicIp": null, "udpPorts": null});
+        let bad = json!({"theme": "dark", "microphone": null, "headset": false, "model": null, "baseUrl": "ftp://nowhere", "roomLan": false, "roomPort": null, "roomAskToJoin": false, "iceServers": [], "publicIp": null, "udpPorts": null});
         let refused = invoke(&window, "set_settings", json!({ "settings": bad })).unwrap_err();
         assert!(refused["message"].as_str().unwrap().contains("is not an http(s) address"), "{refused}");
         assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen, "a refused change changes nothing");
@@ -265,7 +265,7 @@ mod tests {
         app.listen("voice-status-changed", move |event| {
             voice_tx.send(serde_json::from_str(event.payload()).unwrap()).unwrap()
         });
-        let settings = json!({"theme": "system", "microphone": "no such microphone", "headset": false, "model": null, "baseUrl": null, "roomLan": false, "roomPort": null, "iceServers": [], "publicIp": null, "udpPorts": null});
+        let settings = json!({"theme": "system", "microphone": "no such microphone", "headset": false, "model": null, "baseUrl": null, "roomLan": false, "roomPort": null, "roomAskToJoin": false, "iceServers": [], "publicIp": null, "udpPorts": null});
         invoke(&window, "set_settings", json!({ "settings": settings })).unwrap();
         invoke(&window, "join_room", json!({})).unwrap();
         let status = seen.recv_timeout(std::time::Duration::from_secs(5)).unwrap()["status"].clone();

@@ -22,6 +22,7 @@ const MODEL_KEY: &str = "realtimeModel";
 const BASE_URL_KEY: &str = "realtimeBaseUrl";
 const ROOM_LAN_KEY: &str = "roomLan";
 const ROOM_PORT_KEY: &str = "roomPort";
+const ROOM_ASK_KEY: &str = "roomAskToJoin";
 const ICE_SERVERS_KEY: &str = "iceServers";
 const PUBLIC_IP_KEY: &str = "publicIp";
 const UDP_PORTS_KEY: &str = "udpPorts";
@@ -56,6 +57,8 @@ pub struct Settings {
     pub room_lan: bool,
     /// The room's port; `None` picks a free one each time.
     pub room_port: Option<u16>,
+    /// "Ask me before people join": newcomers wait until the host admits them.
+    pub room_ask_to_join: bool,
     /// STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page.
     pub ice_servers: Vec<String>,
     /// This computer's public address, behind a 1:1 NAT.
@@ -187,6 +190,7 @@ fn read<R: Runtime>(store: &tauri_plugin_store::Store<R>) -> Settings {
         base_url: value(store, BASE_URL_KEY),
         room_lan: value(store, ROOM_LAN_KEY),
         room_port: value(store, ROOM_PORT_KEY),
+        room_ask_to_join: value(store, ROOM_ASK_KEY),
         ice_servers: value(store, ICE_SERVERS_KEY),
         public_ip: value(store, PUBLIC_IP_KEY),
         udp_ports: value(store, UDP_PORTS_KEY),
@@ -248,6 +252,7 @@ pub fn set_settings<R: Runtime>(
     store.set(BASE_URL_KEY, serde_json::json!(settings.base_url));
     store.set(ROOM_LAN_KEY, serde_json::json!(settings.room_lan));
     store.set(ROOM_PORT_KEY, serde_json::json!(settings.room_port));
+    store.set(ROOM_ASK_KEY, serde_json::json!(settings.room_ask_to_join));
     store.set(ICE_SERVERS_KEY, serde_json::json!(settings.ice_servers));
     store.set(PUBLIC_IP_KEY, serde_json::json!(settings.public_ip));
     store.set(UDP_PORTS_KEY, serde_json::json!(settings.udp_ports));

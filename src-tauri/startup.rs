@@ -53,6 +53,7 @@ pub fn install<R: Runtime>(
     // The runtime spawns its tasks on the current Tokio runtime: Tauri's.
     let _tokio = tauri::async_runtime::handle().inner().enter();
     let published = settings::install(app, data_dir).map_err(|err| err.message)?;
+    let room_settings = published.settings.clone();
     let voice_choice = voice_settings::install(app, config_dir, environment, published.settings);
     let config = RuntimeConfig {
         microphone: published.microphone,
@@ -70,7 +71,7 @@ pub fn install<R: Runtime>(
     events::forward_board_changes(app.clone(), &runtime.board);
     audio::forward(app, &runtime.audio);
     voice::forward(app, &runtime.voice);
-    hosting::forward(app, &runtime.hosting);
+    hosting::forward(app, &runtime.hosting, room_settings);
     app.manage(runtime);
     app.manage(AppState { notice: Mutex::new(notice), launched });
     Ok(())

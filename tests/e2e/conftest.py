@@ -49,6 +49,18 @@ class Window:
     def wait_for_column(self, status: str, expected: list[str], timeout=20):
         self.wait(lambda _: self.column_ids(status) == expected, timeout, f"{status} should hold {expected}, has {self.column_ids(status)}")
 
+    def press(self, label: str):
+        """Clicks the button labelled `label` as a person would: notices that cover it are
+        dismissed first, and the sidebar is scrolled to it."""
+        for close in self.driver.find_elements(By.CSS_SELECTOR, ".toasts [aria-label=Dismiss]"):
+            try:
+                close.click()
+            except WebDriverException:
+                pass  # gone by itself meanwhile
+        button = self.driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']")
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+
     def card(self, card_id: str):
         return self.driver.find_element(By.CSS_SELECTOR, f'li[data-card-id="{card_id}"]')
 

@@ -60,7 +60,8 @@ class Host:
         # `ip netns exec` runs the host in that namespace as the same process (it execs).
         inside = ["ip", "netns", "exec", namespace] if namespace else []
         self.process = subprocess.Popen(
-            [*inside, binary, "--data-dir", str(data_dir), "--room", *args], stdout=subprocess.PIPE, text=True, env=environment
+            [*inside, binary, "--data-dir", str(data_dir), "--room", *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environment,
         )
         threading.Thread(target=self._collect, daemon=True).start()
         self.invite = None
@@ -80,6 +81,14 @@ class Host:
     def value(self, prefix: str) -> str | None:
         found = [line[len(prefix):] for line in self.lines if line.startswith(prefix)]
         return found[-1] if found else None
+
+    def command(self, line: str) -> str:
+        """Types a command on the host's standard input; returns its `control:` answer."""
+        answered = len([l for l in self.lines if l.startswith("control: ")])
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        wait_until(lambda: len([l for l in self.lines if l.startswith("control: ")]) > answered, 10, f"the host answers {line!r}")
+        return [l for l in self.lines if l.startswith("control: ")][answered]
 
     def participants(self) -> str:
         return self.value("participants: ") or "Host"
@@ -128,6 +137,11 @@ class Participant:
             self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
 
     def join(self, invite: str, name: str, camera: bool = False):
+        self.knock(invite, name, camera)
+        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "section[data-status]"), message=f"{name} sees the board")
+
+    def knock(self, invite: str, name: str, camera: bool = False):
+        """Types the name and presses Join, without waiting for what the room answers."""
         self.driver.get(invite)
         field = self.wait(lambda d: d.find_element(By.NAME, "name"))
         field.clear()
@@ -135,7 +149,16 @@ class Participant:
         if camera:
             self.driver.find_element(By.XPATH, "//label[contains(., 'Share my camera')]/input").click()
         self.driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "section[data-status]"), message=f"{name} sees the board")
+
+    def closed_reason(self, timeout=20) -> str:
+        """What the page says after the room closed its connection (removed, locked, declined…)."""
+        return self.wait(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=closed-reason]").text, timeout, "the page says why it is out")
+
+    def waiting(self) -> bool:
+        return bool(self.driver.find_elements(By.CSS_SELECTOR, "[data-testid=waiting]"))
+
+    def in_room(self) -> bool:
+        return bool(self.driver.find_elements(By.CSS_SELECTOR, "section[data-status]"))
 
     def wait(self, condition, timeout=20, message=""):
         return WebDriverWait(self.driver, timeout, ignored_exceptions=(WebDriverException,)).until(condition, message)
@@ -146,6 +169,11 @@ class Participant:
 
     def heard(self) -> dict:
         return self.driver.execute_script("return window.boardroom ? window.boardroom.heard() : {}")
+
+    def level_at(self, sender: str, hz: float) -> float:
+        """How loud `sender` is around `hz` (dB of the analyser's loudest bin there)."""
+        value = self.driver.execute_script("return window.boardroom ? window.boardroom.levelAt(arguments[0], arguments[1]) : null", sender, hz)
+        return -200.0 if value is None else value
 
     def column_ids(self, status: str) -> list[str]:
         cards = self.driver.find_elements(By.CSS_SELECTOR, f'section[data-status="{status}"] li[data-card-id]')

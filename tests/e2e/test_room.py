@@ -143,7 +143,7 @@ def test_a_wrong_token_and_bad_signaling_are_refused_without_disturbing_others(t
         wait_until(lambda: host.participants() == "Host, Ana", 30, host.participants())
 
         socket = websocket.create_connection(host.invite.replace("http://", "ws://") + "/ws", timeout=5)
-        socket.send(json.dumps({"type": "hello", "version": 1, "name": "Mallory"}))
+        socket.send(json.dumps({"type": "hello", "version": 2, "name": "Mallory", "device": "mallorys-own-device-key"}))
         assert json.loads(socket.recv())["type"] == "welcome"
 
         def next_error() -> dict:
@@ -190,6 +190,42 @@ def test_a_participant_comes_back_by_itself_after_a_network_blip(tmp_path, data_
         ana.wait(lambda _: "Ana (you)" in ana.people() and "connected" in ana.people(), message=f"Ana is back: {ana.people()}")
         drag_with_pointer(ana.driver, "card-002", "Blocked")
         wait_until(lambda: any("moved card-002" in line and "by Ana" in line for line in host.lines), 10, "\n".join(host.lines[-5:]))
+    finally:
+        host.stop()
+
+
+def test_the_headless_host_lets_people_in_turns_them_away_and_keeps_the_removed_out(tmp_path, data_dir, browsers):
+    """`--ask-to-join`: newcomers wait, the host answers on standard input."""
+    host = Host(data_dir, "--microphone", "none", "--ask-to-join")
+    try:
+        ana = browsers(make_wav(tmp_path / "ana.wav", speech="Let me in please."))
+        bo = browsers(make_wav(tmp_path / "bo.wav"))
+        ana.knock(host.invite, "Ana")
+        bo.knock(host.invite, "Bo")
+        wait_until(lambda: host.value("lobby: ") == "ask to join; waiting: Ana (w1), Bo (w2)", 30, f"both wait: {host.value('lobby: ')}")
+        ana.wait(lambda _: ana.waiting(), message="Ana's page says she waits for the host")
+        assert host.participants() == "Host", "nobody is in before the host says so"
+
+        assert host.command("admit Ana") == "control: done: admit Ana"
+        ana.wait(lambda _: ana.in_room(), message="Ana is let in")
+        assert host.command("decline w2") == "control: done: decline w2"
+        assert "did not let you in" in bo.closed_reason()
+        assert host.command("admit Cy") == 'control: nobody called "Cy" is waiting'
+        wait_until(lambda: host.participants() == "Host, Ana", 20, host.participants())
+
+        # Removed is final: "Join again" from the same browser is refused with a clear page.
+        assert host.command("remove Ana") == "control: done: remove Ana"
+        assert "removed you" in ana.closed_reason()
+        ana.knock(host.invite, "Ana again")
+        ana.wait(lambda _: "removed you from this meeting" in ana.closed_reason(), message="the rejoin is refused")
+        wait_until(lambda: host.value("lobby: ") == "ask to join; removed: Ana (p1)", 10, f"{host.value('lobby: ')}")
+        assert host.participants() == "Host"
+
+        # Locked: a newcomer is turned away at once, with a page that says so.
+        assert host.command("lock") == "control: done: lock"
+        bo.knock(host.invite, "Bo")
+        assert "locked this meeting" in bo.closed_reason()
+        assert host.value("lobby: ").startswith("locked")
     finally:
         host.stop()
 
@@ -262,9 +298,39 @@ def test_the_window_hosts_the_room_and_hand_edits_flow_both_ways(tmp_path, data_
         wait_until(lambda: ana_level() > -45, 15, f"Bo hears Ana again: {bo.heard()}")
         print(f"mute for everyone: Bo hears Ana at {ana_level():.1f} dBFS after unmute")
         window.driver.find_element(By.XPATH, "//button[normalize-space()='Remove Ana']").click()
-        reason = ana.wait(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=closed-reason]").text, message="Ana is told")
-        assert "removed you" in reason
+        assert "removed you" in ana.closed_reason()
         window.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-participant="Ana"]'), message="Ana is gone")
+        # Removed is final: the same browser cannot come back with the link…
+        ana.knock(link, "Ana")
+        ana.wait(lambda _: "removed you from this meeting" in ana.closed_reason(), message="Ana's rejoin is refused")
+        # …until the host lets her back in.
+        window.press("Let Ana back in")
+        window.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-removed]"), message="the removed list empties")
+        ana.join(link, "Ana")
+        window.wait(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-participant="Ana"]'), message="Ana is back")
+
+        # Locked: nobody new can join, and the page says so.
+        window.driver.find_element(By.XPATH, "//label[contains(., 'Lock the room')]/input").click()
+        cy = browsers(make_wav(tmp_path / "cy.wav"))
+        cy.knock(link, "Cy")
+        assert "locked this meeting" in cy.closed_reason()
+        window.driver.find_element(By.XPATH, "//label[contains(., 'Lock the room')]/input").click()
+
+        # Ask to join: Cy waits until the window admits her; Dee is declined.
+        window.driver.find_element(By.XPATH, "//label[contains(., 'Ask me before people join')]/input").click()
+        cy.knock(link, "Cy")
+        cy.wait(lambda _: cy.waiting(), message="Cy waits for the host")
+        window.wait(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-waiting="Cy"]'), message="the window shows Cy waiting")
+        window.screenshot("room-window-someone-waits")
+        window.press("Admit Cy")
+        cy.wait(lambda _: cy.in_room(), message="Cy is let in")
+        window.wait(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-participant="Cy"]'), message="Cy is in the window's list")
+        dee = bo
+        dee.leave()
+        dee.knock(link, "Dee")
+        window.wait(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-waiting="Dee"]'), message="the window shows Dee waiting")
+        window.press("Decline Dee")
+        assert "did not let you in" in dee.closed_reason()
 
         window.driver.find_element(By.XPATH, "//button[normalize-space()='End room']").click()
         window.wait(lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Start room']"), message="the room ends")

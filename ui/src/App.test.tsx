@@ -26,6 +26,11 @@ const backend = vi.hoisted(() => ({
   muteParticipant: vi.fn(async (_id: string, _muted: boolean) => ({ status: "ok", data: null })),
   removeParticipant: vi.fn(async (_id: string) => ({ status: "ok", data: null })),
   setTurnSecret: vi.fn(async (secret: string | null) => ({ status: "ok", data: { configured: secret !== null } })),
+  lobby: null as ((event: { payload: { lobby: unknown } }) => void) | null,
+  admitParticipant: vi.fn(async (_id: string) => ({ status: "ok", data: null })),
+  declineParticipant: vi.fn(async (_id: string) => ({ status: "ok", data: null })),
+  allowBack: vi.fn(async (_id: string) => ({ status: "ok", data: null })),
+  setRoomLocked: vi.fn(async (_locked: boolean) => ({ status: "ok", data: null })),
 }));
 
 vi.mock("./bindings", () => ({
@@ -35,7 +40,7 @@ vi.mock("./bindings", () => ({
     getStartupNotice: vi.fn(async () => null),
     dismissStartupNotice: vi.fn(async () => null),
     uiReady: vi.fn(async () => null),
-    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null, headset: false, model: null, baseUrl: null, roomLan: false, roomPort: null, iceServers: [], publicIp: null, udpPorts: null } })),
+    getSettings: vi.fn(async () => ({ status: "ok", data: { theme: "system", microphone: null, headset: false, model: null, baseUrl: null, roomLan: false, roomPort: null, roomAskToJoin: false, iceServers: [], publicIp: null, udpPorts: null } })),
     getTurnSecretState: vi.fn(async () => ({ status: "ok", data: { configured: false } })),
     setTurnSecret: backend.setTurnSecret,
     setSettings: backend.setSettings,
@@ -56,6 +61,11 @@ vi.mock("./bindings", () => ({
     endRoom: backend.endRoom,
     muteParticipant: backend.muteParticipant,
     removeParticipant: backend.removeParticipant,
+    getLobby: vi.fn(async () => ({ status: "ok", data: { locked: false, askToJoin: false, waiting: [], removed: [] } })),
+    admitParticipant: backend.admitParticipant,
+    declineParticipant: backend.declineParticipant,
+    allowBack: backend.allowBack,
+    setRoomLocked: backend.setRoomLocked,
   },
   events: {
     boardChanged: {
@@ -89,6 +99,12 @@ vi.mock("./bindings", () => ({
       }),
     },
     roomChanged: { listen: vi.fn(async () => () => {}) },
+    lobbyChanged: {
+      listen: vi.fn(async (listener: (event: { payload: { lobby: unknown } }) => void) => {
+        backend.lobby = listener;
+        return () => {};
+      }),
+    },
     participantsChanged: {
       listen: vi.fn(async (listener: (event: { payload: { participants: unknown } }) => void) => {
         backend.participants = listener;
@@ -283,6 +299,37 @@ describe("hosting a room", () => {
     expect(await screen.findByText("muted by the host")).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "End room" }));
     expect(backend.endRoom).toHaveBeenCalled();
+  });
+
+  it("announces who asks to join, admits or declines them, lets a removed guest back, and locks the room", async () => {
+    backend.setSettings.mockClear();
+    render(<App />);
+    await screen.findByText("Finish RTP HEVC Packetizer");
+    fireEvent.click(screen.getByLabelText("Ask me before people join"));
+    await waitFor(() => expect(backend.setSettings).toHaveBeenCalledWith(expect.objectContaining({ roomAskToJoin: true })));
+    fireEvent.click(screen.getByRole("button", { name: "Start room" }));
+    await screen.findByDisplayValue("http://127.0.0.1:4000/r/secret-token");
+    const waiting = [
+      { id: "w1", name: "Bo" },
+      { id: "w2", name: "Cy" },
+    ];
+    const removed = [{ id: "p1", name: "Ana" }];
+    act(() => backend.lobby!({ payload: { lobby: { locked: false, askToJoin: true, waiting, removed } } }));
+    expect(await screen.findByText("Bo asks to join the room")).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Admit Bo" }));
+    await waitFor(() => expect(backend.admitParticipant).toHaveBeenCalledWith("w1"));
+    fireEvent.click(screen.getByRole("button", { name: "Decline Cy" }));
+    await waitFor(() => expect(backend.declineParticipant).toHaveBeenCalledWith("w2"));
+    fireEvent.click(screen.getByRole("button", { name: "Let Ana back in" }));
+    await waitFor(() => expect(backend.allowBack).toHaveBeenCalledWith("p1"));
+    // Each knock is announced once, however often the lobby changes after it.
+    act(() => backend.lobby!({ payload: { lobby: { locked: false, askToJoin: true, waiting: [waiting[1]], removed: [] } } }));
+    expect(screen.getAllByText("Cy asks to join the room")).toHaveLength(1);
+    fireEvent.click(screen.getByLabelText("Lock the room (nobody new can join)"));
+    await waitFor(() => expect(backend.setRoomLocked).toHaveBeenCalledWith(true));
+    act(() => backend.lobby!({ payload: { lobby: { locked: true, askToJoin: true, waiting: [], removed: [] } } }));
+    expect((screen.getByLabelText("Lock the room (nobody new can join)") as HTMLInputElement).checked).toBe(true);
+    expect(screen.queryByRole("button", { name: "Admit Bo" })).toBeNull();
   });
 
   it("shows the self-signed certificate's fingerprint with what the browser's warning means, and warnings", async () => {

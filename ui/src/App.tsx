@@ -6,9 +6,11 @@ import {
   type Card,
   type Change,
   type Edit,
+  type Lobby,
   type MicrophoneStatus,
   type OperatorStatus,
   type Participant,
+  type Person,
   type RoomInfo,
   type Settings,
   type StartupNotice,
@@ -56,6 +58,7 @@ export default function App() {
     baseUrl: null,
     roomLan: false,
     roomPort: null,
+    roomAskToJoin: false,
     iceServers: [],
     publicIp: null,
     udpPorts: null,
@@ -69,6 +72,9 @@ export default function App() {
   const [muted, setMuted] = useState(false);
   const [room, setRoom] = useState<RoomInfo | null>(null);
   const [participants, setParticipants] = useState<Participant[]>([]);
+  const [lobby, setLobby] = useState<Lobby>({ locked: false, askToJoin: false, waiting: [], removed: [] });
+  /** Who the host was already told is waiting, so each knock is announced once. */
+  const announced = useRef(new Set<string>());
   const theme: Theme = settings.theme;
   const boardRef = useRef<Board | null>(null);
   const toastId = useRef(0);
@@ -137,6 +143,13 @@ export default function App() {
         events.transcriptAdded.listen(({ payload }) => setTranscript((lines) => [...lines.slice(1 - TRANSCRIPT_LINES), payload.line])),
         events.roomChanged.listen(({ payload }) => setRoom(payload.room)),
         events.participantsChanged.listen(({ payload }) => setParticipants(payload.participants)),
+        events.lobbyChanged.listen(({ payload }) => {
+          for (const person of payload.lobby.waiting) {
+            if (!announced.current.has(person.id)) toast({ tone: "info", message: `${person.name} asks to join the room` });
+          }
+          announced.current = new Set(payload.lobby.waiting.map((person) => person.id));
+          setLobby(payload.lobby);
+        }),
       ]);
       if (cancelled) unlisteners.forEach((unlisten) => unlisten());
       else stops.push(...unlisteners);
@@ -149,13 +162,15 @@ export default function App() {
       if (open.status === "ok") setRoom(open.data);
       const present = await commands.getParticipants();
       if (present.status === "ok") setParticipants(present.data);
+      const doors = await commands.getLobby();
+      if (doors.status === "ok") setLobby(doors.data);
       if (!cancelled) void commands.uiReady();
     })();
     return () => {
       cancelled = true;
       stops.forEach((stop) => stop());
     };
-  }, [highlight, levelStore, resync, take]);
+  }, [highlight, levelStore, resync, take, toast]);
 
   useEffect(() => {
     const osDark = window.matchMedia("(prefers-color-scheme: dark)");
@@ -274,6 +289,23 @@ export default function App() {
     [toast],
   );
 
+  /** Runs one of the host's answers to the lobby; a failure is shown. */
+  const answer = useCallback(
+    async (run: () => Promise<{ status: "ok" } | { status: "error"; error: { message: string } }>) => {
+      const done = await run();
+      if (done.status === "error") toast({ tone: "error", message: done.error.message });
+    },
+    [toast],
+  );
+
+  const lockRoom = useCallback(
+    async (locked: boolean) => {
+      const done = await commands.setRoomLocked(locked);
+      if (done.status === "error") throw new Error(done.error.message);
+    },
+    [],
+  );
+
   const toggleMute = useCallback(() => {
     const next = !muted;
     setMuted(next);
@@ -327,8 +359,16 @@ export default function App() {
             {loadError ? `The board could not be loaded: ${loadError}` : "Loading the board…"}
           </div>
         )}
-        <aside className="sidebar">
-          <RoomPanel room={room} settings={settings} onStart={startRoom} onEnd={endRoom} onSaveSettings={saveSettings} />
+        <aside className="sidebar hosting">
+          <RoomPanel
+            room={room}
+            settings={settings}
+            locked={lobby.locked}
+            onStart={startRoom}
+            onEnd={endRoom}
+            onLock={lockRoom}
+            onSaveSettings={saveSettings}
+          />
           <ParticipantsPanel
             status={microphone}
             muted={muted}
@@ -338,6 +378,10 @@ export default function App() {
             guests={participants.filter((person) => !person.host)}
             onMuteInMix={(person, mute) => void muteInMix(person, mute)}
             onRemove={(person) => void removeParticipant(person)}
+            lobby={lobby}
+            onAdmit={(person: Person) => void answer(() => commands.admitParticipant(person.id))}
+            onDecline={(person: Person) => void answer(() => commands.declineParticipant(person.id))}
+            onAllowBack={(person: Person) => void answer(() => commands.allowBack(person.id))}
           />
           <TranscriptPanel lines={transcript} />
           <ActivityPanel activity={board?.activity ?? []} onUndo={undo} />

@@ -45,7 +45,7 @@ export const commands = {
 	/**  Stores a key entered in Settings; when in the room, the operator reconnects with it. */
 	setApiKey: (key: string) => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("set_api_key", { key })),
 	forgetApiKey: () => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("forget_api_key")),
-	/**  Opens the room with the room settings (network, port) and returns its invite link. */
+	/**  Opens the room with the room settings (network, port, asking to join) and returns its invite link. */
 	startRoom: () => typedError<RoomInfo_Serialize, CommandError>(__TAURI_INVOKE("start_room")),
 	/**  Ends the room: everyone is told, every connection and peer is closed, the port is freed. */
 	endRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("end_room")),
@@ -53,13 +53,24 @@ export const commands = {
 	getParticipants: () => typedError<Participant[], CommandError>(__TAURI_INVOKE("get_participants")),
 	/**  Mutes a participant for everyone (the others, this computer, the voice operator) or unmutes them. */
 	muteParticipant: (id: string, muted: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("mute_participant", { id, muted })),
+	/**  Removes a participant for the rest of the room's life (their browser stays out until let back). */
 	removeParticipant: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("remove_participant", { id })),
+	getLobby: () => typedError<Lobby, CommandError>(__TAURI_INVOKE("get_lobby")),
+	/**  Lets in someone waiting to join. */
+	admitParticipant: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("admit_participant", { id })),
+	/**  Turns away someone waiting to join. */
+	declineParticipant: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("decline_participant", { id })),
+	/**  Lets someone who was removed come back (they join as a newcomer). */
+	allowBack: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("allow_back", { id })),
+	/**  Locks the open room (nobody new can join) or unlocks it. */
+	setRoomLocked: (locked: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_room_locked", { locked })),
 };
 
 /** Events */
 export const events = {
 	audioLevels: makeEvent<AudioLevels, AudioLevels>("audio-levels"),
 	boardChanged: makeEvent<BoardChanged_Serialize, BoardChanged_Deserialize>("board-changed"),
+	lobbyChanged: makeEvent<LobbyChanged, LobbyChanged>("lobby-changed"),
 	microphoneChanged: makeEvent<MicrophoneChanged, MicrophoneChanged>("microphone-changed"),
 	participantsChanged: makeEvent<ParticipantsChanged, ParticipantsChanged>("participants-changed"),
 	roomChanged: makeEvent<RoomChanged_Serialize, RoomChanged_Deserialize>("room-changed"),
@@ -165,9 +176,10 @@ export type ClientMessage = ClientMessage_Serialize | ClientMessage_Deserialize;
 export type ClientMessage_Deserialize = 
 /**
  *  The first message: who is joining. `resume` (from an earlier `welcome`) rejoins as the
- *  same participant after a dropped connection.
+ *  same participant after a dropped connection. `device` is a random key the browser (or
+ *  app) keeps: someone the host removed stays out by it.
  */
-{ type: "hello"; version: number; name: string; resume?: string | null } | 
+{ type: "hello"; version: number; name: string; resume?: string | null; device: string } | 
 /**  The page's answer to the room's latest `offer`. */
 { type: "answer"; sdp: string } | 
 /**  A board edit made on the board as it was at revision `seen`; `request` is echoed back. */
@@ -179,9 +191,10 @@ export type ClientMessage_Deserialize =
 export type ClientMessage_Serialize = 
 /**
  *  The first message: who is joining. `resume` (from an earlier `welcome`) rejoins as the
- *  same participant after a dropped connection.
+ *  same participant after a dropped connection. `device` is a random key the browser (or
+ *  app) keeps: someone the host removed stays out by it.
  */
-{ type: "hello"; version: number; name: string; resume: string | null } | 
+{ type: "hello"; version: number; name: string; resume: string | null; device: string } | 
 /**  The page's answer to the room's latest `offer`. */
 { type: "answer"; sdp: string } | 
 /**  A board edit made on the board as it was at revision `seen`; `request` is echoed back. */
@@ -233,6 +246,12 @@ export type ErrorCode =
 "invalid" | "tooLarge" | "unsupportedVersion" | 
 /**  `hello` has to come first, once. */
 "notJoined" | "alreadyJoined" | "badName" | "roomFull" | 
+/**  The host removed this participant (or this browser) from the room. */
+"removed" | 
+/**  The host locked the room: nobody new can join. */
+"locked" | 
+/**  The host did not let this person in. */
+"declined" | 
 /**  Answers or mute changes faster than the room allows: this one was ignored. */
 "tooFast" | 
 /**  Too much bad input: the connection is closed. */
@@ -303,6 +322,23 @@ export type Levels = {
 	mix: Level,
 };
 
+/**  The room's doors as the host sees them. */
+export type Lobby = {
+	/**  Nobody new can join (people who dropped may still come back). */
+	locked: boolean,
+	/**  Newcomers wait for the host to admit them. */
+	askToJoin: boolean,
+	/**  Waiting for the host, oldest first. */
+	waiting: Person[],
+	/**  Removed by the host: kept out until the host lets them back. */
+	removed: Person[],
+};
+
+/**  Who waits to join, who was removed, and whether the room is locked or asks. */
+export type LobbyChanged = {
+	lobby: Lobby,
+};
+
 /**  The microphone started, stopped, went missing or came back. */
 export type MicrophoneChanged = {
 	status: MicrophoneStatus,
@@ -345,6 +381,11 @@ export type ParticipantLevel = {
 /**  Someone joined, left, or changed mute or connection state. */
 export type ParticipantsChanged = {
 	participants: Participant[],
+};
+
+export type Person = {
+	id: string,
+	name: string,
 };
 
 /**  A card together with its place in its column. */
@@ -420,6 +461,11 @@ resume: string; board: Board_Deserialize; participants: Participant[]; voice: Op
  *  credentials minted for this participant.
  */
 iceServers: IceServer_Deserialize[] } | 
+/**
+ *  The host lets people in one by one: wait until they admit you (`welcome`) or not
+ *  (`error` with code `declined`).
+ */
+{ type: "waiting" } | 
 /**  A WebRTC offer (the room always offers); answer with `answer`. */
 { type: "offer"; sdp: string } | 
 /**  Everyone in the room, whenever someone joins, leaves or changes state. */
@@ -454,6 +500,11 @@ resume: string; board: Board_Serialize; participants: Participant[]; voice: Oper
  *  credentials minted for this participant.
  */
 iceServers: IceServer_Serialize[] } | 
+/**
+ *  The host lets people in one by one: wait until they admit you (`welcome`) or not
+ *  (`error` with code `declined`).
+ */
+{ type: "waiting" } | 
 /**  A WebRTC offer (the room always offers); answer with `answer`. */
 { type: "offer"; sdp: string } | 
 /**  Everyone in the room, whenever someone joins, leaves or changes state. */
@@ -496,6 +547,8 @@ export type Settings_Deserialize = {
 	roomLan: boolean,
 	/**  The room's port; `None` picks a free one each time. */
 	roomPort?: number | null,
+	/**  "Ask me before people join": newcomers wait until the host admits them. */
+	roomAskToJoin: boolean,
 	/**  STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page. */
 	iceServers: string[],
 	/**  This computer's public address, behind a 1:1 NAT. */
@@ -521,6 +574,8 @@ export type Settings_Serialize = {
 	roomLan: boolean,
 	/**  The room's port; `None` picks a free one each time. */
 	roomPort: number | null,
+	/**  "Ask me before people join": newcomers wait until the host admits them. */
+	roomAskToJoin: boolean,
 	/**  STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page. */
 	iceServers: string[],
 	/**  This computer's public address, behind a 1:1 NAT. */

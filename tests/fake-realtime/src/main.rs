@@ -3,6 +3,8 @@
 //! of stdout and serves, next to the API, a control API for the test driving it:
 //! - `GET  /control/calls`: the calls set up so far, with the client events each received,
 //!   what their last second of audio sounds like, and the problems the fake found;
+//! - `GET  /control/envelope`: the latest call's last 10 s of audio as levels, one per
+//!   10 ms (dBFS), for measuring what it heard when (an echo after a burst, say);
 //! - `POST /control/send`: a server event (the body) for the latest call.
 //!
 //! Usage: `fake-realtime --key KEY [--port PORT]`.
@@ -52,6 +54,7 @@ async fn main() {
     });
     let app = Router::new()
         .route("/control/calls", get(calls))
+        .route("/control/envelope", get(envelope))
         .route("/control/send", post(send))
         .with_state(Arc::clone(&control));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the control port");
@@ -90,6 +93,17 @@ fn recent(audio: &[f32]) -> Value {
         "frequency": signal::frequency(&mono),
         "voice_band_share": signal::band_share(&mono, 100.0, 4000.0),
     })
+}
+
+/// How loud each 10 ms of the latest call's last 10 s was (left channel, dBFS).
+async fn envelope(State(control): State<Arc<Control>>) -> Result<Json<Value>, StatusCode> {
+    const WINDOW: usize = audio::SAMPLE_RATE as usize / 100;
+    let calls = control.calls.lock().await;
+    let audio = calls.last().ok_or(StatusCode::CONFLICT)?.audio();
+    let recent = &audio[audio.len().saturating_sub(10 * 2 * audio::SAMPLE_RATE as usize)..];
+    let levels: Vec<f32> =
+        signal::left(recent).chunks_exact(WINDOW).map(|w| audio::frame::dbfs(signal::rms(w))).collect();
+    Ok(Json(json!({ "window_ms": 10, "dbfs": levels })))
 }
 
 async fn send(State(control): State<Arc<Control>>, body: String) -> StatusCode {

@@ -1,5 +1,6 @@
-import type { MicrophoneStatus, Participant } from "../bindings";
+import type { Lobby, MicrophoneStatus, Participant, Person } from "../bindings";
 import { useMeter } from "../levels";
+import { LobbyList } from "./LobbyList";
 import { LevelMeter, PeopleList } from "./PeopleList";
 
 type Props = {
@@ -12,10 +13,16 @@ type Props = {
   onToggleMute: () => void;
   onMuteInMix?: (person: Participant, muted: boolean) => void;
   onRemove?: (person: Participant) => void;
+  /** Who waits to be let in and who was removed, with the host's answers. */
+  lobby?: Lobby;
+  onAdmit?: (person: Person) => void;
+  onDecline?: (person: Person) => void;
+  onAllowBack?: (person: Person) => void;
 };
 
-/** Who is in the room: you, then everyone who joined through the invite link. */
-export function ParticipantsPanel({ status, muted, guests = [], onJoin, onLeave, onToggleMute, onMuteInMix, onRemove }: Props) {
+/** Who is in the room: you, then everyone who joined through the invite link, then who waits. */
+export function ParticipantsPanel(props: Props) {
+  const { status, muted, guests = [], onJoin, onLeave, onToggleMute, onMuteInMix, onRemove, lobby } = props;
   const joined = status.state !== "off";
   return (
     <section className="panel participants" aria-labelledby="participants-heading">
@@ -32,6 +39,9 @@ export function ParticipantsPanel({ status, muted, guests = [], onJoin, onLeave,
       )}
       {guests.length > 0 && (
         <PeopleList people={guests} onMuteInMix={onMuteInMix} onRemove={onRemove} />
+      )}
+      {lobby && props.onAdmit && props.onDecline && props.onAllowBack && (
+        <LobbyList lobby={lobby} onAdmit={props.onAdmit} onDecline={props.onDecline} onAllowBack={props.onAllowBack} />
       )}
       <div className="panel-actions">
         {joined ? (

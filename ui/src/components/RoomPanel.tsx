@@ -5,13 +5,16 @@ import { FormError } from "./FormError";
 type Props = {
   room: RoomInfo | null;
   settings: Settings;
+  /** Whether the open room is locked. */
+  locked: boolean;
   onStart: () => Promise<void>;
   onEnd: () => Promise<void>;
+  onLock: (locked: boolean) => Promise<void>;
   onSaveSettings: (next: Settings) => Promise<void>;
 };
 
-/** Hosting: start a room, share its invite link, end it. */
-export function RoomPanel({ room, settings, onStart, onEnd, onSaveSettings }: Props) {
+/** Hosting: start a room, share its invite link, say who may come in, end it. */
+export function RoomPanel({ room, settings, locked, onStart, onEnd, onLock, onSaveSettings }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const [port, setPort] = useState(settings.roomPort?.toString() ?? "");
@@ -65,6 +68,11 @@ export function RoomPanel({ room, settings, onStart, onEnd, onSaveSettings }: Pr
               <code className="fingerprint">{room.fingerprint}</code>
             </div>
           )}
+          <AskToJoin settings={settings} onSaveSettings={onSaveSettings} />
+          <label className="checkbox">
+            <input type="checkbox" checked={locked} onChange={(event) => void onLock(event.target.checked).catch(() => undefined)} />
+            Lock the room (nobody new can join)
+          </label>
           {room.warnings.map((warning) => (
             <p key={warning} className="form-error" role="alert">
               {warning}
@@ -89,6 +97,7 @@ export function RoomPanel({ room, settings, onStart, onEnd, onSaveSettings }: Pr
             />
             Let people on my network join
           </label>
+          <AskToJoin settings={settings} onSaveSettings={onSaveSettings} />
           <label className="field inline">
             <span>Port</span>
             <input inputMode="numeric" placeholder="any" value={port} onChange={(event) => setPort(event.target.value)} />
@@ -103,6 +112,20 @@ export function RoomPanel({ room, settings, onStart, onEnd, onSaveSettings }: Pr
       )}
       <FormError error={error} />
     </section>
+  );
+}
+
+/** "Ask me before people join": newcomers wait for the host; it applies to an open room at once. */
+function AskToJoin({ settings, onSaveSettings }: Pick<Props, "settings" | "onSaveSettings">) {
+  return (
+    <label className="checkbox">
+      <input
+        type="checkbox"
+        checked={settings.roomAskToJoin}
+        onChange={(event) => void onSaveSettings({ ...settings, roomAskToJoin: event.target.checked }).catch(() => undefined)}
+      />
+      Ask me before people join
+    </label>
   );
 }
 

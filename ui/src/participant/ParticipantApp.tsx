@@ -17,7 +17,7 @@ import { TranscriptPanel } from "../components/TranscriptPanel";
 import { Toasts, type Toast } from "../components/Toasts";
 import { describeVoice } from "../components/StatusBar";
 import { FormError } from "../components/FormError";
-import { RoomConnection, socketUrl, type Route } from "./roomConnection";
+import { RoomConnection, deviceKey, socketUrl, type Route } from "./roomConnection";
 import { RemoteAudio } from "./remoteAudio";
 import { errorMessage } from "../errors";
 import { LevelStore, LevelsContext } from "../levels";
@@ -28,6 +28,7 @@ const TRANSCRIPT_LINES = 200;
 type Phase =
   | { kind: "name" }
   | { kind: "joining" }
+  | { kind: "waiting" }
   | { kind: "in" }
   | { kind: "reconnecting"; reason: string }
   | { kind: "closed"; reason: string };
@@ -40,6 +41,7 @@ declare global {
     /** Diagnostics: what this page hears from each sender right now, and the route its audio takes. */
     boardroom?: {
       heard: () => Record<string, { rmsDbfs: number; frequency: number }>;
+      levelAt: (senderId: string, hz: number) => number | null;
       route: () => Promise<Route | null>;
     };
   }
@@ -106,6 +108,9 @@ export function ParticipantApp() {
   const onMessage = useCallback(
     (message: ServerMessage) => {
       switch (message.type) {
+        case "waiting":
+          setPhase({ kind: "waiting" });
+          break;
         case "welcome":
           setMe(message.participantId);
           show(message.board);
@@ -146,6 +151,7 @@ export function ParticipantApp() {
     const remote = audio.current;
     window.boardroom = {
       heard: () => remote.measure(),
+      levelAt: (senderId, hz) => remote.levelAt(senderId, hz),
       route: async () => (await connection.current?.route()) ?? null,
     };
     return () => {
@@ -175,7 +181,7 @@ export function ParticipantApp() {
       setJoinError(`The microphone${camera ? " or camera" : ""} could not be opened: ${errorMessage(error)}. Allow access and try again.`);
       return;
     }
-    const room = new RoomConnection(socketUrl(window.location), trimmed, media, {
+    const room = new RoomConnection(socketUrl(window.location), trimmed, deviceKey(localStorage), media, {
       onMessage,
       onTrack: (track, stream) => {
         if (track.kind === "audio") audio.current.add(stream.id, stream);
@@ -246,6 +252,20 @@ export function ParticipantApp() {
             {phase.kind === "joining" ? "Joining…" : "Join with microphone"}
           </button>
         </form>
+      </div>
+    );
+  }
+
+  if (phase.kind === "waiting") {
+    return (
+      <div className="join-page">
+        <div className="join-card" role="status" data-testid="waiting">
+          <h1>Waiting for the host</h1>
+          <p>The host lets people in one by one. You will join as soon as they admit you; keep this page open.</p>
+          <button className="button" onClick={() => connection.current?.leave()}>
+            Cancel
+          </button>
+        </div>
       </div>
     );
   }

@@ -55,6 +55,21 @@ export class RemoteAudio {
     return heard;
   }
 
+  /** How loud `senderId` is around `hz` right now (dB of the loudest analyser bin within
+   *  ±10 Hz), or null for an unknown sender: one voice or tone apart from the others. */
+  levelAt(senderId: string, hz: number): number | null {
+    const entry = this.entries.get(senderId);
+    if (!entry) return null;
+    const spectrum = new Float32Array(entry.analyser.frequencyBinCount);
+    entry.analyser.getFloatFrequencyData(spectrum);
+    const binHz = (this.context?.sampleRate ?? 48000) / entry.analyser.fftSize;
+    const low = Math.max(0, Math.floor((hz - 10) / binHz));
+    const high = Math.min(spectrum.length - 1, Math.ceil((hz + 10) / binHz));
+    let loudest = -Infinity;
+    for (let bin = low; bin <= high; bin++) loudest = Math.max(loudest, spectrum[bin]);
+    return Number.isFinite(loudest) ? loudest : -200;
+  }
+
   close() {
     for (const id of [...this.entries.keys()]) this.remove(id);
     void this.context?.close();

@@ -8,7 +8,8 @@ import type {
   ServerMessage_Serialize as ServerMessage,
 } from "../bindings";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+const DEVICE_KEY = "boardroom.device";
 const RETRY_MS = [1000, 2000, 4000, 8000];
 /** Candidates found by then go into the answer: a STUN or TURN server that does not answer holds nobody up. */
 const GATHER_LIMIT_MS = 3000;
@@ -30,6 +31,21 @@ export type Handlers = {
 /** Why an edit was not applied. The changes that made it stale arrive as board changes. */
 export class EditRefused extends Error {}
 
+/** Refusals after which trying again cannot help. */
+const FINAL_ERRORS = ["roomFull", "badName", "unsupportedVersion", "tooManyErrors", "removed", "locked", "declined"];
+
+/** This browser's own random key for the room (kept in its storage): a participant the host
+ *  removed is kept out by it. */
+export function deviceKey(storage: Storage): string {
+  let key = storage.getItem(DEVICE_KEY);
+  if (!key || !/^[A-Za-z0-9_-]{16,64}$/.test(key)) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    key = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+    storage.setItem(DEVICE_KEY, key);
+  }
+  return key;
+}
+
 export class RoomConnection {
   private socket: WebSocket | null = null;
   private peer: RTCPeerConnection | null = null;
@@ -43,6 +59,7 @@ export class RoomConnection {
   constructor(
     private readonly url: string,
     private readonly name: string,
+    private readonly device: string,
     private readonly media: MediaStream,
     private readonly handlers: Handlers,
   ) {}
@@ -50,7 +67,8 @@ export class RoomConnection {
   connect() {
     const socket = new WebSocket(this.url);
     this.socket = socket;
-    socket.onopen = () => this.send({ type: "hello", version: PROTOCOL_VERSION, name: this.name, resume: this.resume });
+    socket.onopen = () =>
+      this.send({ type: "hello", version: PROTOCOL_VERSION, name: this.name, resume: this.resume, device: this.device });
     socket.onmessage = (event) => {
       let message: ServerMessage;
       try {
@@ -104,8 +122,8 @@ export class RoomConnection {
         this.finish(message.reason);
         return;
       case "error":
-        if (["roomFull", "badName", "unsupportedVersion", "tooManyErrors"].includes(message.code)) {
-          this.finish(message.message);
+        if (FINAL_ERRORS.includes(message.code)) {
+          this.finish(sentence(message.message));
           return;
         }
         break;
@@ -199,6 +217,12 @@ export class RoomConnection {
     for (const { reject } of this.pending.values()) reject(new EditRefused(reason));
     this.pending.clear();
   }
+}
+
+/** The room's messages start in lower case; shown alone they read as a sentence. */
+function sentence(text: string): string {
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 /** Resolves once the peer has all its ICE candidates (the room does not take them one by one),

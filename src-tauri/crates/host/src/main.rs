@@ -3,15 +3,18 @@
 //! file, audio thread, voice operator, room); this is the command line and status lines on
 //! stdout.
 
+mod control;
 mod options;
 mod report;
 mod wav_source;
 
 use audio::MicrophoneStatus;
+use control::Action;
 use meeting::OperatorStatus;
 use options::{Microphone, Parsed};
 use realtime::Endpoint;
 use room::acme::AcmeStatus;
+use room::{HubHandle, Lobby};
 use runtime::{Listening, Runtime, RuntimeConfig, VoiceChoice};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
@@ -109,6 +112,8 @@ async fn run(options: options::Options) -> Result<(), String> {
                 say(line);
             }
         });
+        print_each(open.hub.lobby(), report::lobby, &Lobby::default());
+        take_commands(open.hub.clone());
     }
     if options.microphone != Microphone::None {
         runtime.audio.join();
@@ -140,6 +145,59 @@ async fn run(options: options::Options) -> Result<(), String> {
     say("shutting down".to_owned());
     runtime.shutdown().await;
     Ok(())
+}
+
+/// The host's controls, one command a line on standard input, each answered with a
+/// `control:` line; a closed standard input (a service) just means no commands.
+fn take_commands(hub: HubHandle) {
+    // A plain thread reads, since a blocking read would hold up the runtime's shutdown; the
+    // process ends it. The queue holds a few lines; the reader waits while it is full.
+    let (lines_tx, mut lines) = tokio::sync::mpsc::channel::<String>(8);
+    let reader = std::thread::Builder::new().name("stdin".into()).spawn(move || {
+        for line in std::io::stdin().lines().map_while(Result::ok) {
+            if lines_tx.blocking_send(line).is_err() {
+                break;
+            }
+        }
+    });
+    if let Err(err) = reader {
+        say(format!("warning: commands on standard input are off: {err}"));
+        return;
+    }
+    tokio::spawn(async move {
+        while let Some(line) = lines.recv().await {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let parsed = control::parse(&line, &hub.roster().borrow(), &hub.lobby().borrow());
+            let outcome = match parsed {
+                Ok(action) => act(&hub, action).await,
+                Err(why) => Err(why),
+            };
+            say(match outcome {
+                Ok(()) => format!("control: done: {}", line.trim()),
+                Err(why) => format!("control: {why}"),
+            });
+        }
+    });
+}
+
+async fn act(hub: &HubHandle, action: Action) -> Result<(), String> {
+    match action {
+        Action::Admit(id) => hub.admit(&id).await.map_err(|err| err.to_string()),
+        Action::Decline(id) => hub.decline(&id).await.map_err(|err| err.to_string()),
+        Action::Remove(id) => hub.remove(&id).await.map_err(|err| err.to_string()),
+        Action::AllowBack(id) => hub.allow_back(&id).await.map_err(|err| err.to_string()),
+        Action::Mute(id, muted) => hub.mute_for_everyone(&id, muted).await.map_err(|err| err.to_string()),
+        Action::Lock(locked) => {
+            hub.lock(locked).await;
+            Ok(())
+        }
+        Action::AskToJoin(ask) => {
+            hub.ask_to_join(ask).await;
+            Ok(())
+        }
+    }
 }
 
 /// A status line for the current value (unless it is the one everything starts with) and

@@ -29,6 +29,10 @@ Options:
                        fingerprint is printed). Implies --room; default: this machine only
   --room-port PORT     the room's port (implies --room; default: any free port, 443 with --domain)
   --room-cap N         at most N participants (default: 16)
+  --ask-to-join        newcomers wait until you let them in: type `admit NAME` or
+                       `decline NAME` on standard input (implies --room; without it,
+                       everyone with the link comes straight in). Also on standard input:
+                       lock, unlock, remove, allow (back in), mute, unmute, ask, open
   --tls-cert FILE      serve HTTPS with this PEM certificate chain (implies --room-lan);
   --tls-key FILE       and its key. Renewed files are picked up without a restart
   --domain NAME        get and renew a certificate for NAME over ACME (TLS-ALPN-01, so the
@@ -130,6 +134,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
                     value()?.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{arg} needs a number above 0"))?;
                 options.room.get_or_insert_with(room::RoomConfig::default).cap = cap;
             }
+            "--ask-to-join" => options.room.get_or_insert_with(room::RoomConfig::default).ask_to_join = true,
             "--tls-cert" => network.cert = Some(PathBuf::from(value()?)),
             "--tls-key" => network.key = Some(PathBuf::from(value()?)),
             "--domain" => network.domains.push(value()?),
@@ -265,6 +270,8 @@ mod tests {
         };
         let expected = room::RoomConfig { port: 8080, cap: 4, ..room::RoomConfig::default() };
         assert_eq!(options.room, Some(expected));
+        let Parsed::Run(options) = parse(args(&["--ask-to-join"]), env).unwrap() else { panic!() };
+        assert_eq!(options.room, Some(room::RoomConfig { ask_to_join: true, ..room::RoomConfig::default() }));
     }
 
     #[test]

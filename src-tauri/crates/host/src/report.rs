@@ -4,7 +4,7 @@ use board::{Change, Edit, Source};
 use meeting::OperatorStatus;
 use room::acme::AcmeStatus;
 use room::protocol::{Connection, Participant};
-use room::{CertificateInfo, CertificateKind};
+use room::{CertificateInfo, CertificateKind, Lobby};
 
 pub fn status(status: &OperatorStatus) -> String {
     match status {
@@ -64,6 +64,26 @@ pub fn participants(people: &[Participant]) -> String {
     format!("participants: {}", people.iter().map(describe).collect::<Vec<_>>().join(", "))
 }
 
+/// The room's doors: "lobby: ask to join; waiting: Bo (w1); removed: Ana (p1)".
+pub fn lobby(lobby: &Lobby) -> String {
+    let doors = match (lobby.locked, lobby.ask_to_join) {
+        (true, _) => "locked",
+        (false, true) => "ask to join",
+        (false, false) => "open",
+    };
+    let list = |people: &[room::admission::Person]| {
+        people.iter().map(|p| format!("{} ({})", p.name, p.id)).collect::<Vec<_>>().join(", ")
+    };
+    let mut line = format!("lobby: {doors}");
+    if !lobby.waiting.is_empty() {
+        line += &format!("; waiting: {}", list(&lobby.waiting));
+    }
+    if !lobby.removed.is_empty() {
+        line += &format!("; removed: {}", list(&lobby.removed));
+    }
+    line
+}
+
 pub fn change(change: &Change) -> String {
     let card = change.after.as_ref().or(change.before.as_ref()).map(|placed| &placed.card);
     let named = card.map(|c| format!("{} \"{}\"", c.id, c.title)).unwrap_or_default();
@@ -102,5 +122,23 @@ mod tests {
         let waiting =
             OperatorStatus::Reconnecting { attempt: 2, retry_in_secs: 3, reason: "Could not reach the API".into() };
         assert_eq!(status(&waiting), "status: reconnecting in 3 s (attempt 2): Could not reach the API");
+    }
+
+    #[test]
+    fn the_lobby_reads_as_one_line() {
+        use room::admission::Person;
+        let person = |id: &str, name: &str| Person { id: id.into(), name: name.into() };
+        assert_eq!(lobby(&Lobby::default()), "lobby: open");
+        let busy = Lobby {
+            locked: false,
+            ask_to_join: true,
+            waiting: vec![person("w1", "Bo"), person("w2", "Cy")],
+            removed: vec![person("p1", "Ana")],
+        };
+        assert_eq!(lobby(&busy), "lobby: ask to join; waiting: Bo (w1), Cy (w2); removed: Ana (p1)");
+        assert_eq!(
+            lobby(&Lobby { locked: true, ..busy }),
+            "lobby: locked; waiting: Bo (w1), Cy (w2); removed: Ana (p1)"
+        );
     }
 }

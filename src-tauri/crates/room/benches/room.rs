@@ -136,7 +136,9 @@ async fn join(invite: &str, name: &str, media: Option<Arc<Vec<Bytes>>>, path: Pa
     let url = format!("{}/ws", invite.replacen("http://", "ws://", 1));
     let (socket, _) = tokio_tungstenite::connect_async(url).await.expect("the room's socket");
     let (mut sink, mut stream) = socket.split();
-    sink.send(Message::text(json!({"type": "hello", "version": 1, "name": name}).to_string())).await.unwrap();
+    let device = format!("bench-browser-{}-0123456789", name.replace(' ', "-"));
+    let hello = json!({"type": "hello", "version": 2, "name": name, "device": device});
+    sink.send(Message::text(hello.to_string())).await.unwrap();
     let welcome: Value = loop {
         if let Some(Ok(Message::Text(text))) = stream.next().await {
             let value: Value = serde_json::from_str(&text).unwrap();

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use board::{BoardHandle, Source};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::hub::{Departure, HubHandle, Welcome};
+use crate::admission::Refusal;
+use crate::hub::{Departure, Entry, HubHandle, JoinRequest, Welcome};
 use crate::limits::{self, RateLimit, HELLO_TIMEOUT};
 use crate::protocol::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
 use crate::registry::JoinError;
@@ -63,25 +64,33 @@ impl Session {
 pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
     let (sink, mut stream) = socket.split();
     let mut session = Session { sink, abuse: limits::abuse_allowance(Instant::now()) };
-    let Some((name, resume)) = hello(&mut session, &mut stream).await else {
+    let Some(request) = hello(&mut session, &mut stream).await else {
         return session.close(POLICY, "no valid hello").await;
+    };
+    // Subscribed before joining, so no change to the roster falls between the welcome and the news.
+    let mut news = hub.news();
+    let (outbox, mut to_send) = mpsc::channel(OUTBOX);
+    let entered = match hub.join(request, outbox).await {
+        Some(Ok(Entry::Welcome(welcome))) => Ok(welcome),
+        Some(Ok(Entry::Waiting { id, decision })) => {
+            wait_for_host(&mut session, &mut stream, &mut news, &hub, &id, decision).await
+        }
+        Some(Err(err)) => Err(Waited::Refused(err)),
+        None => Err(Waited::Ended),
+    };
+    let welcome = match entered {
+        Ok(welcome) => welcome,
+        Err(Waited::Refused(err)) => {
+            let _ = session.send(&ServerMessage::error(refusal_code(&err), err.to_string())).await;
+            return session.close(POLICY, "not admitted").await;
+        }
+        Err(Waited::Ended) => return session.close(GOING_AWAY, "the room has ended").await,
+        Err(Waited::Gone) => return,
+        Err(Waited::Closed(End::Closed { code, reason })) => return session.close(code, &reason).await,
+        Err(Waited::Closed(_)) => return,
     };
     // Subscribe before the snapshot, so no change falls between them.
     let mut changes = board.subscribe();
-    let mut news = hub.news();
-    let (outbox, mut to_send) = mpsc::channel(OUTBOX);
-    let welcome = match hub.join(name, resume, outbox).await {
-        Some(Ok(welcome)) => welcome,
-        Some(Err(err)) => {
-            let code = match err {
-                JoinError::Full(_) => ErrorCode::RoomFull,
-                JoinError::BadName(_) => ErrorCode::BadName,
-            };
-            let _ = session.send(&ServerMessage::error(code, err.to_string())).await;
-            return session.close(POLICY, "not admitted").await;
-        }
-        None => return session.close(GOING_AWAY, "the room has ended").await,
-    };
     let Ok(snapshot) = board.snapshot().await else {
         return session.close(1011, "the board has shut down").await;
     };
@@ -106,8 +115,87 @@ pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
     }
 }
 
+fn refusal_code(err: &JoinError) -> ErrorCode {
+    match err {
+        JoinError::Full(_) | JoinError::Refused(Refusal::LobbyFull) => ErrorCode::RoomFull,
+        JoinError::BadName(_) => ErrorCode::BadName,
+        JoinError::Refused(Refusal::Removed) => ErrorCode::Removed,
+        JoinError::Refused(Refusal::Locked) => ErrorCode::Locked,
+        JoinError::Refused(Refusal::Declined) => ErrorCode::Declined,
+    }
+}
+
+/// How waiting for the host ended, when not with a welcome.
+enum Waited {
+    Refused(JoinError),
+    /// The room ended meanwhile.
+    Ended,
+    /// The page left or its connection dropped.
+    Gone,
+    /// Too much bad input while waiting.
+    Closed(End),
+}
+
+/// Tells the page to wait and waits for the host's decision, keeping the socket alive and
+/// noticing when the page gives up (its place in the queue is withdrawn then).
+async fn wait_for_host(
+    session: &mut Session,
+    stream: &mut Stream,
+    news: &mut broadcast::Receiver<ServerMessage>,
+    hub: &HubHandle,
+    id: &str,
+    mut decision: oneshot::Receiver<Result<Welcome, JoinError>>,
+) -> Result<Welcome, Waited> {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut last_heard = Instant::now();
+    let gone = if session.send(&ServerMessage::Waiting {}).await {
+        loop {
+            tokio::select! {
+                decided = &mut decision => return match decided {
+                    Ok(Ok(welcome)) => Ok(welcome),
+                    Ok(Err(err)) => Err(Waited::Refused(err)),
+                    Err(_) => Err(Waited::Ended),
+                },
+                incoming = stream.next() => {
+                    last_heard = Instant::now();
+                    let refusal = match incoming {
+                        Some(Ok(Message::Text(text))) => match ClientMessage::parse(&text) {
+                            Ok(ClientMessage::Leave) => break Waited::Gone,
+                            Ok(_) => (ErrorCode::NotJoined, "wait until the host lets you in".to_owned()),
+                            Err(err) => (err.code(), err.to_string()),
+                        },
+                        Some(Ok(Message::Binary(_))) => (ErrorCode::Invalid, "messages are JSON text".to_owned()),
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break Waited::Gone,
+                    };
+                    if !session.refuse(refusal.0, refusal.1).await {
+                        break Waited::Closed(too_many_errors(session).await);
+                    }
+                }
+                // Nothing to show before the welcome; reading keeps the queue from lagging.
+                _ = news.recv() => {}
+                _ = ping.tick() => {
+                    let silent = last_heard.elapsed() > SILENCE_LIMIT;
+                    if silent || session.sink.send(Message::Ping(Default::default())).await.is_err() {
+                        break Waited::Gone;
+                    }
+                }
+            }
+        }
+    } else {
+        Waited::Gone
+    };
+    hub.withdraw(id).await;
+    // The host may have let them in at the same moment: give the place back.
+    decision.close();
+    if let Ok(Ok(welcome)) = decision.try_recv() {
+        hub.depart(&welcome.id, welcome.epoch, Departure::Left).await;
+    }
+    Err(gone)
+}
+
 /// Waits for a valid `hello`, answering anything else with an error.
-async fn hello(session: &mut Session, stream: &mut Stream) -> Option<(String, Option<String>)> {
+async fn hello(session: &mut Session, stream: &mut Stream) -> Option<JoinRequest> {
     let deadline = tokio::time::Instant::now() + HELLO_TIMEOUT;
     loop {
         let message = tokio::time::timeout_at(deadline, stream.next()).await.ok()??.ok()?;
@@ -123,8 +211,11 @@ async fn hello(session: &mut Session, stream: &mut Stream) -> Option<(String, Op
             }
         };
         let refusal = match ClientMessage::parse(&text) {
-            Ok(ClientMessage::Hello { version, name, resume }) if version == PROTOCOL_VERSION => {
-                return Some((name, resume))
+            Ok(ClientMessage::Hello { version, name, resume, device }) if version == PROTOCOL_VERSION => {
+                match limits::device(&device) {
+                    Ok(()) => return Some(JoinRequest { name, resume, device }),
+                    Err(err) => (ErrorCode::Invalid, err.to_string()),
+                }
             }
             Ok(ClientMessage::Hello { version, .. }) => {
                 let message =

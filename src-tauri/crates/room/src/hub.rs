@@ -1,6 +1,7 @@
-//! The room's one owner of state: who is in (the registry), each participant's peer and
-//! connection, the tracks being forwarded, their sources in the mix, and the latest voice
-//! status and transcript. Connections, peers and the host talk to it through messages.
+//! The room's one owner of state: who may come in (admission) and who is in (the registry),
+//! each participant's peer and connection, the tracks being forwarded, their sources in the
+//! mix, and the latest voice status and transcript. Connections, peers and the host talk to
+//! it through messages.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
@@ -13,7 +14,9 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
 
+use crate::admission::{Admission, Admitted, Lobby, Refusal, Verdict};
 use crate::ice::{IceConfig, IceServer};
+use crate::limits;
 use crate::peer::{GuestPeer, OutgoingTrack, PeerEvent, Silenced};
 use crate::protocol::{Connection, Participant, ParticipantLevel, ServerMessage};
 use crate::registry::{JoinError, Registry, UnknownParticipant, HOST_ID};
@@ -47,6 +50,35 @@ pub struct Welcome {
     pub ice_servers: Vec<IceServer>,
 }
 
+/// Someone saying hello.
+pub struct JoinRequest {
+    pub name: String,
+    /// The key from an earlier `welcome`, to come back as the same participant.
+    pub resume: Option<String>,
+    /// The key their browser or app keeps (checked by the connection).
+    pub device: String,
+}
+
+/// What a connection that said hello gets.
+pub enum Entry {
+    Welcome(Welcome),
+    /// The host lets people in one by one: the decision comes later (the channel closes if
+    /// the room ends first). `id` is their place in the queue, to withdraw it.
+    Waiting {
+        id: String,
+        decision: oneshot::Receiver<Result<Welcome, JoinError>>,
+    },
+}
+
+/// Why the host could not admit or decline someone waiting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdmitError {
+    #[error("nobody with id \"{0}\" is waiting to join (they may have given up)")]
+    NotWaiting(String),
+    #[error("the room is full ({0} participants); remove someone or raise the limit first")]
+    Full(usize),
+}
+
 /// How a connection ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Departure {
@@ -58,11 +90,28 @@ pub enum Departure {
 
 enum Command {
     Join {
-        name: String,
-        resume: Option<String>,
+        request: JoinRequest,
         outbox: mpsc::Sender<ServerMessage>,
-        reply: oneshot::Sender<Result<Welcome, JoinError>>,
+        reply: oneshot::Sender<Result<Entry, JoinError>>,
     },
+    /// Someone waiting for the host gave up (left the page or lost the connection).
+    Withdraw {
+        id: String,
+    },
+    Admit {
+        id: String,
+        reply: oneshot::Sender<Result<(), AdmitError>>,
+    },
+    Decline {
+        id: String,
+        reply: oneshot::Sender<Result<(), AdmitError>>,
+    },
+    AllowBack {
+        id: String,
+        reply: oneshot::Sender<Result<(), UnknownParticipant>>,
+    },
+    Lock(bool),
+    AskToJoin(bool),
     Answer {
         id: String,
         epoch: u64,
@@ -106,6 +155,7 @@ pub struct HubHandle {
     host: Arc<HostSide>,
     news: broadcast::Sender<ServerMessage>,
     roster: watch::Receiver<Vec<Participant>>,
+    lobby: watch::Receiver<Lobby>,
 }
 
 struct HostSide {
@@ -130,7 +180,15 @@ struct Guest {
     silenced: Silenced,
 }
 
+/// What the hub keeps of someone waiting for the host, to answer them.
+struct Knocker {
+    outbox: mpsc::Sender<ServerMessage>,
+    decision: oneshot::Sender<Result<Welcome, JoinError>>,
+}
+
 struct Hub {
+    admission: Admission<Knocker>,
+    lobby: watch::Sender<Lobby>,
     registry: Registry,
     guests: HashMap<String, Guest>,
     next_epoch: u64,
@@ -147,8 +205,9 @@ struct Hub {
 
 impl HubHandle {
     /// Starts the hub; participants' audio goes into the mix through `sources`, and their
-    /// peers find their way to the room with `ice`.
-    pub fn start(registry: Registry, sources: Sources, ice: Arc<IceConfig>) -> HubHandle {
+    /// peers find their way to the room with `ice`. With `ask_to_join`, newcomers wait for
+    /// the host.
+    pub fn start(registry: Registry, ask_to_join: bool, sources: Sources, ice: Arc<IceConfig>) -> HubHandle {
         let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
         let (peer_events, peer_inbox) = mpsc::channel(PEER_EVENT_QUEUE);
         let (muted, muted_rx) = watch::channel(false);
@@ -159,7 +218,11 @@ impl HubHandle {
         // Each page's connection drops what it lags behind on (levels, mostly) and catches up.
         let (news, _) = broadcast::channel(1024);
         let (roster, roster_rx) = watch::channel(registry.list());
+        let admission = Admission::new(ask_to_join);
+        let (lobby, lobby_rx) = watch::channel(admission.view());
         let hub = Hub {
+            admission,
+            lobby,
             registry,
             guests: HashMap::new(),
             next_epoch: 1,
@@ -174,7 +237,7 @@ impl HubHandle {
             ice,
         };
         tokio::spawn(hub.run(inbox, peer_inbox, watch));
-        HubHandle { commands, host, news, roster: roster_rx }
+        HubHandle { commands, host, news, roster: roster_rx, lobby: lobby_rx }
     }
 
     /// Queues a command, waiting for room; nothing happens once the hub has stopped.
@@ -182,15 +245,57 @@ impl HubHandle {
         let _ = self.commands.send(command).await;
     }
 
+    /// Someone said hello: they are let in, wait for the host, or are refused.
     pub async fn join(
         &self,
-        name: String,
-        resume: Option<String>,
+        request: JoinRequest,
         outbox: mpsc::Sender<ServerMessage>,
-    ) -> Option<Result<Welcome, JoinError>> {
+    ) -> Option<Result<Entry, JoinError>> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Join { name, resume, outbox, reply }).await;
+        self.send(Command::Join { request, outbox, reply }).await;
         answer.await.ok()
+    }
+
+    /// Someone waiting for the host gave up.
+    pub async fn withdraw(&self, id: &str) {
+        self.send(Command::Withdraw { id: id.into() }).await;
+    }
+
+    /// The host lets someone waiting in.
+    pub async fn admit(&self, id: &str) -> Result<(), AdmitError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Admit { id: id.into(), reply }).await;
+        answer.await.unwrap_or_else(|_| Err(AdmitError::NotWaiting(id.into())))
+    }
+
+    /// The host turns someone waiting away.
+    pub async fn decline(&self, id: &str) -> Result<(), AdmitError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::Decline { id: id.into(), reply }).await;
+        answer.await.unwrap_or_else(|_| Err(AdmitError::NotWaiting(id.into())))
+    }
+
+    /// The host lets someone they removed come back (as a newcomer).
+    pub async fn allow_back(&self, id: &str) -> Result<(), UnknownParticipant> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::AllowBack { id: id.into(), reply }).await;
+        answer.await.unwrap_or_else(|_| Err(UnknownParticipant(id.into())))
+    }
+
+    /// Locks the room (nobody new can join; people who dropped may come back) or unlocks it.
+    pub async fn lock(&self, locked: bool) {
+        self.send(Command::Lock(locked)).await;
+    }
+
+    /// Newcomers wait for the host (or, when turned off, come straight in, and so does
+    /// everyone waiting unless the room is locked).
+    pub async fn ask_to_join(&self, ask: bool) {
+        self.send(Command::AskToJoin(ask)).await;
+    }
+
+    /// The room's doors: locked, asking, who waits and who was removed, kept current.
+    pub fn lobby(&self) -> watch::Receiver<Lobby> {
+        self.lobby.clone()
     }
 
     pub async fn answer(&self, id: &str, epoch: u64, sdp: String) {
@@ -302,9 +407,53 @@ impl Hub {
 
     async fn handle(&mut self, command: Command) {
         match command {
-            Command::Join { name, resume, outbox, reply } => {
-                let welcome = self.join(&name, resume.as_deref(), outbox).await;
-                let _ = reply.send(welcome);
+            Command::Join { request, outbox, reply } => {
+                let entry = self.join(request, outbox).await;
+                let _ = reply.send(entry);
+            }
+            Command::Withdraw { id } => {
+                if self.admission.take(&id).is_ok() {
+                    log::info!("{id} stopped waiting to join");
+                    self.lobby_changed();
+                }
+            }
+            Command::Admit { id, reply } => {
+                let _ = reply.send(self.admit(&id).await);
+            }
+            Command::Decline { id, reply } => {
+                let result = match self.admission.take(&id) {
+                    Ok(Admitted { name, ticket, .. }) => {
+                        log::info!("the host did not let {name} in");
+                        let _ = ticket.decision.send(Err(Refusal::Declined.into()));
+                        self.lobby_changed();
+                        Ok(())
+                    }
+                    Err(_) => Err(AdmitError::NotWaiting(id)),
+                };
+                let _ = reply.send(result);
+            }
+            Command::AllowBack { id, reply } => {
+                let result = self.admission.allow_back(&id);
+                if result.is_ok() {
+                    self.lobby_changed();
+                }
+                let _ = reply.send(result);
+            }
+            Command::Lock(locked) => {
+                self.admission.set_locked(locked);
+                log::info!("the room is {}", if locked { "locked" } else { "open to newcomers again" });
+                self.lobby_changed();
+            }
+            Command::AskToJoin(ask) => {
+                self.admission.set_ask_to_join(ask);
+                if !ask && !self.admission.locked() {
+                    for id in self.admission.waiting_ids() {
+                        if let Err(err) = self.admit(&id).await {
+                            log::warn!("{id} could not be let in: {err}");
+                        }
+                    }
+                }
+                self.lobby_changed();
             }
             Command::Answer { id, epoch, sdp } => {
                 if let Some(peer) = self.current(&id, epoch).and_then(|g| g.peer.as_ref()) {
@@ -366,7 +515,12 @@ impl Hub {
                 let _ = guest
                     .outbox
                     .try_send(ServerMessage::Goodbye { reason: "The host removed you from the room.".into() });
+                // Removed is final for this room: their browser and resume key stay out.
+                if let (Some(person), Some((device, resume))) = (self.registry.get(&id), self.registry.identity(&id)) {
+                    self.admission.bar(&id, &person.name, device, resume);
+                }
                 self.remove(&id).await;
+                self.lobby_changed();
                 let _ = reply.send(Ok(()));
             }
             Command::Levels(levels) => {
@@ -396,13 +550,66 @@ impl Hub {
         self.guests.get(id).filter(|g| g.epoch == epoch)
     }
 
-    async fn join(
+    /// Someone said hello: in, waiting for the host, or refused.
+    async fn join(&mut self, request: JoinRequest, outbox: mpsc::Sender<ServerMessage>) -> Result<Entry, JoinError> {
+        let name = limits::name(&request.name)?;
+        let resume = request.resume.as_deref();
+        let returning = resume.is_some_and(|key| self.registry.knows(key));
+        match self.admission.verdict(&request.device, resume, returning) {
+            Verdict::Refuse(refusal) => {
+                log::info!("{name} was not let in: {refusal}");
+                Err(refusal.into())
+            }
+            Verdict::Admit => self.enter(&name, resume, &request.device, outbox).await.map(Entry::Welcome),
+            Verdict::Wait => {
+                let (decision, decided) = oneshot::channel();
+                let id = self.admission.knock(name.clone(), request.device, Knocker { outbox, decision });
+                log::info!("{name} asks to join ({id})");
+                self.lobby_changed();
+                Ok(Entry::Waiting { id, decision: decided })
+            }
+        }
+    }
+
+    /// Lets in someone who waited for the host.
+    async fn admit(&mut self, id: &str) -> Result<(), AdmitError> {
+        if self.registry.is_full() {
+            return Err(AdmitError::Full(self.registry.cap()));
+        }
+        let Admitted { name, device, ticket } =
+            self.admission.take(id).map_err(|_| AdmitError::NotWaiting(id.into()))?;
+        self.lobby_changed();
+        if ticket.decision.is_closed() {
+            return Err(AdmitError::NotWaiting(id.into()));
+        }
+        match self.enter(&name, None, &device, ticket.outbox).await {
+            Ok(welcome) => {
+                let admitted = welcome.id.clone();
+                // They gave up just now: nobody is there to take the place.
+                if ticket.decision.send(Ok(welcome)).is_err() {
+                    self.remove(&admitted).await;
+                }
+                Ok(())
+            }
+            Err(err) => {
+                let _ = ticket.decision.send(Err(err.clone()));
+                Err(match err {
+                    JoinError::Full(cap) => AdmitError::Full(cap),
+                    _ => AdmitError::NotWaiting(id.into()),
+                })
+            }
+        }
+    }
+
+    /// Puts someone in the room (new, or coming back with their resume key).
+    async fn enter(
         &mut self,
         name: &str,
         resume: Option<&str>,
+        device: &str,
         outbox: mpsc::Sender<ServerMessage>,
     ) -> Result<Welcome, JoinError> {
-        let joined = self.registry.join(name, resume, InviteToken::generate().as_str().to_owned())?;
+        let joined = self.registry.join(name, resume, device, InviteToken::generate().as_str().to_owned())?;
         let silenced = match self.guests.remove(&joined.id) {
             Some(old) => {
                 let _ =
@@ -510,6 +717,15 @@ impl Hub {
                 peer.forward(self.forwarded_to(id));
             }
         }
+    }
+
+    fn lobby_changed(&self) {
+        self.lobby.send_if_modified(|lobby| {
+            let now = self.admission.view();
+            let changed = *lobby != now;
+            *lobby = now;
+            changed
+        });
     }
 
     fn roster_changed(&self) {

@@ -24,6 +24,21 @@ pub fn name(raw: &str) -> Result<String, NameError> {
     }
 }
 
+/// A browser's (or app's) own random key, kept on that device, by which a removed
+/// participant is kept out: 16–64 letters, digits, `-` or `_`.
+pub fn device(raw: &str) -> Result<(), DeviceError> {
+    let ok = (16..=64).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(DeviceError)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the device key must be 16 to 64 letters, digits, '-' or '_'")]
+pub struct DeviceError;
+
 /// A token bucket: up to `burst` at once, refilled at `per_second`.
 #[derive(Debug, Clone)]
 pub struct RateLimit {
@@ -83,6 +98,15 @@ mod tests {
         assert_eq!(name("   "), Err(NameError::Empty));
         assert_eq!(name(&"x".repeat(41)), Err(NameError::TooLong));
         assert!(name(&"é".repeat(40)).is_ok());
+    }
+
+    #[test]
+    fn device_keys_are_checked() {
+        assert!(device("0123456789abcdef").is_ok());
+        assert!(device(&"x".repeat(64)).is_ok());
+        assert_eq!(device("short"), Err(DeviceError));
+        assert_eq!(device(&"x".repeat(65)), Err(DeviceError));
+        assert_eq!(device("0123456789abcdef "), Err(DeviceError));
     }
 
     #[test]

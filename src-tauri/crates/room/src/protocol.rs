@@ -11,7 +11,7 @@ use specta::Type;
 use crate::ice::IceServer;
 
 /// Bumped when a message changes in a way an older page could not follow.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 /// The largest message either side sends; the room refuses bigger ones.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
@@ -20,11 +20,13 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum ClientMessage {
     /// The first message: who is joining. `resume` (from an earlier `welcome`) rejoins as the
-    /// same participant after a dropped connection.
+    /// same participant after a dropped connection. `device` is a random key the browser (or
+    /// app) keeps: someone the host removed stays out by it.
     Hello {
         version: u32,
         name: String,
         resume: Option<String>,
+        device: String,
     },
     /// The page's answer to the room's latest `offer`.
     Answer {
@@ -95,6 +97,9 @@ pub enum ServerMessage {
         /// credentials minted for this participant.
         ice_servers: Vec<IceServer>,
     },
+    /// The host lets people in one by one: wait until they admit you (`welcome`) or not
+    /// (`error` with code `declined`).
+    Waiting {},
     /// A WebRTC offer (the room always offers); answer with `answer`.
     Offer {
         sdp: String,
@@ -156,6 +161,12 @@ pub enum ErrorCode {
     AlreadyJoined,
     BadName,
     RoomFull,
+    /// The host removed this participant (or this browser) from the room.
+    Removed,
+    /// The host locked the room: nobody new can join.
+    Locked,
+    /// The host did not let this person in.
+    Declined,
     /// Answers or mute changes faster than the room allows: this one was ignored.
     TooFast,
     /// Too much bad input: the connection is closed.
@@ -215,8 +226,11 @@ mod tests {
 
     #[test]
     fn client_messages_parse_from_their_documented_json() {
-        let hello = ClientMessage::parse(r#"{"type":"hello","version":1,"name":"Ana"}"#).unwrap();
-        assert_eq!(hello, ClientMessage::Hello { version: 1, name: "Ana".into(), resume: None });
+        let hello =
+            ClientMessage::parse(r#"{"type":"hello","version":2,"name":"Ana","device":"0123456789abcdef"}"#).unwrap();
+        let expected =
+            ClientMessage::Hello { version: 2, name: "Ana".into(), resume: None, device: "0123456789abcdef".into() };
+        assert_eq!(hello, expected);
         let edit = ClientMessage::parse(
             r#"{"type":"edit","request":7,"seen":3,"edit":{"type":"move","cardId":"card-001","status":"Done","position":null}}"#,
         )
@@ -242,5 +256,6 @@ mod tests {
     fn server_messages_are_tagged_camel_case_json() {
         let json = ServerMessage::error(ErrorCode::RoomFull, "The room is full").to_json();
         assert_eq!(json, r#"{"type":"error","code":"roomFull","message":"The room is full"}"#);
+        assert_eq!(ServerMessage::Waiting {}.to_json(), r#"{"type":"waiting"}"#);
     }
 }

@@ -1,6 +1,7 @@
 //! Who is in the room: names, ids, mute and connection state, the participant cap, and
 //! rejoining after a dropped connection. Plain Rust; the hub owns the one registry.
 
+use crate::admission::Refusal;
 use crate::limits::{self, NameError};
 use crate::protocol::{Connection, Participant};
 
@@ -14,6 +15,8 @@ pub enum JoinError {
     Full(usize),
     #[error(transparent)]
     BadName(#[from] NameError),
+    #[error(transparent)]
+    Refused(#[from] Refusal),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +35,8 @@ pub struct Joined {
 struct Entry {
     participant: Participant,
     resume: String,
+    /// The key their browser or app keeps, by which the host can keep them out.
+    device: String,
 }
 
 pub struct Registry {
@@ -54,16 +59,35 @@ impl Registry {
         Registry { cap, host, guests: Vec::new(), next_number: 1 }
     }
 
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.guests.len() >= self.cap
+    }
+
+    /// Whether `resume` is the key of someone in the room.
+    pub fn knows(&self, resume: &str) -> bool {
+        self.guests.iter().any(|e| e.resume == resume)
+    }
+
     /// Lets someone in. With the `resume` key of someone present, it is them rejoining; a
     /// key nobody has is ignored. `fresh_resume` is the key a newcomer gets.
-    pub fn join(&mut self, name: &str, resume: Option<&str>, fresh_resume: String) -> Result<Joined, JoinError> {
+    pub fn join(
+        &mut self,
+        name: &str,
+        resume: Option<&str>,
+        device: &str,
+        fresh_resume: String,
+    ) -> Result<Joined, JoinError> {
         if let Some(entry) = resume.and_then(|key| self.guests.iter_mut().find(|e| e.resume == key)) {
             entry.participant.connection = Connection::Joining;
             let p = &entry.participant;
             return Ok(Joined { id: p.id.clone(), name: p.name.clone(), resume: entry.resume.clone(), rejoined: true });
         }
         let name = limits::name(name)?;
-        if self.guests.len() >= self.cap {
+        if self.is_full() {
             return Err(JoinError::Full(self.cap));
         }
         let name = self.unique(name);
@@ -77,7 +101,7 @@ impl Registry {
             muted_by_host: false,
             connection: Connection::Joining,
         };
-        self.guests.push(Entry { participant, resume: fresh_resume.clone() });
+        self.guests.push(Entry { participant, resume: fresh_resume.clone(), device: device.to_owned() });
         Ok(Joined { id, name, resume: fresh_resume, rejoined: false })
     }
 
@@ -95,6 +119,11 @@ impl Registry {
     pub fn leave(&mut self, id: &str) -> Option<Participant> {
         let index = self.guests.iter().position(|e| e.participant.id == id)?;
         Some(self.guests.remove(index).participant)
+    }
+
+    /// Participant `id`'s device key and resume key.
+    pub fn identity(&self, id: &str) -> Option<(&str, &str)> {
+        self.guests.iter().find(|e| e.participant.id == id).map(|e| (e.device.as_str(), e.resume.as_str()))
     }
 
     pub fn get(&self, id: &str) -> Option<&Participant> {
@@ -149,12 +178,12 @@ mod tests {
     #[test]
     fn people_join_with_unique_names_up_to_the_cap() {
         let mut room = registry(2);
-        let ana = room.join(" Ana ", None, "k1".into()).unwrap();
+        let ana = room.join(" Ana ", None, "dev", "k1".into()).unwrap();
         assert_eq!((ana.id.as_str(), ana.name.as_str(), ana.rejoined), ("p1", "Ana", false));
-        let second = room.join("Ana", None, "k2".into()).unwrap();
+        let second = room.join("Ana", None, "dev", "k2".into()).unwrap();
         assert_eq!(second.name, "Ana (2)");
-        assert_eq!(room.join("Bo", None, "k3".into()), Err(JoinError::Full(2)));
-        assert!(matches!(room.join("", None, "k4".into()), Err(JoinError::BadName(_))));
+        assert_eq!(room.join("Bo", None, "dev", "k3".into()), Err(JoinError::Full(2)));
+        assert!(matches!(room.join("", None, "dev", "k4".into()), Err(JoinError::BadName(_))));
         let names: Vec<_> = room.list().into_iter().map(|p| p.name).collect();
         assert_eq!(names, ["Host", "Ana", "Ana (2)"]);
     }
@@ -162,20 +191,20 @@ mod tests {
     #[test]
     fn a_resume_key_rejoins_as_the_same_person_even_when_full() {
         let mut room = registry(1);
-        let ana = room.join("Ana", None, "secret".into()).unwrap();
+        let ana = room.join("Ana", None, "dev", "secret".into()).unwrap();
         room.set_connection(&ana.id, Connection::Reconnecting).unwrap();
-        let again = room.join("whatever", Some("secret"), "unused".into()).unwrap();
+        let again = room.join("whatever", Some("secret"), "dev", "unused".into()).unwrap();
         assert_eq!((again.id, again.name, again.rejoined), (ana.id.clone(), "Ana".into(), true));
         assert_eq!(room.get(&ana.id).unwrap().connection, Connection::Joining);
-        assert_eq!(room.join("Bo", Some("wrong"), "k".into()), Err(JoinError::Full(1)));
+        assert_eq!(room.join("Bo", Some("wrong"), "dev", "k".into()), Err(JoinError::Full(1)));
     }
 
     #[test]
     fn ids_are_never_reused_and_unknown_ids_are_errors() {
         let mut room = registry(4);
-        let ana = room.join("Ana", None, "k1".into()).unwrap();
+        let ana = room.join("Ana", None, "dev", "k1".into()).unwrap();
         assert_eq!(room.leave(&ana.id).unwrap().name, "Ana");
-        assert_eq!(room.join("Bo", None, "k2".into()).unwrap().id, "p2");
+        assert_eq!(room.join("Bo", None, "dev", "k2".into()).unwrap().id, "p2");
         assert_eq!(room.set_muted("p1", true), Err(UnknownParticipant("p1".into())));
         room.set_muted_by_host("p2", true).unwrap();
         assert!(room.get("p2").unwrap().muted_by_host);

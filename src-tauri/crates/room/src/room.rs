@@ -41,6 +41,8 @@ pub struct RoomConfig {
     /// 0 picks a free port.
     pub port: u16,
     pub cap: usize,
+    /// Newcomers wait for the host to admit them.
+    pub ask_to_join: bool,
     pub host_name: String,
     pub ice: IceConfig,
 }
@@ -51,6 +53,7 @@ impl Default for RoomConfig {
             access: Access::ThisComputer,
             port: 0,
             cap: DEFAULT_CAP,
+            ask_to_join: false,
             host_name: "Host".into(),
             ice: IceConfig::default(),
         }
@@ -153,7 +156,8 @@ impl Room {
         };
         let warnings = probe_ice_servers(&config.ice).await;
         let ice = Arc::new(config.ice);
-        let hub = HubHandle::start(Registry::new(config.cap, &config.host_name), audio.sources, ice);
+        let hub =
+            HubHandle::start(Registry::new(config.cap, &config.host_name), config.ask_to_join, audio.sources, ice);
         let host_audio = audio.microphone.map(|microphone| {
             let (track, task) = host_audio::start(microphone);
             hub.host_track(Some(track));

@@ -1,6 +1,7 @@
 //! The room's WebSocket over a real socket: the token, hello and welcome, board edits
-//! reaching everyone, stale edits, bad input that is refused without disturbing others, and
-//! a closed tab leaving while a dropped connection keeps its place.
+//! reaching everyone, stale edits, bad input that is refused without disturbing others, a
+//! closed tab leaving while a dropped connection keeps its place, and the doors: removed
+//! people stay out, a locked room takes nobody new, and asking to join waits for the host.
 
 use std::time::Duration;
 
@@ -22,13 +23,15 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
+    rig_with(RoomConfig::default()).await
+}
+
+async fn rig_with(config: RoomConfig) -> Rig {
     let (actor, board) = BoardActor::new(seed::board(), None);
     tokio::spawn(actor.run());
     let engine = AudioEngine::start(|_| {}).unwrap();
     let room =
-        Room::start(RoomConfig::default(), board.clone(), RoomAudio { sources: engine.sources(), microphone: None })
-            .await
-            .unwrap();
+        Room::start(config, board.clone(), RoomAudio { sources: engine.sources(), microphone: None }).await.unwrap();
     Rig { room, board, _engine: engine }
 }
 
@@ -64,11 +67,38 @@ async fn next_of(socket: &mut Socket, kind: &str) -> Value {
     .unwrap_or_else(|_| panic!("no {kind} within 5 s"))
 }
 
-async fn join(invite: &str, name: &str) -> (Socket, Value) {
+/// The key a browser keeps for itself; one browser per name here.
+fn device_of(name: &str) -> String {
+    format!("browser-of-{name}-0123456789")
+}
+
+fn hello(name: &str, device: &str, resume: Option<&str>) -> Value {
+    json!({"type": "hello", "version": 2, "name": name, "device": device, "resume": resume})
+}
+
+/// Says hello from `name`'s browser; the socket and the first answer of `kind`.
+async fn knock(invite: &str, name: &str, kind: &str) -> (Socket, Value) {
     let mut socket = connect(invite).await;
-    send(&mut socket, json!({"type": "hello", "version": 1, "name": name})).await;
-    let welcome = next_of(&mut socket, "welcome").await;
-    (socket, welcome)
+    send(&mut socket, hello(name, &device_of(name), None)).await;
+    let answer = next_of(&mut socket, kind).await;
+    (socket, answer)
+}
+
+async fn join(invite: &str, name: &str) -> (Socket, Value) {
+    knock(invite, name, "welcome").await
+}
+
+/// Reads until the room closes the socket.
+async fn closed(socket: &mut Socket) {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(message)) = socket.next().await {
+            if message.is_close() {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the room closes the socket");
 }
 
 /// Names and connection states from the `participants` messages, until `until` holds
@@ -124,7 +154,7 @@ async fn participants_join_see_each_other_and_share_the_board() {
     let rig = rig().await;
     let invite = rig.room.invite_link().to_owned();
     let (mut ana, welcome) = join(&invite, "Ana").await;
-    assert_eq!(welcome["version"], 1);
+    assert_eq!(welcome["version"], 2);
     assert_eq!(welcome["participantId"], "p1");
     assert_eq!(welcome["board"]["revision"], 0);
     let names: Vec<_> = welcome["participants"].as_array().unwrap().iter().map(|p| p["name"].clone()).collect();
@@ -217,18 +247,15 @@ async fn the_room_refuses_newcomers_when_full_and_before_hello() {
     let mut early = connect(&invite).await;
     send(&mut early, json!({"type": "leave"})).await;
     assert_eq!(next_of(&mut early, "error").await["code"], "notJoined");
-    send(&mut early, json!({"type": "hello", "version": 99, "name": "Future"})).await;
+    send(&mut early, json!({"type": "hello", "version": 2, "name": "Early", "device": "short"})).await;
+    assert!(next_of(&mut early, "error").await["message"].as_str().unwrap().contains("device key"));
+    send(&mut early, json!({"type": "hello", "version": 99, "name": "Future", "device": device_of("Future")})).await;
     assert_eq!(next_of(&mut early, "error").await["code"], "unsupportedVersion");
 
-    let mut late = connect(&invite).await;
-    send(&mut late, json!({"type": "hello", "version": 1, "name": "Bo"})).await;
-    assert_eq!(next_of(&mut late, "error").await["code"], "roomFull");
+    let (mut late, refused) = knock(&invite, "Bo", "error").await;
+    assert_eq!(refused["code"], "roomFull");
     for turned_away in [&mut early, &mut late] {
-        while let Some(Ok(message)) = turned_away.next().await {
-            if message.is_close() {
-                break;
-            }
-        }
+        closed(turned_away).await;
     }
 
     // Sockets that never say hello count too: past the room's limit the next one gets 503.
@@ -317,5 +344,115 @@ async fn a_closed_tab_leaves_and_a_dropped_connection_keeps_its_place() {
     drop(dropped);
     let roster = roster_until(&mut watcher, |r| r.iter().any(|(n, c)| n == "Dropped" && c == "reconnecting")).await;
     assert_eq!(roster.len(), 3, "{roster:?}");
+    rig.room.end().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removed_people_stay_out_until_the_host_lets_them_back() {
+    let rig = rig().await;
+    let invite = rig.room.invite_link().to_owned();
+    let hub = rig.room.hub();
+    let (mut ana, welcome) = join(&invite, "Ana").await;
+    let resume = welcome["resume"].as_str().unwrap().to_owned();
+    hub.remove("p1").await.unwrap();
+    assert_eq!(next_of(&mut ana, "goodbye").await["reason"], "The host removed you from the room.");
+    let lobby = hub.lobby().borrow().clone();
+    assert_eq!(lobby.removed.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect::<Vec<_>>(), [("p1", "Ana")]);
+
+    // The same browser, under another name: refused, and nothing is made for it.
+    let mut same_browser = connect(&invite).await;
+    send(&mut same_browser, hello("Someone", &device_of("Ana"), None)).await;
+    assert_eq!(next_of(&mut same_browser, "error").await["code"], "removed");
+    // Another browser with Ana's resume key: refused too.
+    let mut other_browser = connect(&invite).await;
+    send(&mut other_browser, hello("Ana", &device_of("Elsewhere"), Some(&resume))).await;
+    let refused = next_of(&mut other_browser, "error").await;
+    assert_eq!(refused["code"], "removed");
+    assert_eq!(refused["message"], "the host removed you from this meeting");
+    for socket in [&mut same_browser, &mut other_browser] {
+        closed(socket).await;
+    }
+    assert_eq!(hub.roster().borrow().len(), 1, "only the host: {:?}", hub.roster().borrow());
+
+    // Someone else still gets in; the host lets Ana back, and she does too.
+    join(&invite, "Bo").await;
+    hub.allow_back("p1").await.unwrap();
+    assert!(hub.lobby().borrow().removed.is_empty());
+    let mut back = connect(&invite).await;
+    send(&mut back, hello("Ana", &device_of("Ana"), None)).await;
+    assert_eq!(next_of(&mut back, "welcome").await["participantId"], "p3");
+    rig.room.end().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_room_takes_nobody_new_but_lets_people_back_after_a_drop() {
+    let rig = rig().await;
+    let invite = rig.room.invite_link().to_owned();
+    let hub = rig.room.hub();
+    let (ana, welcome) = join(&invite, "Ana").await;
+    hub.lock(true).await;
+    let (mut bo, refused) = knock(&invite, "Bo", "error").await;
+    assert_eq!(refused["code"], "locked");
+    assert_eq!(refused["message"], "the host has locked this meeting: nobody new can join");
+    closed(&mut bo).await;
+    assert!(hub.lobby().borrow().locked);
+
+    // Ana's connection drops; she comes back with her resume key although the room is locked.
+    drop(ana);
+    let mut ana = connect(&invite).await;
+    send(&mut ana, hello("Ana", &device_of("Ana"), welcome["resume"].as_str())).await;
+    assert_eq!(next_of(&mut ana, "welcome").await["participantId"], "p1");
+
+    hub.lock(false).await;
+    join(&invite, "Bo").await;
+    rig.room.end().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn asking_to_join_lets_the_host_admit_or_decline_each_newcomer() {
+    let rig = rig_with(RoomConfig { ask_to_join: true, ..RoomConfig::default() }).await;
+    let invite = rig.room.invite_link().to_owned();
+    let hub = rig.room.hub();
+    let mut lobby = hub.lobby();
+    let waiting =
+        |lobby: &room::Lobby| lobby.waiting.iter().map(|p| (p.id.clone(), p.name.clone())).collect::<Vec<_>>();
+
+    let (mut ana, _) = knock(&invite, "Ana", "waiting").await;
+    let (mut bo, _) = knock(&invite, "Bo", "waiting").await;
+    let (cy, _) = knock(&invite, "Cy", "waiting").await;
+    lobby.wait_for(|l| l.waiting.len() == 3).await.unwrap();
+    assert_eq!(
+        waiting(&lobby.borrow()),
+        [("w1".into(), "Ana".into()), ("w2".into(), "Bo".into()), ("w3".into(), "Cy".into())]
+    );
+    assert_eq!(hub.roster().borrow().len(), 1, "nobody is in yet");
+
+    // Waiting is not being in: a board edit is refused and changes nothing.
+    let edit = json!({"type": "move", "cardId": "card-001", "status": "Done", "position": null});
+    send(&mut ana, json!({"type": "edit", "request": 1, "seen": 0, "edit": edit})).await;
+    assert_eq!(next_of(&mut ana, "error").await["code"], "notJoined");
+
+    hub.admit("w1").await.unwrap();
+    let welcome = next_of(&mut ana, "welcome").await;
+    assert_eq!(welcome["participantId"], "p1");
+    hub.decline("w2").await.unwrap();
+    let refused = next_of(&mut bo, "error").await;
+    assert_eq!(
+        (refused["code"].as_str(), refused["message"].as_str()),
+        (Some("declined"), Some("the host did not let you in"))
+    );
+    closed(&mut bo).await;
+
+    // Cy gives up: the host's list empties and admitting Cy now says so.
+    drop(cy);
+    lobby.wait_for(|l| l.waiting.is_empty()).await.unwrap();
+    assert_eq!(hub.admit("w3").await, Err(room::hub::AdmitError::NotWaiting("w3".into())));
+    assert_eq!(hub.roster().borrow().len(), 2, "the host and Ana");
+
+    // Turning "ask to join" off lets in whoever waits, and newcomers come straight in.
+    let (mut dee, _) = knock(&invite, "Dee", "waiting").await;
+    hub.ask_to_join(false).await;
+    next_of(&mut dee, "welcome").await;
+    join(&invite, "Eve").await;
     rig.room.end().await;
 }

@@ -103,7 +103,8 @@ async fn a_network_room_serves_https_and_wss_with_a_certificate_it_keeps() {
     let stream = tls_connect(&link, &pem).await.unwrap();
     let ws_url = format!("{}/ws", link.replacen("https://", "wss://", 1));
     let (mut socket, _) = tokio_tungstenite::client_async(ws_url, stream).await.unwrap();
-    socket.send(Message::text(json!({"type": "hello", "version": 1, "name": "Ana"}).to_string())).await.unwrap();
+    let hello = json!({"type": "hello", "version": 2, "name": "Ana", "device": "browser-of-Ana-0123456789"});
+    socket.send(Message::text(hello.to_string())).await.unwrap();
     let welcome = loop {
         let Message::Text(text) = socket.next().await.unwrap().unwrap() else { continue };
         let value: Value = serde_json::from_str(&text).unwrap();
