@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints the benchmark figures: board operations and change events, the mixer and Opus
-# encode (criterion), capture → encoded packet latency, the voice operator (frame → RTP
+# encode and the microphone's audio processing (criterion), microphone → encoded packet
+# latency with and without echo cancellation, the voice operator (frame → RTP
 # packet, tool call → board change, instruction sizes), the meeting room (CPU per
 # participant, join → first audio, board change propagation), cold start
 # to board visible (median of 5 under Xvfb), backend memory after 60 s idle, the window's
@@ -18,7 +19,7 @@ cargo bench -p boardroom-board --bench board_ops -- --noplot 2>&1 | grep -E 'cha
 say "Mixer per 20 ms frame (ours against the original's tick) and Opus encode"
 cargo bench -p boardroom-audio --bench mixer -- --noplot 2>&1 | grep -E 'time:|^[a-z_0-9/]+$' || true
 
-say "Capture to encoded packet latency on a virtual PulseAudio microphone"
+say "Microphone to encoded packet latency on a virtual PulseAudio microphone, with and without echo cancellation"
 cargo bench -p boardroom-audio --bench capture_latency 2>&1 | grep -E 'latency'
 pulseaudio --kill 2>/dev/null || true
 

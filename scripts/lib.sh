@@ -29,7 +29,7 @@ ensure_apt() {
 }
 
 # What a Tauri 2 build needs on Debian/Ubuntu.
-BUILD_PACKAGES=(build-essential pkg-config cmake libwebkit2gtk-4.1-dev libasound2-dev libwebrtc-audio-processing-dev libclang-dev curl file)
+BUILD_PACKAGES=(build-essential pkg-config cmake libwebkit2gtk-4.1-dev libasound2-dev curl file)
 # What the tests need: a virtual display, WebKit's WebDriver and screenshots for the window;
 # PulseAudio with ALSA's plugin (so cpal can read a virtual microphone), sox and espeak-ng
 # to make tones and speech; D-Bus and gnome-keyring for a private, throwaway keychain;

@@ -187,8 +187,10 @@ def browsers():
 
 @pytest.fixture
 def speakers():
-    """PulseAudio with two null sinks: `boardroom_vmic` (its monitor is the default source, the
-    host's microphone) and `boardroom_speakers` (the default sink, the host's speakers)."""
+    """PulseAudio with three null sinks: `boardroom_vmic` (its monitor is the default source,
+    the host's microphone), `boardroom_speakers` (the default sink, the host's speakers) and
+    `boardroom_browsers` (where the browsers play). `echo_into_microphone` makes a room of it:
+    what the speakers play comes back into the microphone, later and quieter."""
 
     def pactl(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(["pactl", *args], capture_output=True, text=True)
@@ -197,16 +199,35 @@ def speakers():
         subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "--system=false"], check=True, capture_output=True)
         wait_until(lambda: pactl("info").returncode == 0, 10, "PulseAudio starts")
     sinks = pactl("list", "short", "sinks").stdout
-    for sink in ("boardroom_vmic", "boardroom_speakers"):
+    for sink in ("boardroom_vmic", "boardroom_speakers", "boardroom_browsers"):
         if sink not in sinks:
             pactl("load-module", "module-null-sink", f"sink_name={sink}")
     pactl("set-default-source", "boardroom_vmic.monitor")
     pactl("set-default-sink", "boardroom_speakers")
     players: list[subprocess.Popen] = []
+    modules: list[str] = []
 
     class Devices:
-        def play_into_microphone(self, wav: Path):
-            players.append(subprocess.Popen(["bash", "-c", f'while true; do paplay -d boardroom_vmic "{wav}"; done']))
+        def play_into_microphone(self, wav: Path) -> subprocess.Popen:
+            player = subprocess.Popen(["bash", "-c", f'while true; do paplay -d boardroom_vmic "{wav}"; done'])
+            players.append(player)
+            return player
+
+        def echo_into_microphone(self, delay_ms: int, gain: float):
+            """The room: what the speakers play reaches the microphone `delay_ms` later at
+            `gain` (a fixed delay: `adjust_time=0` keeps PulseAudio from retuning it)."""
+            module = pactl(
+                "load-module", "module-loopback", "source=boardroom_speakers.monitor", "sink=boardroom_vmic",
+                f"latency_msec={delay_ms}", "adjust_time=0", "source_dont_move=true", "sink_dont_move=true",
+            ).stdout.strip()
+            modules.append(module)
+            def loop_input() -> str | None:
+                for block in pactl("list", "sink-inputs").stdout.split("Sink Input #")[1:]:
+                    if f"Owner Module: {module}\n" in block:
+                        return block.split("\n", 1)[0].strip()
+                return None
+
+            pactl("set-sink-input-volume", wait_until(loop_input, 10, "the loopback plays"), str(gain))
 
         def record_speakers(self, seconds: float) -> float:
             """The RMS level, in dBFS, of what the host's speakers played for `seconds`."""
@@ -223,3 +244,5 @@ def speakers():
     yield Devices()
     for player in players:
         player.kill()
+    for module in modules:
+        pactl("unload-module", module)

@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from rig import BROWSER_ENV
+
 _serial = itertools.count(1)
 
 
@@ -117,7 +119,7 @@ class Network:
         """Starts chromedriver inside `namespace` (with `home` as HOME, where Chromium finds
         its NSS certificate database) and returns an address the test can reach it at."""
         port = free_port()
-        self.spawn(namespace, "chromedriver", f"--port={port}", env={"HOME": str(home)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.spawn(namespace, "chromedriver", f"--port={port}", env={"HOME": str(home), **BROWSER_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         sock = self.scratch / f"{namespace}-{port}.sock"
         self.spawn(namespace, "socat", f"UNIX-LISTEN:{sock},fork", f"TCP:127.0.0.1:{port}", stderr=subprocess.DEVNULL)
         outside = free_port()

@@ -20,6 +20,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = os.environ.get("BOARDROOM_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("BOARDROOM_CHROMEDRIVER", "/usr/bin/chromedriver")
+# Where the browsers play what they hear: a sink of its own (made by the `speakers` fixture),
+# so the host's speakers, and their echo, carry only what the host plays.
+BROWSER_ENV = {"PULSE_SINK": "boardroom_browsers"}
 PHONE_AGENT = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
 
 
@@ -32,6 +35,15 @@ def wait_until(condition, timeout=20, message="", interval=0.2):
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout} s: {message}")
         time.sleep(interval)
+
+
+def make_bursts(path: Path, seconds: int = 60) -> Path:
+    """48 kHz mono: a 200 ms burst of speech-band noise at the start of every second, silence
+    between, so what follows a burst (an echo) can be told from the burst itself."""
+    burst = path.with_suffix(".burst.wav")
+    subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", str(burst), "synth", "0.2", "pinknoise", "sinc", "300-3000", "fade", "h", "0.01", "0.2", "0.03", "gain", "-n", "-3"], check=True)
+    subprocess.run(["sox", str(burst), str(path), "pad", "0", "0.8", "repeat", str(seconds - 1)], check=True)
+    return path
 
 
 def make_wav(path: Path, *, speech: str | None = None, voice: str = "en", tone: int | None = None, seconds: int = 30) -> Path:
@@ -134,7 +146,7 @@ class Participant:
         if driver_url:
             self.driver = webdriver.Remote(command_executor=driver_url, options=options)
         else:
-            self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+            self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER, env={**os.environ, **BROWSER_ENV}))
 
     def join(self, invite: str, name: str, camera: bool = False):
         self.knock(invite, name, camera)

@@ -1,10 +1,13 @@
-//! Capture → encoded packet latency on a real (virtual) microphone: a PulseAudio pipe
+//! Microphone → encoded packet latency on a real (virtual) microphone: a PulseAudio pipe
 //! source is fed silence in real time, then tone bursts; each burst's latency is the time
-//! from writing its first samples into the pipe to the first Opus packet that carries it,
-//! through PulseAudio, ALSA, cpal, the ring, resampling, the mixer, the fan-out and the
-//! encoder. Then the microphone stalls: nothing for 500 ms, then all of it at once (as a
-//! device or a busy machine does), and the bursts after it show how much latency the stall
-//! left behind. Needs PulseAudio; scripts/bench.sh runs it.
+//! from writing its first samples into the pipe to the first Opus packet that carries it
+//! in the host's microphone feed (what participants hear), through PulseAudio, ALSA, cpal,
+//! the ring, resampling, the audio processing (noise suppression, gain), the mixer, the
+//! fan-out and the encoder. Then the microphone stalls: nothing for 500 ms, then all of it
+//! at once (as a device or a busy machine does), and the bursts after it show how much
+//! latency the stall left behind. Last, the speakers play (PulseAudio's default sink) and
+//! echo cancellation runs on top: the same bursts, with it. Needs PulseAudio;
+//! scripts/bench.sh runs it.
 //! Run: `cargo bench -p boardroom-audio --bench capture_latency`.
 
 use std::fs::OpenOptions;
@@ -45,7 +48,8 @@ fn main() {
 
     // The consumer encodes every mixed frame and notes when a loud one comes out.
     let engine = AudioEngine::start(|_| {}).unwrap();
-    let mut mix = engine.attach(Feed::Room, "bench", 64).unwrap();
+    let mut mix = engine.attach(Feed::Microphone, "bench", 64).unwrap();
+    engine.set_echo_cancellation(true);
     engine.join(None);
     let (onsets_tx, onsets) = mpsc::channel::<Instant>();
     let consumer = std::thread::spawn(move || {
@@ -82,8 +86,15 @@ fn main() {
     }
     while onsets.try_recv().is_ok() {}
     let mut phases = Vec::new();
-    for stalled in [false, true] {
-        if stalled {
+    for phase in [Phase::Plain, Phase::AfterStall, Phase::EchoCancelling] {
+        if phase == Phase::EchoCancelling {
+            engine.set_speakers(true);
+            for n in 0..75 {
+                write(&mut pipe, false, n);
+            }
+            while onsets.try_recv().is_ok() {}
+        }
+        if phase == Phase::AfterStall {
             // The stall: nothing for 500 ms; the writer's clock then catches up at once,
             // so the device delivers the held-back 500 ms in one go. A second to settle.
             std::thread::sleep(Duration::from_millis(500));
@@ -111,9 +122,18 @@ fn main() {
     drop(engine);
     consumer.join().unwrap();
     let _ = Command::new("pactl").args(["unload-module", "module-pipe-source"]).status();
+    let echo_cancelling = phases.pop().unwrap();
     let after_stall = phases.pop().unwrap();
-    report("capture → encoded packet latency", phases.pop().unwrap());
-    report("the same after a 500 ms microphone stall", after_stall);
+    report("microphone → encoded packet latency for participants (noise suppression, gain)", phases.pop().unwrap());
+    report("the same latency after a 500 ms microphone stall", after_stall);
+    report("the same latency with the speakers playing and echo cancellation on", echo_cancelling);
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Plain,
+    AfterStall,
+    EchoCancelling,
 }
 
 fn report(what: &str, mut latencies: Vec<f64>) {

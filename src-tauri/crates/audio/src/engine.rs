@@ -26,7 +26,7 @@ use crate::frame::{CHANNELS, FRAME_LEN, FRAME_MS, SAMPLE_RATE};
 use crate::meter::Level;
 use crate::mixer::{LocalProcessing, Mixer, MixerConfig, SourceKind, SourceLevel};
 use crate::playback::Speakers;
-use crate::processing::{MicProcessing, ProcessingConfig};
+use crate::processing::{ProcessingConfig, ProcessingThread};
 
 /// The mixer source name of this machine's microphone.
 pub const LOCAL_SOURCE: &str = "you";
@@ -253,8 +253,8 @@ struct Capture {
     /// Samples the device callback had dropped at the last report.
     overflow_reported: u64,
     /// The microphone's echo cancellation, noise suppression and gain, while joined
-    /// (`None` also if the module could not start: the mixer's gain control then serves).
-    processing: Option<MicProcessing>,
+    /// (`None` also if its thread could not start: the mixer's gain control then serves).
+    processing: Option<ProcessingThread>,
 }
 
 /// Everything the audio thread owns.
@@ -351,7 +351,7 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
         match command {
             Command::Join { device } => {
                 // A new device is a new echo path: the module learns it afresh.
-                let processing = MicProcessing::new(self.processing_config())
+                let processing = ProcessingThread::start(self.processing_config())
                     .map_err(|err| log::warn!("{err}; the microphone goes without echo cancellation"))
                     .ok();
                 self.capture = Capture {

@@ -1,13 +1,13 @@
 //! Room audio, in the order the sound flows: the microphone (`capture`), converted to the
 //! room format (`resample`), 20 ms stereo frames (`frame`), per-source automatic gain
 //! (`agc`), the microphone's echo cancellation, noise suppression and gain (`processing`,
-//! WebRTC's module), level meters (`meter`), the mixer that sums every source into one room
+//! WebRTC's module, on a thread of its own), level meters (`meter`), the mixer that sums every source into one room
 //! mix (`mixer`), its hand-out to every consumer (`fanout`), the Opus codec (`codec`), the
 //! speakers that play everyone but you (`playback`), the thread that opens devices
 //! (`devices`, keeping their `stream`s), and the audio thread that runs it all on a 20 ms
 //! clock (`engine`). Apart from `capture`, `playback`, `stream`, `devices` and `engine`, the
-//! thin shells over the devices and the clock, and `processing`, over a C++ library, it is
-//! plain Rust without I/O.
+//! thin shells over the devices and the clock, and `processing`'s thread, it is plain Rust
+//! without I/O.
 
 pub mod agc;
 pub mod capture;
@@ -33,5 +33,5 @@ pub use frame::{Frame, FRAME_LEN, FRAME_SAMPLES_PER_CHANNEL, SAMPLE_RATE};
 pub use meter::{Level, Meter};
 pub use mixer::{LocalProcessing, Mixer, MixerConfig, SourceKind, SourceLevel, UnknownSource};
 pub use playback::{PlaybackError, Speakers};
-pub use processing::{MicProcessing, ProcessingConfig, ProcessingError};
+pub use processing::{MicProcessing, ProcessingConfig, ProcessingError, ProcessingThread};
 pub use stream::DeviceStream;

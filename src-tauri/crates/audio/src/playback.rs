@@ -19,6 +19,8 @@ const RING_MS: usize = 400;
 const MAX_QUEUED_MS: usize = 200;
 /// Silence queued at the start, so uneven ticks do not make the device run dry.
 const LEAD_MS: usize = 40;
+/// The device period asked for (cpal's fixed buffer is four of them, on ALSA).
+const PERIOD_MS: u32 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlaybackError {
@@ -56,24 +58,39 @@ impl Speakers {
             .with_sample_rate(rate);
         let channels = usize::from(config.channels().max(1));
         let per_ms = SAMPLE_RATE as usize / 1000 * channels;
-        let (mut ring, samples) = HeapRb::<f32>::new(RING_MS * per_ms).split();
-        ring.push_iter(std::iter::repeat_n(0.0, LEAD_MS * per_ms));
         let failure = Arc::new(Failure::default());
-        let on_error = failure.recorder();
-        let stream_config = config.config();
-        let stream = match config.sample_format() {
-            SampleFormat::F32 => build::<f32>(&device, &stream_config, samples, on_error),
-            SampleFormat::I16 => build::<i16>(&device, &stream_config, samples, on_error),
-            SampleFormat::I32 => build::<i32>(&device, &stream_config, samples, on_error),
-            SampleFormat::U16 => build::<u16>(&device, &stream_config, samples, on_error),
-            other => return Err(PlaybackError::Open(format!("unsupported sample format {other}"))),
+        // A short period if the device takes one (the default can hold a third of a second,
+        // which people would hear as delay), else whatever it does by default.
+        let mut last_error = String::new();
+        for stream_config in [crate::stream::short_period(&config, PERIOD_MS), config.config()] {
+            let (mut ring, samples) = HeapRb::<f32>::new(RING_MS * per_ms).split();
+            ring.push_iter(std::iter::repeat_n(0.0, LEAD_MS * per_ms));
+            let on_error = failure.recorder();
+            let built = match config.sample_format() {
+                SampleFormat::F32 => build::<f32>(&device, &stream_config, samples, on_error),
+                SampleFormat::I16 => build::<i16>(&device, &stream_config, samples, on_error),
+                SampleFormat::I32 => build::<i32>(&device, &stream_config, samples, on_error),
+                SampleFormat::U16 => build::<u16>(&device, &stream_config, samples, on_error),
+                other => return Err(PlaybackError::Open(format!("unsupported sample format {other}"))),
+            };
+            let stream = match built {
+                Ok(stream) => stream,
+                Err(err) => {
+                    last_error = err.to_string();
+                    continue;
+                }
+            };
+            stream.play().map_err(|err| PlaybackError::Open(err.to_string()))?;
+            log::info!(
+                "playing the room on \"{name}\" ({channels} channels, {:?}, period {:?})",
+                config.sample_format(),
+                stream_config.buffer_size
+            );
+            let max_queued = MAX_QUEUED_MS * per_ms;
+            let speakers = Speakers { name, ring, channels, max_queued, failure: Arc::clone(&failure) };
+            return Ok((DeviceStream::new(stream, failure), speakers));
         }
-        .map_err(|err| PlaybackError::Open(err.to_string()))?;
-        stream.play().map_err(|err| PlaybackError::Open(err.to_string()))?;
-        log::info!("playing the room on \"{name}\" ({channels} channels, {:?})", config.sample_format());
-        let speakers =
-            Speakers { name, ring, channels, max_queued: MAX_QUEUED_MS * per_ms, failure: Arc::clone(&failure) };
-        Ok((DeviceStream::new(stream, failure), speakers))
+        Err(PlaybackError::Open(last_error))
     }
 
     pub fn name(&self) -> &str {
