@@ -3,7 +3,8 @@
 # encode and the microphone's audio processing (criterion), microphone → encoded packet
 # latency with and without echo cancellation, the voice operator (frame → RTP
 # packet, tool call → board change, instruction sizes), the meeting room (CPU per
-# participant, join → first audio, board change propagation), cold start
+# participant, join → first audio, board change propagation), the app as a guest in a
+# room (join → first audio heard, host board change → app), cold start
 # to board visible (median of 5 under Xvfb), backend memory after 60 s idle, the window's
 # idle and joined CPU and its memory against an empty Tauri window, and .deb size.
 # Run scripts/test.sh once first (it builds the release app and the .deb).
@@ -29,6 +30,9 @@ cargo bench -p boardroom-realtime --bench realtime 2>/dev/null | grep -E 'instru
 say "The meeting room: webrtc-rs participants on loopback against the release host"
 cargo build --release --locked -p boardroom-host
 BOARDROOM_HOST="$CARGO_TARGET_DIR/release/boardroom-host" cargo bench -p boardroom-room --bench room 2>/dev/null | grep -E 'empty room|participants|join|board change'
+
+say "The app as a guest in a room on loopback: join to first audio, the host's board changes"
+cargo bench -p boardroom-guest --bench guest 2>/dev/null | grep -E 'join|board change'
 
 APP="$CARGO_TARGET_DIR/release/boardroom"
 [ -x "$APP" ] || npx tauri build --bundles deb

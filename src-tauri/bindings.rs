@@ -35,6 +35,10 @@ macro_rules! builder {
                 crate::hosting::decline_participant,
                 crate::hosting::allow_back,
                 crate::hosting::set_room_locked,
+                crate::guesting::join_meeting,
+                crate::guesting::leave_meeting,
+                crate::guesting::get_whereabouts,
+                crate::invites::take_opened_invite,
             ])
             .events(tauri_specta::collect_events![
                 crate::events::BoardChanged,
@@ -45,6 +49,8 @@ macro_rules! builder {
                 crate::hosting::RoomChanged,
                 crate::hosting::ParticipantsChanged,
                 crate::hosting::LobbyChanged,
+                crate::guesting::WhereaboutsChanged,
+                crate::invites::InviteOpened,
             ])
             // The participant page's signaling messages, generated with the rest.
             .typ::<room::ClientMessage>()

@@ -1,26 +1,32 @@
 //! Typed commands the window calls. Each is a thin wrapper that hands the work to the
-//! board actor and turns its errors into a message a person can act on.
+//! board actor (or, while a guest, to the room) and turns its errors into a message a
+//! person can act on.
 
 use board::{Board, Change, Edit, Source};
 use tauri::State;
 
 use crate::error::CommandError;
+use crate::guesting;
 use crate::startup::{AppState, StartupNotice};
 
 /// The whole board with its recent activity.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_board(state: State<'_, runtime::Runtime>) -> Result<Board, CommandError> {
-    Ok(state.board.snapshot().await?)
+    guesting::board(&state).await
 }
 
 /// Applies an edit made by hand in this window on the board as it was at revision `seen`:
 /// an edit to a card that someone (the voice operator, a participant) changed since is
 /// refused, as participants' edits are, rather than silently overwriting their change.
+/// While this machine is a guest in a room, the edit goes to that room's board.
 /// (`u32`: revisions are exported to TypeScript as numbers and stay far below 2^32.)
 #[tauri::command]
 #[specta::specta]
 pub async fn edit_board(state: State<'_, runtime::Runtime>, edit: Edit, seen: u32) -> Result<Change, CommandError> {
+    if let Some(session) = state.guesting.session() {
+        return guesting::edit(&session, edit, u64::from(seen)).await;
+    }
     let change = state.board.apply_seen(edit, Source::Hand, u64::from(seen)).await?;
     Ok((*change).clone())
 }
@@ -211,9 +217,9 @@ mod tests {
         let (_app, window) = app(dir.path());
         assert_eq!(
             invoke(&window, "get_settings", json!({})).unwrap(),
-            json!({"theme": "system", "microphone": null, "headset": false, "model": null, "baseUrl": null, "roomLan": false, "roomPort": null, "roomAskToJoin": false, "iceServers": [], "publicIp": null, "udpPorts": null})
+            json!({"theme": "system", "microphone": null, "headset": false, "model": null, "baseUrl": null, "roomLan": false, "roomPort": null, "roomAskToJoin": false, "iceServers": [], "publicIp": null, "udpPorts": null, "yourName": null})
         );
-        let chosen = json!({"theme": "dark", "microphone": "USB headset", "headset": true, "model": "gpt-realtime", "baseUrl": "http://127.0.0.1:9/v1", "roomLan": true, "roomPort": 8080, "roomAskToJoin": true, "iceServers": ["stun:stun.example.com", "turn:turn.example.com?transport=tcp"], "publicIp": "203.0.113.7", "udpPorts": "40000-40100"});
+        let chosen = json!({"theme": "dark", "microphone": "USB headset", "headset": true, "model": "gpt-realtime", "baseUrl": "http://127.0.0.1:9/v1", "roomLan": true, "roomPort": 8080, "roomAskToJoin": true, "iceServers": ["stun:stun.example.com", "turn:turn.example.com?transport=tcp"], "publicIp": "203.0.113.7", "udpPorts": "40000-40100", "yourName": "Dee"});
         invoke(&window, "set_settings", json!({ "settings": chosen })).unwrap();
         assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen);
         let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("settings.json")).unwrap()).unwrap();
@@ -222,6 +228,31 @@ mod tests {
         let refused = invoke(&window, "set_settings", json!({ "settings": bad })).unwrap_err();
         assert!(refused["message"].as_str().unwrap().contains("is not an http(s) address"), "{refused}");
         assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen, "a refused change changes nothing");
+        let mut long_name = chosen.clone();
+        long_name["yourName"] = json!("x".repeat(41));
+        let refused = invoke(&window, "set_settings", json!({ "settings": long_name })).unwrap_err();
+        assert!(refused["message"].as_str().unwrap().contains("at most 40 characters"), "{refused}");
+    }
+
+    #[test]
+    fn joining_a_meeting_with_a_bad_link_says_why_and_stays_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_app, window) = app(dir.path());
+        let home = json!({"guest": null, "left": null});
+        assert_eq!(invoke(&window, "get_whereabouts", json!({})).unwrap(), home);
+        for (link, says) in [
+            ("hello", "not an invite link"),
+            ("http://192.168.1.5:4000/r/abc", "ask the host for the https:// link"),
+            ("https://192.168.1.5:4000/r/abc#fp=sha256:12", "fingerprint is damaged"),
+        ] {
+            let refused = invoke(&window, "join_meeting", json!({"link": link, "name": "Dee"})).unwrap_err();
+            assert_eq!(refused["kind"], "invalid", "{refused}");
+            assert!(refused["message"].as_str().unwrap().contains(says), "{link}: {refused}");
+        }
+        let nameless = invoke(&window, "join_meeting", json!({"link": "https://h/r/abc", "name": "  "})).unwrap_err();
+        assert!(nameless["message"].as_str().unwrap().contains("type your name"), "{nameless}");
+        assert_eq!(invoke(&window, "get_whereabouts", json!({})).unwrap(), home, "nothing changed");
+        assert_eq!(column(&invoke(&window, "get_board", json!({})).unwrap(), "Backlog").len(), 5);
     }
 
     #[test]

@@ -56,7 +56,7 @@ impl From<EditFailed> for CommandError {
 }
 
 /// Capitalises the first letter so errors read as sentences in the UI.
-fn sentence(text: String) -> String {
+pub(crate) fn sentence(text: String) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -17,13 +17,16 @@ pub struct BoardChanged {
     pub change: Change,
 }
 
-/// Forwards every board change to the window until the board shuts down.
-pub fn forward_board_changes<R: Runtime>(app: AppHandle<R>, board: &BoardHandle) {
+/// Forwards every change of this machine's board to the window, while it shows it, until
+/// the board shuts down.
+pub fn forward_board_changes<R: Runtime>(app: AppHandle<R>, board: &BoardHandle, home: watch::Receiver<bool>) {
     let mut changes = board.subscribe();
     tauri::async_runtime::spawn(async move {
         loop {
             match changes.recv().await {
-                Ok(change) => emit(&app, BoardChanged { change: Arc::unwrap_or_clone(change) }),
+                Ok(change) if *home.borrow() => emit(&app, BoardChanged { change: Arc::unwrap_or_clone(change) }),
+                // The window takes this board afresh when it comes home.
+                Ok(_) => {}
                 // The window sees the revision gap on the next change and re-syncs.
                 Err(RecvError::Lagged(missed)) => log::warn!("the window missed {missed} board changes"),
                 Err(RecvError::Closed) => break,

@@ -139,6 +139,9 @@ pub async fn start_room<R: Runtime>(
         ice,
         ..RoomConfig::default()
     };
+    if state.guesting.session().is_some() {
+        return Err(CommandError::invalid("You are in somebody else's room; leave it before starting your own."));
+    }
     let room = state
         .hosting
         .start(config, true)
@@ -164,6 +167,9 @@ pub fn get_room(state: State<'_, runtime::Runtime>) -> Result<Option<RoomInfo>, 
 #[tauri::command]
 #[specta::specta]
 pub fn get_participants(state: State<'_, runtime::Runtime>) -> Result<Vec<Participant>, CommandError> {
+    if let Some(participants) = crate::guesting::participants(&state) {
+        return Ok(participants);
+    }
     Ok(state.hosting.hub().map(|hub| hub.roster().borrow().clone()).unwrap_or_default())
 }
 

@@ -2,7 +2,9 @@
 //! room), which it shares with `boardroom-host`. Data flows one way: `settings` (the user's
 //! preferences) and `voice_settings` (key, model, endpoint; the key kept by `api_key`) publish
 //! what the runtime follows; `audio`, `voice` and `hosting` forward what the runtime publishes
-//! to the window and carry the person's commands to it; `startup` wires them in that order.
+//! to the window and carry the person's commands to it, as `guesting` does for somebody
+//! else's room this machine joins; `startup` wires them in that order.
+//! `invites` brings links that open the app to its one window.
 //! `commands` and `events` are the rest of the typed IPC surface (exported to TypeScript by
 //! `bindings`), with failures as `error`'s kinds.
 
@@ -12,7 +14,9 @@ mod bindings;
 mod commands;
 mod error;
 mod events;
+mod guesting;
 mod hosting;
+mod invites;
 mod settings;
 mod startup;
 mod voice;
@@ -28,16 +32,22 @@ use tauri::Manager;
 pub fn run(data_dir: Option<PathBuf>) {
     let launched = Instant::now();
     let ipc = bindings::builder!(tauri::Wry);
+    let context = tauri::generate_context!();
+    let chosen_dir = data_dir.clone().or_else(startup::data_dir_from_environment);
     tauri::Builder::default()
+        // First, so that a second launch hands over its link before anything else starts.
+        .plugin(invites::single_instance(&context.config().identifier, chosen_dir.as_deref()))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
+            invites::install(app.handle());
             let (data_dir, config_dir) = startup::dirs(app.handle(), data_dir.clone())?;
             let environment = voice_settings::VoiceEnvironment::of_this_process();
             startup::install(app.handle(), &data_dir, &config_dir, environment, launched)
         })
-        .build(tauri::generate_context!())
+        .build(context)
         .unwrap_or_else(|err| {
             log::error!("Boardroom could not start: {err}");
             std::process::exit(1);

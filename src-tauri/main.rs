@@ -9,9 +9,11 @@ fn main() {
         match arg.as_str() {
             "--data-dir" => data_dir = args.next().map(std::path::PathBuf::from),
             "--help" | "-h" => {
-                println!("Usage: boardroom [--data-dir DIR]\n\nDIR holds the board and settings (default: the app's data folder, or $BOARDROOM_DATA_DIR).");
+                println!("Usage: boardroom [--data-dir DIR] [boardroom://join?url=INVITE-LINK]\n\nDIR holds the board and settings (default: the app's data folder, or $BOARDROOM_DATA_DIR).\nAn invite link opens the window's \"Join a meeting\" with it (in the app already running on DIR, if there is one).");
                 return;
             }
+            // Taken by the deep-link plugin.
+            link if link.starts_with("boardroom://") => {}
             other => log::warn!("ignoring unknown argument {other:?}"),
         }
     }

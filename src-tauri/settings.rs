@@ -26,6 +26,7 @@ const ROOM_ASK_KEY: &str = "roomAskToJoin";
 const ICE_SERVERS_KEY: &str = "iceServers";
 const PUBLIC_IP_KEY: &str = "publicIp";
 const UDP_PORTS_KEY: &str = "udpPorts";
+const YOUR_NAME_KEY: &str = "yourName";
 /// Kept in the store, never sent to the window (it only learns whether one is set).
 const TURN_SECRET_KEY: &str = "turnSecret";
 const MAX_MODEL_CHARS: usize = 100;
@@ -65,6 +66,8 @@ pub struct Settings {
     pub public_ip: Option<String>,
     /// The UDP ports the room's audio uses, as `FIRST-LAST`.
     pub udp_ports: Option<String>,
+    /// The name this person joins other people's rooms with.
+    pub your_name: Option<String>,
 }
 
 /// The TURN shared secret is set apart from the other settings: the window can set or
@@ -89,6 +92,10 @@ impl Settings {
         self.ice_servers = self.ice_servers.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
         self.public_ip = blank_is_none(self.public_ip);
         self.udp_ports = blank_is_none(self.udp_ports);
+        self.your_name = blank_is_none(self.your_name);
+        if let Some(name) = &self.your_name {
+            room::limits::name(name).map_err(|err| CommandError::invalid(format!("Your name: {err}.")))?;
+        }
         self.ice_config(None).map_err(CommandError::invalid)?;
         if let Some(url) = &self.base_url {
             let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
@@ -194,6 +201,7 @@ fn read<R: Runtime>(store: &tauri_plugin_store::Store<R>) -> Settings {
         ice_servers: value(store, ICE_SERVERS_KEY),
         public_ip: value(store, PUBLIC_IP_KEY),
         udp_ports: value(store, UDP_PORTS_KEY),
+        your_name: value(store, YOUR_NAME_KEY),
     }
 }
 
@@ -256,6 +264,7 @@ pub fn set_settings<R: Runtime>(
     store.set(ICE_SERVERS_KEY, serde_json::json!(settings.ice_servers));
     store.set(PUBLIC_IP_KEY, serde_json::json!(settings.public_ip));
     store.set(UDP_PORTS_KEY, serde_json::json!(settings.udp_ports));
+    store.set(YOUR_NAME_KEY, serde_json::json!(settings.your_name));
     store.save().map_err(|err| CommandError::failed(format!("Settings could not be saved: {err}")))?;
     state.microphone.send_if_modified(|chosen| replace_if_new(chosen, &settings.microphone));
     state.echo_cancellation.send_if_modified(|on| replace_if_new(on, &!settings.headset));

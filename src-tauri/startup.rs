@@ -12,7 +12,7 @@ use specta::Type;
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::voice_settings::{self, VoiceEnvironment};
-use crate::{audio, events, hosting, settings, voice};
+use crate::{audio, events, guesting, hosting, settings, voice};
 
 /// Overrides the data directory (tests and people who keep several rooms use it).
 const DATA_DIR_VAR: &str = "BOARDROOM_DATA_DIR";
@@ -32,10 +32,15 @@ pub struct AppState {
     pub launched: Instant,
 }
 
+/// The data folder `BOARDROOM_DATA_DIR` names, if any.
+pub fn data_dir_from_environment() -> Option<PathBuf> {
+    std::env::var_os(DATA_DIR_VAR).map(PathBuf::from)
+}
+
 /// Where the board (data) and the stored API key (config) live. A folder given with
 /// `--data-dir` or `BOARDROOM_DATA_DIR` holds both; otherwise the OS's app folders are used.
 pub fn dirs<R: Runtime>(app: &AppHandle<R>, chosen: Option<PathBuf>) -> tauri::Result<(PathBuf, PathBuf)> {
-    match chosen.or_else(|| std::env::var_os(DATA_DIR_VAR).map(PathBuf::from)) {
+    match chosen.or_else(data_dir_from_environment) {
         Some(dir) => Ok((dir.clone(), dir)),
         None => Ok((app.path().app_data_dir()?, app.path().app_config_dir()?)),
     }
@@ -56,6 +61,7 @@ pub fn install<R: Runtime>(
     let room_settings = published.settings.clone();
     let voice_choice = voice_settings::install(app, config_dir, environment, published.settings);
     let config = RuntimeConfig {
+        program: "the Boardroom app",
         microphone: published.microphone,
         echo_cancellation: published.echo_cancellation,
         voice: voice_choice,
@@ -68,10 +74,12 @@ pub fn install<R: Runtime>(
         (None, true) => log::info!("new board; it will be saved in {}", opened.path.display()),
         (None, false) => log::info!("board loaded from {}", opened.path.display()),
     }
-    events::forward_board_changes(app.clone(), &runtime.board);
+    let home = guesting::at_home(&runtime.guesting);
+    events::forward_board_changes(app.clone(), &runtime.board, home.clone());
     audio::forward(app, &runtime.audio);
-    voice::forward(app, &runtime.voice);
+    voice::forward(app, &runtime.voice, home);
     hosting::forward(app, &runtime.hosting, room_settings);
+    guesting::forward(app, &runtime.guesting);
     app.manage(runtime);
     app.manage(AppState { notice: Mutex::new(notice), launched });
     Ok(())

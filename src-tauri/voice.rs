@@ -8,8 +8,9 @@ use specta::Type;
 use tauri::{AppHandle, Runtime, State};
 use tauri_specta::Event;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
 
-use crate::events;
+use crate::{events, guesting};
 
 /// The voice operator's state changed.
 #[derive(Debug, Clone, Serialize, Type, Event)]
@@ -23,9 +24,13 @@ pub struct TranscriptAdded {
     pub line: TranscriptLine,
 }
 
-/// Sends the operator's status and what it hears to the window.
-pub fn forward<R: Runtime>(app: &AppHandle<R>, voice: &runtime::Voice) {
-    events::forward_changes(app.clone(), voice.status(), |status| Some(VoiceStatusChanged { status: status.clone() }));
+/// Sends the operator's status and what it hears to the window while it shows this
+/// machine's own board (a guest sees the room's operator instead).
+pub fn forward<R: Runtime>(app: &AppHandle<R>, voice: &runtime::Voice, home: watch::Receiver<bool>) {
+    let at_home = home.clone();
+    events::forward_changes(app.clone(), voice.status(), move |status| {
+        at_home.borrow().then(|| VoiceStatusChanged { status: status.clone() })
+    });
     let mut heard = voice.transcript();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -33,7 +38,9 @@ pub fn forward<R: Runtime>(app: &AppHandle<R>, voice: &runtime::Voice) {
             match heard.recv().await {
                 Ok(line) => {
                     log::info!("heard: {}", line.text);
-                    events::emit(&app, TranscriptAdded { line });
+                    if *home.borrow() {
+                        events::emit(&app, TranscriptAdded { line });
+                    }
                 }
                 Err(RecvError::Lagged(missed)) => log::warn!("the window missed {missed} transcript lines"),
                 Err(RecvError::Closed) => return,
@@ -45,5 +52,5 @@ pub fn forward<R: Runtime>(app: &AppHandle<R>, voice: &runtime::Voice) {
 #[tauri::command]
 #[specta::specta]
 pub fn get_voice_status(state: State<'_, runtime::Runtime>) -> OperatorStatus {
-    state.voice.status().borrow().clone()
+    guesting::voice_status(&state)
 }

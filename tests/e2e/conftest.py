@@ -3,6 +3,7 @@ WebKitWebDriver, the app under Xvfb. The scripts/test.sh harness starts Xvfb and
 tauri-driver and says which binary to launch (BOARDROOM_APP)."""
 
 import json
+import math
 import os
 import subprocess
 import time
@@ -10,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from netns import Network
 from rig import Participant, wait_until
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -84,6 +86,16 @@ class Window:
 
 
 @pytest.fixture
+def network():
+    """Other computers on this one (netns.py), removed after the test."""
+    if os.geteuid() != 0:
+        pytest.fail("network namespaces need root: run scripts/test.sh as root or with sudo")
+    net = Network()
+    yield net
+    net.close()
+
+
+@pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
@@ -127,8 +139,9 @@ FAKE_KEY = "sk-e2e-never-shown"
 
 
 class FakeRealtime:
-    def __init__(self, binary: str):
-        self.process = subprocess.Popen([binary, "--key", FAKE_KEY], stdout=subprocess.PIPE, text=True)
+    def __init__(self, binary: str, listen: str = "127.0.0.1"):
+        """`listen`: the address its Realtime API is served on (the control API stays on loopback)."""
+        self.process = subprocess.Popen([binary, "--key", FAKE_KEY, "--listen", listen], stdout=subprocess.PIPE, text=True)
         self.base_url = self.process.stdout.readline().strip()
         self.control = self.process.stdout.readline().split()[1]
 
@@ -146,12 +159,16 @@ class FakeRealtime:
         self.process.wait(timeout=10)
 
 
-@pytest.fixture
-def fake_realtime():
+def fake_realtime_binary() -> str:
     binary = os.environ.get("BOARDROOM_FAKE_REALTIME")
     if not binary:
         pytest.fail("BOARDROOM_FAKE_REALTIME must name the fake-realtime binary (scripts/test.sh sets it)")
-    fake = FakeRealtime(binary)
+    return binary
+
+
+@pytest.fixture
+def fake_realtime():
+    fake = FakeRealtime(fake_realtime_binary())
     yield fake
     fake.stop()
 
@@ -187,9 +204,10 @@ def browsers():
 
 @pytest.fixture
 def speakers():
-    """PulseAudio with three null sinks: `boardroom_vmic` (its monitor is the default source,
-    the host's microphone), `boardroom_speakers` (the default sink, the host's speakers) and
-    `boardroom_browsers` (where the browsers play). `echo_into_microphone` makes a room of it:
+    """PulseAudio with four null sinks: `boardroom_vmic` (its monitor is the default source,
+    the host's microphone), `boardroom_speakers` (the default sink, the host's speakers),
+    `boardroom_browsers` (where the browsers play) and `boardroom_othermic` (its monitor is
+    the microphone of a second computer, given to it with PULSE_SOURCE). `echo_into_microphone` makes a room of it:
     what the speakers play comes back into the microphone, later and quieter."""
 
     def pactl(*args: str) -> subprocess.CompletedProcess:
@@ -199,7 +217,7 @@ def speakers():
         subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "--system=false"], check=True, capture_output=True)
         wait_until(lambda: pactl("info").returncode == 0, 10, "PulseAudio starts")
     sinks = pactl("list", "short", "sinks").stdout
-    for sink in ("boardroom_vmic", "boardroom_speakers", "boardroom_browsers"):
+    for sink in ("boardroom_vmic", "boardroom_speakers", "boardroom_browsers", "boardroom_othermic"):
         if sink not in sinks:
             pactl("load-module", "module-null-sink", f"sink_name={sink}")
     pactl("set-default-source", "boardroom_vmic.monitor")
@@ -208,10 +226,15 @@ def speakers():
     modules: list[str] = []
 
     class Devices:
-        def play_into_microphone(self, wav: Path) -> subprocess.Popen:
-            player = subprocess.Popen(["bash", "-c", f'while true; do paplay -d boardroom_vmic "{wav}"; done'])
+        def play_into_microphone(self, wav: Path, sink: str = "boardroom_vmic") -> subprocess.Popen:
+            """Plays `wav` in a loop into a microphone; stop it with `silence`."""
+            player = subprocess.Popen(["bash", "-c", f'while true; do paplay -d {sink} "{wav}"; done'], start_new_session=True)
             players.append(player)
             return player
+
+        def silence(self, player: subprocess.Popen):
+            os.killpg(player.pid, 9)
+            player.wait()
 
         def echo_into_microphone(self, delay_ms: int, gain: float):
             """The room: what the speakers play reaches the microphone `delay_ms` later at
@@ -231,18 +254,31 @@ def speakers():
 
         def record_speakers(self, seconds: float) -> float:
             """The RMS level, in dBFS, of what the host's speakers played for `seconds`."""
+            return self.speakers_tone(seconds)[0]
+
+        def speakers_tone(self, seconds: float) -> tuple[float, float]:
+            """What the speakers played for `seconds`: its RMS level in dBFS, and its frequency
+            in Hz (the median of rising zero crossings over 100 ms windows, so that a click or
+            a dropped packet in one window does not move it)."""
             raw = subprocess.run(
                 ["timeout", str(seconds), "parec", "-d", "boardroom_speakers.monitor", "--rate=48000", "--channels=1", "--format=s16le"],
                 capture_output=True,
             ).stdout
-            samples = memoryview(raw).cast("h") if len(raw) >= 2 else []
+            samples = memoryview(raw[: len(raw) // 2 * 2]).cast("h") if len(raw) >= 2 else []
             if not samples:
-                return -100.0
+                return -100.0, 0.0
             mean_square = sum(s * s for s in samples) / len(samples)
-            return 10 * __import__("math").log10(max(mean_square, 1e-12) / 32768**2)
+            level = 10 * math.log10(max(mean_square, 1e-12) / 32768**2)
+            def frequency(window) -> float:
+                crossings = [i for i in range(1, len(window)) if window[i - 1] < 0 <= window[i]]
+                return (len(crossings) - 1) * 48000 / (crossings[-1] - crossings[0]) if len(crossings) > 1 else 0.0
+
+            estimates = sorted(frequency(samples[i : i + 4800]) for i in range(0, len(samples) - 4799, 4800))
+            return level, estimates[len(estimates) // 2] if estimates else 0.0
 
     yield Devices()
     for player in players:
-        player.kill()
+        if player.poll() is None:
+            os.killpg(player.pid, 9)
     for module in modules:
         pactl("unload-module", module)

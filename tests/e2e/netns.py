@@ -66,6 +66,17 @@ class Network:
         self.sh(b, f"ip link set {end_b} up")
         return end_a, end_b
 
+    def link_here(self, namespace: str, address_there: str, address_here: str) -> str:
+        """A veth cable from this computer (the root namespace, where the window runs) to
+        `namespace`. Returns the interface name in `namespace`; both ends go with it."""
+        n = next(self._links)
+        here, there = f"{self.tag}h{n}", f"{self.tag}t{n}"
+        run("ip", "link", "add", here, "type", "veth", "peer", "name", there, "netns", namespace)
+        run("ip", "addr", "add", address_here, "dev", here)
+        run("ip", "link", "set", here, "up")
+        self.sh(namespace, f"ip addr add {address_there} dev {there} && ip link set {there} up")
+        return there
+
     def bridge(self, namespace: str) -> str:
         """A switch inside `namespace`; plug cables into it with `plug`."""
         name = f"{self.tag}br"

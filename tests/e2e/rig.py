@@ -126,9 +126,10 @@ class Host:
 class Participant:
     """Headless Chromium on the participant page, with a WAV file as its microphone."""
 
-    def __init__(self, microphone: Path, driver_url: str | None = None, phone: bool = False):
+    def __init__(self, microphone: Path, driver_url: str | None = None, phone: bool = False, home: Path | None = None):
         """`driver_url`: a chromedriver inside a network namespace (see netns.py); `phone`:
-        Chromium's mobile emulation at 390×844 with touch."""
+        Chromium's mobile emulation at 390×844 with touch; `home`: the HOME of a local one,
+        whose NSS database says which certificates it trusts (see netns.nss_home)."""
         options = Options()
         options.binary_location = CHROMIUM
         for arg in [
@@ -146,7 +147,8 @@ class Participant:
         if driver_url:
             self.driver = webdriver.Remote(command_executor=driver_url, options=options)
         else:
-            self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER, env={**os.environ, **BROWSER_ENV}))
+            environment = {**os.environ, **BROWSER_ENV, **({"HOME": str(home)} if home else {})}
+            self.driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER, env=environment))
 
     def join(self, invite: str, name: str, camera: bool = False):
         self.knock(invite, name, camera)

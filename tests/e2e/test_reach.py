@@ -26,15 +26,6 @@ SERVER_PRIVATE = "172.16.5.10"
 
 
 @pytest.fixture
-def network():
-    if os.geteuid() != 0:
-        pytest.fail("network namespaces need root: run scripts/test.sh as root or with sudo")
-    net = Network()
-    yield net
-    net.close()
-
-
-@pytest.fixture
 def ca(tmp_path) -> ThrowawayCa:
     directory = tmp_path / "ca"
     directory.mkdir()

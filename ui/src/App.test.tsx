@@ -31,6 +31,10 @@ const backend = vi.hoisted(() => ({
   declineParticipant: vi.fn(async (_id: string) => ({ status: "ok", data: null })),
   allowBack: vi.fn(async (_id: string) => ({ status: "ok", data: null })),
   setRoomLocked: vi.fn(async (_locked: boolean) => ({ status: "ok", data: null })),
+  whereabouts: null as ((event: { payload: unknown }) => void) | null,
+  invite: null as ((event: { payload: { link: string } }) => void) | null,
+  joinMeeting: vi.fn(async (_link: string, _name: string) => ({ status: "ok", data: null }) as { status: string; data?: null; error?: { message: string } }),
+  leaveMeeting: vi.fn(async () => ({ status: "ok", data: null })),
 }));
 
 vi.mock("./bindings", () => ({
@@ -66,6 +70,10 @@ vi.mock("./bindings", () => ({
     declineParticipant: backend.declineParticipant,
     allowBack: backend.allowBack,
     setRoomLocked: backend.setRoomLocked,
+    joinMeeting: backend.joinMeeting,
+    leaveMeeting: backend.leaveMeeting,
+    getWhereabouts: vi.fn(async () => ({ guest: null, left: null })),
+    takeOpenedInvite: vi.fn(async () => null),
   },
   events: {
     boardChanged: {
@@ -108,6 +116,18 @@ vi.mock("./bindings", () => ({
     participantsChanged: {
       listen: vi.fn(async (listener: (event: { payload: { participants: unknown } }) => void) => {
         backend.participants = listener;
+        return () => {};
+      }),
+    },
+    whereaboutsChanged: {
+      listen: vi.fn(async (listener: (event: { payload: unknown }) => void) => {
+        backend.whereabouts = listener;
+        return () => {};
+      }),
+    },
+    inviteOpened: {
+      listen: vi.fn(async (listener: (event: { payload: { link: string } }) => void) => {
+        backend.invite = listener;
         return () => {};
       }),
     },
@@ -443,3 +463,62 @@ describe("the voice operator", () => {
     expect(backend.setSettings).toHaveBeenLastCalledWith(expect.objectContaining({ baseUrl: "ftp://x" }));
   });
 });
+
+describe("joining somebody else's meeting", () => {
+  const link = "https://192.168.1.5:4000/r/token#fp=sha256:" + "ab".repeat(32);
+
+  it("joins with the link and the remembered name, shows their room, and comes home", async () => {
+    render(<App />);
+    await screen.findByText("Finish RTP HEVC Packetizer");
+    fireEvent.click(screen.getByRole("button", { name: "Join a meeting…" }));
+    const dialog = screen.getByRole("dialog", { name: "Join a meeting" });
+    fireEvent.change(within(dialog).getByLabelText("Invite link"), { target: { value: link } });
+    fireEvent.change(within(dialog).getByLabelText("Your name"), { target: { value: "Dee" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Join" }));
+    await waitFor(() => expect(backend.joinMeeting).toHaveBeenCalledWith(link, "Dee"));
+    expect(backend.setSettings).toHaveBeenCalledWith(expect.objectContaining({ yourName: "Dee" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+
+    // The room's board replaces this machine's own while the window is there.
+    const theirs = { ...seedBoard(), revision: 7, columns: seedBoard().columns.map((c) => ({ ...c, cards: c.status === "Done" ? [] : c.cards.slice(0, 1) })) };
+    backend.getBoard.mockImplementation(async () => ({ status: "ok", data: theirs }));
+    act(() => backend.whereabouts!({ payload: { guest: { host: null, connection: { state: "connecting" } }, left: null } }));
+    expect(await screen.findByText("Joining the room…")).toBeTruthy();
+    act(() => backend.whereabouts!({ payload: { guest: { host: "Ana", connection: { state: "in" } }, left: null } }));
+    expect(await screen.findByText("You are in Ana's room")).toBeTruthy();
+    expect(await screen.findByText(/Ana's board · revision 7/)).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Start room" })).toBeNull();
+
+    act(() => backend.whereabouts!({ payload: { guest: { host: "Ana", connection: { state: "reconnecting", reason: "The connection dropped. Trying again in 1 s…" } }, left: null } }));
+    expect(await screen.findByText(/Reconnecting to Ana's room/)).toBeTruthy();
+
+    fireEvent.click(screen.getByRole("button", { name: "Leave" }));
+    await waitFor(() => expect(backend.leaveMeeting).toHaveBeenCalled());
+    backend.getBoard.mockImplementation(async () => ({ status: "ok", data: backend.board }));
+    act(() => backend.whereabouts!({ payload: { guest: null, left: null } }));
+    await waitFor(() => expect(screen.queryByText(/Ana's room/)).toBeNull());
+    expect(await screen.findByText(/Saved · revision 0/)).toBeTruthy();
+  });
+
+  it("says why when the room ends the visit", async () => {
+    render(<App />);
+    await screen.findByText("Finish RTP HEVC Packetizer");
+    act(() => backend.whereabouts!({ payload: { guest: { host: "Ana", connection: { state: "in" } }, left: null } }));
+    await screen.findByText("You are in Ana's room");
+    act(() => backend.whereabouts!({ payload: { guest: null, left: "The host ended the room." } }));
+    expect(await screen.findByText("The host ended the room.")).toBeTruthy();
+  });
+
+  it("offers to join with a link that opened the app, and shows a refusal in the dialog", async () => {
+    backend.joinMeeting.mockImplementationOnce(async () => ({ status: "error", error: { message: "That is not an invite link." } }));
+    render(<App />);
+    await screen.findByText("Finish RTP HEVC Packetizer");
+    act(() => backend.invite!({ payload: { link: "boardroom://join?url=x" } }));
+    const dialog = await screen.findByRole("dialog", { name: "Join a meeting" });
+    expect((within(dialog).getByLabelText("Invite link") as HTMLInputElement).value).toBe("boardroom://join?url=x");
+    fireEvent.change(within(dialog).getByLabelText("Your name"), { target: { value: "Dee" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Join" }));
+    expect(await within(dialog).findByText("That is not an invite link.")).toBeTruthy();
+  });
+});
+

@@ -16,6 +16,7 @@ import {
   type StartupNotice,
   type Theme,
   type TranscriptLine,
+  type WhereaboutsChanged_Serialize as WhereaboutsChanged,
 } from "./bindings";
 import { describe, receive, sendInTurn } from "./board";
 import { CommandFailed, editBoard, fetchBoard } from "./api";
@@ -31,6 +32,8 @@ import { MicrophonePicker } from "./components/MicrophonePicker";
 import { TranscriptPanel } from "./components/TranscriptPanel";
 import { VoiceSettingsDialog } from "./components/VoiceSettingsDialog";
 import { RoomPanel } from "./components/RoomPanel";
+import { GuestBanner } from "./components/GuestBanner";
+import { JoinMeetingDialog } from "./components/JoinMeetingDialog";
 import { LevelStore, LevelsContext } from "./levels";
 
 const HIGHLIGHT_MS = 2500;
@@ -62,6 +65,7 @@ export default function App() {
     iceServers: [],
     publicIp: null,
     udpPorts: null,
+    yourName: null,
   });
   const [voice, setVoice] = useState<OperatorStatus>({ state: "off" });
   const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
@@ -75,6 +79,11 @@ export default function App() {
   const [lobby, setLobby] = useState<Lobby>({ locked: false, askToJoin: false, waiting: [], removed: [] });
   /** Who the host was already told is waiting, so each knock is announced once. */
   const announced = useRef(new Set<string>());
+  /** Home (this machine's board) or a guest in somebody else's room. */
+  const [whereabouts, setWhereabouts] = useState<WhereaboutsChanged>({ guest: null, left: null });
+  /** How the last whereabouts were, to see arriving in a room, getting in, and coming home. */
+  const lastWhereabouts = useRef<WhereaboutsChanged>({ guest: null, left: null });
+  const [joinDialog, setJoinDialog] = useState<{ link?: string } | null>(null);
   const theme: Theme = settings.theme;
   const boardRef = useRef<Board | null>(null);
   const toastId = useRef(0);
@@ -123,6 +132,36 @@ export default function App() {
     [resync, show],
   );
 
+  /** Takes the participants and voice status of the room now shown (the room's, or this machine's own). */
+  const refetchRoom = useCallback(async () => {
+    setVoice(await commands.getVoiceStatus());
+    const present = await commands.getParticipants();
+    if (present.status === "ok") setParticipants(present.data);
+  }, []);
+
+  /** Moving between this machine's board and a room's: the board and its people are taken afresh. */
+  const arrive = useCallback(
+    (next: WhereaboutsChanged) => {
+      const before = lastWhereabouts.current;
+      lastWhereabouts.current = next;
+      setWhereabouts(next);
+      const moved = (before.guest === null) !== (next.guest === null);
+      const gotIn = next.guest?.connection.state === "in" && before.guest?.connection.state !== "in";
+      if (moved) {
+        // Neither board's changes apply to the other: nothing shows until the right one arrives.
+        boardRef.current = null;
+        setBoard(null);
+        setEditing(null);
+        setTranscript([]);
+        void refetchRoom();
+        if (next.guest === null) void resync();
+        if (next.left) toast({ tone: "info", message: next.left });
+      }
+      if (gotIn) void resync();
+    },
+    [refetchRoom, resync, toast],
+  );
+
   useEffect(() => {
     const stops: (() => void)[] = [];
     let cancelled = false;
@@ -143,6 +182,9 @@ export default function App() {
         events.transcriptAdded.listen(({ payload }) => setTranscript((lines) => [...lines.slice(1 - TRANSCRIPT_LINES), payload.line])),
         events.roomChanged.listen(({ payload }) => setRoom(payload.room)),
         events.participantsChanged.listen(({ payload }) => setParticipants(payload.participants)),
+        events.whereaboutsChanged.listen(({ payload }) => arrive(payload)),
+        // A clicked invite link: offer to join with it (the person confirms their name).
+        events.inviteOpened.listen(({ payload }) => setJoinDialog({ link: payload.link })),
         events.lobbyChanged.listen(({ payload }) => {
           for (const person of payload.lobby.waiting) {
             if (!announced.current.has(person.id)) toast({ tone: "info", message: `${person.name} asks to join the room` });
@@ -164,13 +206,16 @@ export default function App() {
       if (present.status === "ok") setParticipants(present.data);
       const doors = await commands.getLobby();
       if (doors.status === "ok") setLobby(doors.data);
+      arrive(await commands.getWhereabouts());
+      const invite = await commands.takeOpenedInvite();
+      if (invite) setJoinDialog({ link: invite });
       if (!cancelled) void commands.uiReady();
     })();
     return () => {
       cancelled = true;
       stops.forEach((stop) => stop());
     };
-  }, [highlight, levelStore, resync, take, toast]);
+  }, [arrive, highlight, levelStore, resync, take, toast]);
 
   useEffect(() => {
     const osDark = window.matchMedia("(prefers-color-scheme: dark)");
@@ -306,6 +351,24 @@ export default function App() {
     [],
   );
 
+  /** Joins somebody else's room; the name is remembered for next time. */
+  const joinMeeting = useCallback(
+    async (link: string, name: string) => {
+      if (name !== settings.yourName) await saveSettings({ ...settings, yourName: name });
+      setMuted(false);
+      const joined = await commands.joinMeeting(link, name);
+      if (joined.status === "error") throw new Error(joined.error.message);
+    },
+    [saveSettings, settings],
+  );
+
+  const leaveMeeting = useCallback(async () => {
+    const left = await commands.leaveMeeting();
+    if (left.status === "error") toast({ tone: "error", message: left.error.message });
+  }, [toast]);
+
+  const guest = whereabouts.guest;
+
   const toggleMute = useCallback(() => {
     const next = !muted;
     setMuted(next);
@@ -335,8 +398,14 @@ export default function App() {
           <button className="button" onClick={() => setVoiceSettingsOpen(true)}>
             Voice settings
           </button>
+          {!guest && !room && (
+            <button className="button primary" onClick={() => setJoinDialog({})}>
+              Join a meeting…
+            </button>
+          )}
         </div>
       </header>
+      {guest && <GuestBanner room={guest} onLeave={() => void leaveMeeting()} />}
       {notice && (
         <div className="notice" role="alert">
           <p>{notice.message}</p>
@@ -356,38 +425,67 @@ export default function App() {
           <BoardView board={board} highlighted={highlighted} onEdit={edit} onOpen={open} />
         ) : (
           <div className="board-placeholder" role="status">
-            {loadError ? `The board could not be loaded: ${loadError}` : "Loading the board…"}
+            {guest
+              ? guest.connection.state === "waiting"
+                ? "The host lets people in one by one; the board shows as soon as they let you in."
+                : "Loading the room's board…"
+              : loadError
+                ? `The board could not be loaded: ${loadError}`
+                : "Loading the board…"}
           </div>
         )}
         <aside className="sidebar hosting">
-          <RoomPanel
-            room={room}
-            settings={settings}
-            locked={lobby.locked}
-            onStart={startRoom}
-            onEnd={endRoom}
-            onLock={lockRoom}
-            onSaveSettings={saveSettings}
-          />
-          <ParticipantsPanel
-            status={microphone}
-            muted={muted}
-            onJoin={() => void join()}
-            onLeave={() => void leave()}
-            onToggleMute={toggleMute}
-            guests={participants.filter((person) => !person.host)}
-            onMuteInMix={(person, mute) => void muteInMix(person, mute)}
-            onRemove={(person) => void removeParticipant(person)}
-            lobby={lobby}
-            onAdmit={(person: Person) => void answer(() => commands.admitParticipant(person.id))}
-            onDecline={(person: Person) => void answer(() => commands.declineParticipant(person.id))}
-            onAllowBack={(person: Person) => void answer(() => commands.allowBack(person.id))}
-          />
+          {!guest && (
+            <RoomPanel
+              room={room}
+              settings={settings}
+              locked={lobby.locked}
+              onStart={startRoom}
+              onEnd={endRoom}
+              onLock={lockRoom}
+              onSaveSettings={saveSettings}
+            />
+          )}
+          {guest ? (
+            // In somebody else's room: everyone there, the host first; the host's controls are theirs.
+            <ParticipantsPanel
+              status={microphone}
+              muted={muted}
+              onJoin={() => void join()}
+              onLeave={() => void leaveMeeting()}
+              onToggleMute={toggleMute}
+              guests={[...participants].sort((a, b) => Number(b.host) - Number(a.host))}
+            />
+          ) : (
+            <ParticipantsPanel
+              status={microphone}
+              muted={muted}
+              onJoin={() => void join()}
+              onLeave={() => void leave()}
+              onToggleMute={toggleMute}
+              guests={participants.filter((person) => !person.host)}
+              onMuteInMix={(person, mute) => void muteInMix(person, mute)}
+              onRemove={(person) => void removeParticipant(person)}
+              lobby={lobby}
+              onAdmit={(person: Person) => void answer(() => commands.admitParticipant(person.id))}
+              onDecline={(person: Person) => void answer(() => commands.declineParticipant(person.id))}
+              onAllowBack={(person: Person) => void answer(() => commands.allowBack(person.id))}
+            />
+          )}
           <TranscriptPanel lines={transcript} />
           <ActivityPanel activity={board?.activity ?? []} onUndo={undo} />
         </aside>
       </main>
-      <StatusBar board={board} microphone={microphone} voice={voice} />
+      <StatusBar board={board} microphone={microphone} voice={voice} guest={guest} />
+      {joinDialog && (
+        <JoinMeetingDialog
+          key={joinDialog.link ?? ""}
+          link={joinDialog.link}
+          name={settings.yourName ?? ""}
+          onJoin={joinMeeting}
+          onClose={() => setJoinDialog(null)}
+        />
+      )}
       {voiceSettingsOpen && (
         <VoiceSettingsDialog settings={settings} onSaveSettings={saveSettings} onClose={closeVoiceSettings} />
       )}

@@ -13,6 +13,7 @@ export const commands = {
 	 *  Applies an edit made by hand in this window on the board as it was at revision `seen`:
 	 *  an edit to a card that someone (the voice operator, a participant) changed since is
 	 *  refused, as participants' edits are, rather than silently overwriting their change.
+	 *  While this machine is a guest in a room, the edit goes to that room's board.
 	 *  (`u32`: revisions are exported to TypeScript as numbers and stay far below 2^32.)
 	 */
 	editBoard: (edit: Edit_Deserialize, seen: number) => typedError<Change_Serialize, CommandError>(__TAURI_INVOKE("edit_board", { edit, seen })),
@@ -64,18 +65,30 @@ export const commands = {
 	allowBack: (id: string) => typedError<null, CommandError>(__TAURI_INVOKE("allow_back", { id })),
 	/**  Locks the open room (nobody new can join) or unlocks it. */
 	setRoomLocked: (locked: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("set_room_locked", { locked })),
+	/**
+	 *  Joins the room the invite link leads to, as `name`, with this machine's microphone and
+	 *  speakers; the window then shows that room until it leaves.
+	 */
+	joinMeeting: (link: string, name: string) => typedError<null, CommandError>(__TAURI_INVOKE("join_meeting", { link, name })),
+	/**  Leaves the room this machine is a guest in; the window shows its own board again. */
+	leaveMeeting: () => typedError<null, CommandError>(__TAURI_INVOKE("leave_meeting")),
+	getWhereabouts: () => __TAURI_INVOKE<WhereaboutsChanged_Serialize>("get_whereabouts"),
+	/**  The link the app was started with, once: the window offers to join with it. */
+	takeOpenedInvite: () => __TAURI_INVOKE<string | null>("take_opened_invite"),
 };
 
 /** Events */
 export const events = {
 	audioLevels: makeEvent<AudioLevels, AudioLevels>("audio-levels"),
 	boardChanged: makeEvent<BoardChanged_Serialize, BoardChanged_Deserialize>("board-changed"),
+	inviteOpened: makeEvent<InviteOpened, InviteOpened>("invite-opened"),
 	lobbyChanged: makeEvent<LobbyChanged, LobbyChanged>("lobby-changed"),
 	microphoneChanged: makeEvent<MicrophoneChanged, MicrophoneChanged>("microphone-changed"),
 	participantsChanged: makeEvent<ParticipantsChanged, ParticipantsChanged>("participants-changed"),
 	roomChanged: makeEvent<RoomChanged_Serialize, RoomChanged_Deserialize>("room-changed"),
 	transcriptAdded: makeEvent<TranscriptAdded, TranscriptAdded>("transcript-added"),
 	voiceStatusChanged: makeEvent<VoiceStatusChanged, VoiceStatusChanged>("voice-status-changed"),
+	whereaboutsChanged: makeEvent<WhereaboutsChanged_Serialize, WhereaboutsChanged_Deserialize>("whereabouts-changed"),
 };
 
 /* Types */
@@ -169,10 +182,10 @@ export type Change_Serialize = {
 	after: PlacedCard | null,
 };
 
-/**  What a participant's page sends. */
+/**  What a participant's page (or the app, joining as a guest) sends. */
 export type ClientMessage = ClientMessage_Serialize | ClientMessage_Deserialize;
 
-/**  What a participant's page sends. */
+/**  What a participant's page (or the app, joining as a guest) sends. */
 export type ClientMessage_Deserialize = 
 /**
  *  The first message: who is joining. `resume` (from an earlier `welcome`) rejoins as the
@@ -187,7 +200,7 @@ export type ClientMessage_Deserialize =
 /**  The participant muted or unmuted their microphone. */
 { type: "mute"; muted: boolean } | { type: "leave" };
 
-/**  What a participant's page sends. */
+/**  What a participant's page (or the app, joining as a guest) sends. */
 export type ClientMessage_Serialize = 
 /**
  *  The first message: who is joining. `resume` (from an earlier `welcome`) rejoins as the
@@ -267,6 +280,27 @@ export type ErrorKind =
 /**  Something on this computer failed (saving, a device, the keychain): try again later. */
 "failed";
 
+export type GuestConnection = { state: "connecting" } | 
+/**  The host lets people in one by one. */
+{ state: "waiting" } | { state: "in" } | { state: "reconnecting"; reason: string };
+
+/**  The room this machine is a guest in, as the banner shows it. */
+export type GuestRoom = GuestRoom_Serialize | GuestRoom_Deserialize;
+
+/**  The room this machine is a guest in, as the banner shows it. */
+export type GuestRoom_Deserialize = {
+	/**  The host's name, once in. */
+	host?: string | null,
+	connection: GuestConnection,
+};
+
+/**  The room this machine is a guest in, as the banner shows it. */
+export type GuestRoom_Serialize = {
+	/**  The host's name, once in. */
+	host: string | null,
+	connection: GuestConnection,
+};
+
 /**  One entry of a page's `RTCPeerConnection` `iceServers`. */
 export type IceServer = IceServer_Serialize | IceServer_Deserialize;
 
@@ -282,6 +316,11 @@ export type IceServer_Serialize = {
 	urls: string[],
 	username?: string,
 	credential?: string,
+};
+
+/**  A link to join a room reached the app. */
+export type InviteOpened = {
+	link: string,
 };
 
 /**  Where the key in use comes from. */
@@ -447,10 +486,10 @@ export type RoomInfo_Serialize = {
 	warnings: string[],
 };
 
-/**  What the room sends to a page. */
+/**  What the room sends to a page (or the app, joined as a guest). */
 export type ServerMessage = ServerMessage_Serialize | ServerMessage_Deserialize;
 
-/**  What the room sends to a page. */
+/**  What the room sends to a page (or the app, joined as a guest). */
 export type ServerMessage_Deserialize = 
 /**  The answer to `hello`: who you are in this room and everything to show. */
 { type: "welcome"; version: number; participantId: string; 
@@ -489,7 +528,7 @@ iceServers: IceServer_Deserialize[] } |
 /**  The room is closing this connection (removed by the host, room ended, replaced by a rejoin). */
 { type: "goodbye"; reason: string };
 
-/**  What the room sends to a page. */
+/**  What the room sends to a page (or the app, joined as a guest). */
 export type ServerMessage_Serialize = 
 /**  The answer to `hello`: who you are in this room and everything to show. */
 { type: "welcome"; version: number; participantId: string; 
@@ -555,6 +594,8 @@ export type Settings_Deserialize = {
 	publicIp?: string | null,
 	/**  The UDP ports the room's audio uses, as `FIRST-LAST`. */
 	udpPorts?: string | null,
+	/**  The name this person joins other people's rooms with. */
+	yourName?: string | null,
 };
 
 export type Settings_Serialize = {
@@ -582,6 +623,8 @@ export type Settings_Serialize = {
 	publicIp: string | null,
 	/**  The UDP ports the room's audio uses, as `FIRST-LAST`. */
 	udpPorts: string | null,
+	/**  The name this person joins other people's rooms with. */
+	yourName: string | null,
 };
 
 /**  Who made a change. */
@@ -692,6 +735,23 @@ export type VoiceSettings_Serialize = {
 /**  The voice operator's state changed. */
 export type VoiceStatusChanged = {
 	status: OperatorStatus,
+};
+
+/**  Where the window is: home (its own board) or a guest in a room. */
+export type WhereaboutsChanged = WhereaboutsChanged_Serialize | WhereaboutsChanged_Deserialize;
+
+/**  Where the window is: home (its own board) or a guest in a room. */
+export type WhereaboutsChanged_Deserialize = {
+	guest?: GuestRoom_Deserialize | null,
+	/**  Why the last room was left, when it was not by choice (removed, the room ended…). */
+	left?: string | null,
+};
+
+/**  Where the window is: home (its own board) or a guest in a room. */
+export type WhereaboutsChanged_Serialize = {
+	guest: GuestRoom_Serialize | null,
+	/**  Why the last room was left, when it was not by choice (removed, the room ended…). */
+	left: string | null,
 };
 
 /* Tauri Specta runtime */

@@ -81,13 +81,19 @@ impl Drop for FakeRealtime {
 impl FakeRealtime {
     /// Starts the fake on a free loopback port; calls must carry `Bearer {key}`.
     pub async fn start(key: &str) -> FakeRealtime {
+        FakeRealtime::start_on(key, std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)).await
+    }
+
+    /// Starts the fake on a free port of `address`: one of this machine's that another
+    /// computer (a network namespace of the tests) reaches it at.
+    pub async fn start_on(key: &str, address: std::net::IpAddr) -> FakeRealtime {
         let (calls_tx, calls) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared { key: key.to_owned(), state: Mutex::default(), calls: calls_tx });
         let app = Router::new()
             .route("/v1/realtime/calls", post(create_call))
             .route("/v1/realtime/calls/{id}/hangup", post(hang_up))
             .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake");
+        let listener = tokio::net::TcpListener::bind((address, 0)).await.expect("bind the fake");
         let base_url = format!("http://{}/v1", listener.local_addr().unwrap());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("the fake serves");

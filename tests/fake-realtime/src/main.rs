@@ -29,22 +29,23 @@ struct Control {
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let (mut key, mut port) = (None, 0u16);
+    let (mut key, mut port, mut listen) = (None, 0u16, std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--key" => key = args.next(),
             "--port" => port = args.next().and_then(|p| p.parse().ok()).expect("--port takes a number"),
+            "--listen" => listen = args.next().and_then(|a| a.parse().ok()).expect("--listen takes an IP address"),
             _ => {
-                eprintln!("usage: fake-realtime --key KEY [--port PORT]");
+                eprintln!("usage: fake-realtime --key KEY [--port PORT] [--listen IP]");
                 std::process::exit(2);
             }
         }
     }
     let key = key.unwrap_or_else(|| {
-        eprintln!("usage: fake-realtime --key KEY [--port PORT]");
+        eprintln!("usage: fake-realtime --key KEY [--port PORT] [--listen IP]");
         std::process::exit(2)
     });
-    let control = Arc::new(Control { fake: FakeRealtime::start(&key).await, calls: Mutex::default() });
+    let control = Arc::new(Control { fake: FakeRealtime::start_on(&key, listen).await, calls: Mutex::default() });
     let collector = Arc::clone(&control);
     tokio::spawn(async move {
         loop {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Board, MicrophoneStatus, OperatorStatus } from "../bindings";
+import type { Board, GuestRoom_Serialize as GuestRoom, MicrophoneStatus, OperatorStatus } from "../bindings";
 import { describeMicrophone } from "./ParticipantsPanel";
 
 /** The voice operator's state in words; `secondsLeft` counts down a reconnect, and
@@ -35,16 +35,31 @@ function useCountdown(status: OperatorStatus): number | undefined {
   return left;
 }
 
-type Props = { board: Board | null; microphone: MicrophoneStatus; voice: OperatorStatus };
+type Props = {
+  board: Board | null;
+  microphone: MicrophoneStatus;
+  voice: OperatorStatus;
+  /** The room the window shows, when it is somebody else's. */
+  guest?: GuestRoom | null;
+};
 
-export function StatusBar({ board, microphone, voice }: Props) {
-  const cards = board?.columns.reduce((sum, column) => sum + column.cards.length, 0) ?? 0;
+/** Where the board shown is kept, in words. */
+function describeBoard(board: Board | null, guest: GuestRoom | null | undefined): string {
+  if (!board) return guest ? "Connecting to the room…" : "Connecting to the board…";
+  const cards = board.columns.reduce((sum, column) => sum + column.cards.length, 0);
+  if (!guest) return `Saved · revision ${board.revision} · ${cards} cards`;
+  const whose = guest.host ? `${guest.host}'s board` : "The room's board";
+  if (guest.connection.state === "reconnecting") return `${whose} · reconnecting: ${guest.connection.reason}`;
+  return `${whose} · revision ${board.revision} · ${cards} cards`;
+}
+
+export function StatusBar({ board, microphone, voice, guest }: Props) {
   const secondsLeft = useCountdown(voice);
   const voiceTone = voice.state === "stopped" || voice.state === "reconnecting" ? "warning" : "muted";
   return (
     <footer className="statusbar" role="status">
-      <span className={`dot ${board ? "ok" : "wait"}`} aria-hidden="true" />
-      <span className="board-state">{board ? `Saved · revision ${board.revision} · ${cards} cards` : "Connecting to the board…"}</span>
+      <span className={`dot ${board && guest?.connection.state !== "reconnecting" ? "ok" : "wait"}`} aria-hidden="true" />
+      <span className="board-state">{describeBoard(board, guest)}</span>
       <span className="spacer" />
       <span className={microphone.state === "unavailable" ? "warning" : "muted"}>{describeMicrophone(microphone)}</span>
       <span className={voiceTone} data-testid="voice-status">

@@ -17,7 +17,7 @@ import { TranscriptPanel } from "../components/TranscriptPanel";
 import { Toasts, type Toast } from "../components/Toasts";
 import { describeVoice } from "../components/StatusBar";
 import { FormError } from "../components/FormError";
-import { RoomConnection, deviceKey, socketUrl, type Route } from "./roomConnection";
+import { RoomConnection, appLink, deviceKey, socketUrl, type Route } from "./roomConnection";
 import { RemoteAudio } from "./remoteAudio";
 import { errorMessage } from "../errors";
 import { LevelStore, LevelsContext } from "../levels";
@@ -251,6 +251,9 @@ export function ParticipantApp() {
           <button className="button primary" type="submit" disabled={phase.kind === "joining" || insecure !== null}>
             {phase.kind === "joining" ? "Joining…" : "Join with microphone"}
           </button>
+          <p className="app-link">
+            Boardroom installed? <a href={appLink(window.location.href)}>Open in the Boardroom app</a>
+          </p>
         </form>
       </div>
     );

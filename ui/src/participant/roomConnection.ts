@@ -243,6 +243,12 @@ function gathered(peer: RTCPeerConnection): Promise<void> {
   });
 }
 
+/** The `boardroom://` link that opens the desktop app on this invite (with the room's
+ *  certificate fingerprint after `#fp=`, which the app trusts the room by). */
+export function appLink(invite: string): string {
+  return `boardroom://join?url=${encodeURIComponent(invite)}`;
+}
+
 /** The room's WebSocket address for an invite link's page (`/r/<token>` → `/r/<token>/ws`). */
 export function socketUrl(location: Location): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";

@@ -1,13 +1,13 @@
 //! Level meters: loudness and peak of each frame and whether someone is speaking, with a
 //! short hang-over so the indicator does not flicker between words.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::frame::dbfs;
 
 /// The level of one source or of the mix, as the UI shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Level {
     pub rms_dbfs: f32,

@@ -1,6 +1,9 @@
 //! Test signals and measurements: sine tones in room frames, and the frequency and level
 //! of what comes out. Used by the benches, the tests and the fake Realtime server.
 
+use std::time::{Duration, Instant};
+
+use crate::fanout::{Fanout, MixReceiver};
 use crate::frame::{Frame, FRAME_LEN, SAMPLE_RATE};
 
 /// The `index`-th 20 ms frame of a stereo sine tone.
@@ -14,6 +17,26 @@ pub fn tone_frame(frequency: f32, amplitude: f32, index: usize) -> Frame {
         pair[1] = value;
     }
     frame
+}
+
+/// A microphone that says a sine tone: 20 ms frames on the clock, from a thread of its own
+/// that stops when the receiver is dropped. What the room's and the guest's tests give the
+/// host's or the app's microphone.
+pub fn tone_microphone(frequency: f32, amplitude: f32) -> MixReceiver {
+    let mut fanout = Fanout::new();
+    let receiver = fanout.attach("tone", 50);
+    std::thread::spawn(move || {
+        let start = Instant::now();
+        for index in 0.. {
+            fanout.send(&tone_frame(frequency, amplitude, index));
+            if fanout.is_empty() {
+                return;
+            }
+            let next = start + Duration::from_millis(20) * (index as u32 + 1);
+            std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
+    });
+    receiver
 }
 
 /// The left channel of interleaved stereo.

@@ -1,11 +1,13 @@
 //! The Kanban board: the pure model and its validated operations (`model`, `edit`,
 //! `limits`), the change log with undo (`change`), the seed cards (`seed`),
-//! crash-safe persistence (`file`) and the single actor every edit goes through (`actor`).
+//! crash-safe persistence (`file`), the single actor every edit goes through (`actor`), and
+//! following a board kept elsewhere from its change records (`follow`).
 
 pub mod actor;
 pub mod change;
 pub mod edit;
 pub mod file;
+pub mod follow;
 pub mod limits;
 pub mod model;
 pub mod seed;
@@ -14,4 +16,5 @@ pub use actor::{BoardActor, BoardHandle, EditFailed};
 pub use change::{Change, PlacedCard, Source};
 pub use edit::{BoardError, Edit};
 pub use file::{BoardFile, LoadOutcome};
+pub use follow::Followed;
 pub use model::{Board, Card, Column, Status};

@@ -59,13 +59,13 @@ async fn run(options: options::Options) -> Result<(), String> {
     };
     // The flags are fixed for the host's life: the settings never change.
     let config = RuntimeConfig {
+        program: "boardroom-host",
         microphone: watch::channel(device).1,
         echo_cancellation: watch::channel(!options.headset).1,
         voice: watch::channel(voice).1,
         listening: Listening::Always,
     };
-    let (runtime, opened) =
-        Runtime::start(&options.data_dir, config).map_err(|err| format!("the audio thread could not start: {err}"))?;
+    let (runtime, opened) = Runtime::start(&options.data_dir, config).map_err(|err| err.to_string())?;
     if let Some(problem) = &opened.problem {
         say(format!("warning: {problem}"));
     }

@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use webrtc::api::interceptor_registry::register_default_interceptors;
 use webrtc::api::media_engine::MediaEngine;
@@ -15,7 +16,12 @@ use webrtc::ice_transport::ice_server::RTCIceServer;
 use webrtc::interceptor::registry::Registry;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::policy::ice_transport_policy::RTCIceTransportPolicy;
+use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
+
+/// Candidates gathered by then go into an offer or answer; a STUN or TURN server that has
+/// not answered yet (or never will) does not hold the call up.
+const GATHER_LIMIT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeerSetupError {
@@ -75,4 +81,19 @@ pub async fn new_peer(network: &PeerNetwork) -> Result<Arc<RTCPeerConnection>, P
         ..RTCConfiguration::default()
     };
     Ok(Arc::new(api.new_peer_connection(configuration).await?))
+}
+
+/// Sets `description` (an offer or answer just made) as the peer's own and returns its SDP
+/// with the ICE candidates gathered within [`GATHER_LIMIT`]: no trickle, since host, STUN and
+/// a TURN server that answers all take milliseconds.
+pub async fn with_candidates(
+    connection: &RTCPeerConnection,
+    description: RTCSessionDescription,
+) -> Result<String, webrtc::Error> {
+    let mut gathered = connection.gathering_complete_promise().await;
+    connection.set_local_description(description).await?;
+    if tokio::time::timeout(GATHER_LIMIT, gathered.recv()).await.is_err() {
+        log::warn!("ICE gathering took over {} s; going on with the candidates found so far", GATHER_LIMIT.as_secs());
+    }
+    connection.local_description().await.map(|d| d.sdp).ok_or(webrtc::Error::ErrConnectionClosed)
 }

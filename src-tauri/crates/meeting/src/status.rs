@@ -1,10 +1,10 @@
 //! What the voice operator tells the people in the room: its state, and what it heard.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 
 /// The voice operator's state, for the status bar.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(tag = "state", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum OperatorStatus {
     /// Not in the room.
@@ -27,7 +27,7 @@ pub enum OperatorStatus {
 }
 
 /// A finished transcription of something said in the room.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct TranscriptLine {
     pub item_id: String,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use rustls::server::ResolvesServerCert;
-use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use rustls::{ClientConfig, ServerConfig};
 use rustls_acme::caches::DirCache;
 use rustls_acme::AcmeConfig;
 use tokio::sync::watch;
@@ -52,7 +52,7 @@ impl Acme {
     /// Starts obtaining (or loading the kept) certificate. The authority is reached over
     /// HTTPS trusting this system's root certificates (`SSL_CERT_FILE` works, as for curl).
     pub fn start(settings: &AcmeSettings) -> Result<Acme, TlsError> {
-        let roots = system_roots()?;
+        let roots = tls::system_roots()?;
         let client = ClientConfig::builder_with_provider(tls::provider())
             .with_safe_default_protocol_versions()
             .expect("ring supports the default TLS versions")
@@ -91,17 +91,4 @@ impl Drop for Acme {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-fn system_roots() -> Result<RootCertStore, TlsError> {
-    let mut roots = RootCertStore::empty();
-    let found = rustls_native_certs::load_native_certs();
-    for error in &found.errors {
-        log::debug!("reading the system's root certificates: {error}");
-    }
-    let (added, _) = roots.add_parsable_certificates(found.certs);
-    if added == 0 {
-        return Err(TlsError::NoTrustedRoots);
-    }
-    Ok(roots)
 }

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use webrtc::ice_transport::ice_server::RTCIceServer;
@@ -175,15 +175,7 @@ impl IceConfig {
 
     /// The same servers for the room's own peers.
     pub fn peer_network(&self, now: SystemTime) -> meeting::PeerNetwork {
-        let ice_servers = self
-            .servers_for("room", now)
-            .into_iter()
-            .map(|server| RTCIceServer {
-                urls: server.urls,
-                username: server.username.unwrap_or_default(),
-                credential: server.credential.unwrap_or_default(),
-            })
-            .collect();
+        let ice_servers = self.servers_for("room", now).into_iter().map(RTCIceServer::from).collect();
         meeting::PeerNetwork {
             // Pages on this same computer (and the tests) reach the room over loopback.
             include_loopback: true,
@@ -196,7 +188,7 @@ impl IceConfig {
 }
 
 /// One entry of a page's `RTCPeerConnection` `iceServers`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct IceServer {
     pub urls: Vec<String>,
@@ -206,6 +198,16 @@ pub struct IceServer {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[specta(optional)]
     pub credential: Option<String>,
+}
+
+impl From<IceServer> for RTCIceServer {
+    fn from(server: IceServer) -> Self {
+        RTCIceServer {
+            urls: server.urls,
+            username: server.username.unwrap_or_default(),
+            credential: server.credential.unwrap_or_default(),
+        }
+    }
 }
 
 /// TURN REST API credentials for `user`, valid for [`TURN_CREDENTIAL_TTL`] from `now`.

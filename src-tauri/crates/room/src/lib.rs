@@ -1,7 +1,7 @@
 //! The meeting room, in the order a participant meets it: the invite `token`, the signaling
 //! `protocol` and its `limits`, `admission` (the lock, asking to join, the removed), the
 //! `registry` of who is in, the SFU `peer` for each of them,
-//! the host's microphone sent to them (`host_audio`), the `hub` that owns the room's state,
+//! the `hub` that owns the room's state,
 //! one `connection` task per WebSocket, the HTTP `server` with the participant page's
 //! `assets`, and `room`, which starts and ends it all. A room others reach is served over
 //! HTTPS: its certificate comes from `tls` (made and kept, or files) or `acme`, and the
@@ -13,7 +13,6 @@ pub mod acme;
 pub mod admission;
 pub mod assets;
 pub mod connection;
-pub mod host_audio;
 pub mod hub;
 pub mod ice;
 pub mod limits;

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use audio::{OpusDecoder, SourceFeed, Sources};
+use audio::{SourceFeed, Sources};
+use meeting::voice_track;
 use tokio::sync::{mpsc, watch};
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
@@ -33,11 +34,6 @@ pub type Silenced = Arc<AtomicBool>;
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
 /// How often a forwarded video's sender is asked for a key frame, so newcomers get a picture soon.
 const KEY_FRAME_EVERY: Duration = Duration::from_secs(3);
-/// Candidates gathered by then go into the offer; a STUN or TURN server that has not
-/// answered yet (or never will) does not hold the participant up.
-const GATHER_LIMIT: Duration = Duration::from_secs(3);
-/// Lost audio packets concealed per gap; a longer gap is left as silence.
-const MAX_CONCEALED: u16 = 5;
 /// Answers waiting for the negotiation task. One is expected per offer; when full, the
 /// extra answer is dropped (one that was wanted is asked for again by a new offer).
 const ANSWER_QUEUE: usize = 4;
@@ -188,43 +184,26 @@ fn receive_tracks(
 async fn forward_packets(
     remote: Arc<TrackRemote>,
     local: Arc<TrackLocalStaticRTP>,
-    mut mix: Option<(SourceFeed, String, mpsc::Sender<PeerEvent>, u64)>,
+    mix: Option<(SourceFeed, String, mpsc::Sender<PeerEvent>, u64)>,
     silenced: Option<Silenced>,
 ) {
-    let mut decoder = match mix.as_ref().map(|_| OpusDecoder::new()).transpose() {
-        Ok(decoder) => decoder,
+    let mut mix = mix.and_then(|(feed, owner, events, epoch)| match voice_track::Receiver::new(feed) {
+        Ok(receiver) => Some((receiver, owner, events, epoch)),
         Err(err) => {
             log::error!("no Opus decoder for a participant: {err}");
             None
         }
-    };
-    let mut frame = Box::new([0.0f32; audio::FRAME_LEN]);
-    let mut last_sequence: Option<u16> = None;
+    });
     while let Ok((packet, _)) = remote.read_rtp().await {
         let forward = !silenced.as_ref().is_some_and(|silenced| silenced.load(Ordering::Relaxed));
         // Nobody listening yet is not an error: the track is bound as others join.
         if let Err(err) = if forward { local.write_rtp(&packet).await } else { Ok(0) } {
             log::debug!("forwarding a packet: {err}");
         }
-        let (Some(decoder), Some((feed, owner, events, epoch))) = (decoder.as_mut(), mix.as_mut()) else { continue };
-        let sequence = packet.header.sequence_number;
-        if let Some(last) = last_sequence {
-            let missing = sequence.wrapping_sub(last).wrapping_sub(1);
-            if missing >= 0x8000 {
-                continue; // late or duplicate: it was concealed already
+        if let Some((receiver, owner, events, epoch)) = mix.as_mut() {
+            if receiver.receive(&packet) {
+                tell(events, PeerEvent::Heard { owner: owner.clone(), epoch: *epoch });
             }
-            for _ in 0..missing.min(MAX_CONCEALED) {
-                if decoder.decode(None, &mut frame).is_ok() {
-                    feed.push(&frame[..]);
-                }
-            }
-        } else {
-            tell(events, PeerEvent::Heard { owner: owner.clone(), epoch: *epoch });
-        }
-        last_sequence = Some(sequence);
-        match decoder.decode(Some(&packet.payload), &mut frame) {
-            Ok(()) => feed.push(&frame[..]),
-            Err(err) => log::debug!("a participant's audio packet did not decode: {err}"),
         }
     }
 }
@@ -290,8 +269,7 @@ async fn negotiate(
 }
 
 /// Brings the peer's senders in line with `tracks` and makes an offer with the ICE
-/// candidates gathered within [`GATHER_LIMIT`] (no trickle: host, STUN and a TURN server
-/// that answers all take milliseconds).
+/// candidates gathered (`meeting::with_candidates`).
 async fn offer(connection: &RTCPeerConnection, tracks: &[OutgoingTrack]) -> Result<String, webrtc::Error> {
     let key = |track: &dyn TrackLocal| (track.stream_id().to_owned(), track.id().to_owned());
     let wanted: Vec<_> = tracks.iter().map(|t| key(t.as_ref())).collect();
@@ -316,10 +294,5 @@ async fn offer(connection: &RTCPeerConnection, tracks: &[OutgoingTrack]) -> Resu
         }
     }
     let offer = connection.create_offer(None).await?;
-    let mut gathered = connection.gathering_complete_promise().await;
-    connection.set_local_description(offer).await?;
-    if tokio::time::timeout(GATHER_LIMIT, gathered.recv()).await.is_err() {
-        log::warn!("ICE gathering took over {} s; offering the candidates found so far", GATHER_LIMIT.as_secs());
-    }
-    connection.local_description().await.map(|d| d.sdp).ok_or(webrtc::Error::ErrConnectionClosed)
+    meeting::with_candidates(connection, offer).await
 }

@@ -15,8 +15,8 @@ pub const PROTOCOL_VERSION: u32 = 2;
 /// The largest message either side sends; the room refuses bigger ones.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
-/// What a participant's page sends.
-#[derive(Debug, Clone, PartialEq, Deserialize, Type)]
+/// What a participant's page (or the app, joining as a guest) sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum ClientMessage {
     /// The first message: who is joining. `resume` (from an earlier `welcome`) rejoins as the
@@ -47,7 +47,7 @@ pub enum ClientMessage {
 }
 
 /// Someone in the room, as every page and the host's window show them.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
     pub id: String,
@@ -61,7 +61,7 @@ pub struct Participant {
     pub connection: Connection,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub enum Connection {
     /// Joined; audio is being set up.
@@ -72,15 +72,15 @@ pub enum Connection {
     Reconnecting,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ParticipantLevel {
     pub id: String,
     pub level: Level,
 }
 
-/// What the room sends to a page.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+/// What the room sends to a page (or the app, joined as a guest).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum ServerMessage {
     /// The answer to `hello`: who you are in this room and everything to show.
@@ -149,7 +149,7 @@ pub enum ServerMessage {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub enum ErrorCode {
     /// Not JSON, not a known message, or fields of the wrong type.

@@ -14,11 +14,11 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::acme::{Acme, AcmeStatus};
-use crate::host_audio;
 use crate::hub::HubHandle;
 use crate::ice::{self, IceConfig, IceError};
 use crate::listener::{Handshake, TlsListener};
-use crate::registry::{Registry, DEFAULT_CAP};
+use crate::peer::OutgoingTrack;
+use crate::registry::{Registry, DEFAULT_CAP, HOST_ID};
 use crate::server::{self, ServerState};
 use crate::tls::{self, CertificateSource, CurrentCertificate, TlsError};
 use crate::token::InviteToken;
@@ -154,13 +154,19 @@ impl Room {
             Access::ThisComputer => format!("http://{}/r/{}", SocketAddr::new(advertised, port), token.as_str()),
             Access::Network(_) => https_link(&link_host, port, token.as_str()),
         };
+        let invite = match &serving.certificate {
+            Some(CertificateInfo { kind: CertificateKind::SelfSigned, fingerprint: Some(fingerprint) }) => {
+                pinned(&invite, fingerprint)
+            }
+            _ => invite,
+        };
         let warnings = probe_ice_servers(&config.ice).await;
         let ice = Arc::new(config.ice);
         let hub =
             HubHandle::start(Registry::new(config.cap, &config.host_name), config.ask_to_join, audio.sources, ice);
         let host_audio = audio.microphone.map(|microphone| {
-            let (track, task) = host_audio::start(microphone);
-            hub.host_track(Some(track));
+            let (track, task) = meeting::voice_track::send(microphone, HOST_ID);
+            hub.host_track(Some(track as OutgoingTrack));
             task
         });
         let connections = Arc::new(tokio::sync::Semaphore::new(server::connection_limit(config.cap)));
@@ -298,6 +304,14 @@ fn https_link(host: &str, port: u16, token: &str) -> String {
         443 => format!("https://{host}/r/{token}"),
         port => format!("https://{host}:{port}/r/{token}"),
     }
+}
+
+/// A link to a room with a certificate of its own names the certificate after `#fp=sha256:`:
+/// the app trusts the room by it (a browser never sends the fragment; the page reads it to
+/// hand the link on to the app).
+pub fn pinned(link: &str, fingerprint: &str) -> String {
+    let hex: String = fingerprint.chars().filter(|c| *c != ':').collect::<String>().to_lowercase();
+    format!("{link}#fp=sha256:{hex}")
 }
 
 fn proxied_link(public_url: &str, token: &str) -> Result<String, RoomError> {

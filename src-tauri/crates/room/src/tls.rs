@@ -13,7 +13,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
-use rustls::ServerConfig;
+use rustls::{RootCertStore, ServerConfig};
 
 /// Where a room reachable from other computers gets its certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +80,21 @@ impl std::fmt::Debug for Certificate {
 /// The crypto the room's TLS uses (ring, as webrtc-rs does).
 pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The certificate authorities this system trusts (for reaching an ACME authority, or a room
+/// with a certificate from one).
+pub fn system_roots() -> Result<RootCertStore, TlsError> {
+    let mut roots = RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    for error in &found.errors {
+        log::debug!("reading the system's root certificates: {error}");
+    }
+    let (added, _) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        return Err(TlsError::NoTrustedRoots);
+    }
+    Ok(roots)
 }
 
 /// Reads and checks a PEM certificate chain and its key: readable, in date, and a matching pair.

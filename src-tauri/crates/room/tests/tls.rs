@@ -76,10 +76,13 @@ async fn a_network_room_serves_https_and_wss_with_a_certificate_it_keeps() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().join("room-tls");
     let room = network_room(CertificateSource::SelfSigned { dir: dir.clone() }, &engine).await.unwrap();
-    let link = room.invite_link().to_owned();
+    let (link, pin) = room.invite_link().split_once('#').expect("the link names the certificate");
+    let link = link.to_owned();
     assert!(link.starts_with("https://127.0.0.1:") && link.contains("/r/"), "{link}");
     let info = room.certificate().unwrap().clone();
     assert_eq!(info.kind, CertificateKind::SelfSigned);
+    let named = info.fingerprint.as_ref().unwrap().replace(':', "").to_lowercase();
+    assert_eq!(pin, format!("fp=sha256:{named}"), "the link's pin is the certificate served");
     let pem = std::fs::read(dir.join("cert.pem")).unwrap();
 
     let stream = tls_connect(&link, &pem).await.unwrap();
@@ -151,6 +154,7 @@ async fn certificate_files_are_checked_and_renewed_ones_are_picked_up() {
         .unwrap();
     let link = room.invite_link().to_owned();
     assert!(link.starts_with("https://127.0.0.1:"), "the link names the certificate's host: {link}");
+    assert!(!link.contains('#'), "no pin: files are renewed, and the system's roots vouch for them: {link}");
     assert_eq!(room.certificate().unwrap().fingerprint.as_deref(), Some(first.as_str()));
 
     // A broken renewal is not used: the old certificate keeps being served.

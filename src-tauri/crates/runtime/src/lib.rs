@@ -5,12 +5,16 @@
 //!
 //! settings (the shell's: which microphone, which voice endpoint) → [`audio`] (joined,
 //! muted, microphone status, levels) → [`voice`] (operator status, transcript) →
-//! [`hosting`] (the open room, fed from all of the above).
+//! [`hosting`] (the open room, fed from all of the above). Beside them, [`guesting`] takes
+//! this machine into somebody else's room with the same audio (and keeps the voice operator
+//! off meanwhile: the host's listens).
 //!
 //! The shells only choose the settings, forward what is published to a window or to status
 //! lines, and call the commands a person gives.
 
 pub mod audio;
+pub mod data_lock;
+pub mod guesting;
 pub mod hosting;
 pub mod saved_board;
 pub mod voice;
@@ -21,12 +25,16 @@ use board::BoardHandle;
 use tokio::sync::watch;
 
 pub use self::audio::Audio;
+pub use data_lock::{DataLock, LockError};
+pub use guesting::{Guesting, JoinError, Whereabouts};
 pub use hosting::{Hosting, OpenRoom};
 pub use saved_board::BoardOpened;
 pub use voice::{Listening, Voice, VoiceChoice};
 
 /// What the shell decides and may change later (the window's settings; the host's flags).
 pub struct RuntimeConfig {
+    /// Which program this is, as people call it, for a second one on the same data folder.
+    pub program: &'static str,
     /// The input device by name; `None` follows the system default.
     pub microphone: watch::Receiver<Option<String>>,
     /// Cancel the speakers' echo from the microphone while they play (off on a headset).
@@ -41,33 +49,77 @@ pub struct Runtime {
     pub audio: Audio,
     pub voice: Voice,
     pub hosting: Hosting,
+    pub guesting: Guesting,
+    /// The data folder is this program's while it runs.
+    _lock: DataLock,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    DataFolder(#[from] LockError),
+    #[error("the audio thread could not start: {0}")]
+    Audio(#[from] std::io::Error),
 }
 
 impl Runtime {
-    /// Loads the board from `data_dir` and starts every part; call inside a Tokio runtime.
-    pub fn start(data_dir: &Path, config: RuntimeConfig) -> std::io::Result<(Runtime, BoardOpened)> {
+    /// Takes `data_dir` (unless another program has it), loads the board from it and starts
+    /// every part; call inside a Tokio runtime.
+    pub fn start(data_dir: &Path, config: RuntimeConfig) -> Result<(Runtime, BoardOpened), StartError> {
+        let lock = DataLock::acquire(data_dir, config.program)?;
         let (board, opened) = saved_board::open(data_dir);
         let audio = Audio::start(config.microphone, config.echo_cancellation)?;
+        let guesting = Guesting::new(audio.clone(), data_dir);
         let listening = match config.listening {
-            Listening::WhileJoined => audio.joined(),
+            Listening::WhileJoined => both(audio.joined(), guesting.away(), |joined, away| joined && !away),
             Listening::Always => watch::channel(true).1,
         };
         let voice = Voice::start(board.clone(), audio.clone(), config.voice, listening);
         let hosting = Hosting::new(board.clone(), audio.clone(), &voice);
-        Ok((Runtime { board, audio, voice, hosting }, opened))
+        Ok((Runtime { board, audio, voice, hosting, guesting, _lock: lock }, opened))
     }
 
-    /// Leaves the meeting: the microphone goes off and the voice operator hangs up (within 2 s).
+    /// Joins somebody else's room as a guest (not while hosting one).
+    pub async fn join_room(&self, link: &str, name: &str) -> Result<guest::GuestView, JoinError> {
+        let hosting = self.hosting.room().borrow().is_some();
+        self.guesting.join(link, name, hosting).await
+    }
+
+    /// Leaves the meeting (the room this machine is a guest in, if any): the microphone goes
+    /// off and the voice operator hangs up (within 2 s).
     pub async fn leave(&self) {
+        self.guesting.leave().await;
         self.audio.leave();
         self.voice.settled().await;
     }
 
-    /// Ends the room and hangs up the voice operator's call, for quitting.
+    /// Ends the room (or leaves the one this machine is a guest in) and hangs up the voice
+    /// operator's call, for quitting.
     pub async fn shutdown(&self) {
+        self.guesting.leave().await;
         self.hosting.end().await;
         self.voice.stop().await;
     }
+}
+
+/// `combine` of the latest of `a` and `b`, as they change.
+fn both(
+    mut a: watch::Receiver<bool>,
+    mut b: watch::Receiver<bool>,
+    combine: fn(bool, bool) -> bool,
+) -> watch::Receiver<bool> {
+    let (combined, receiver) = watch::channel(combine(*a.borrow_and_update(), *b.borrow_and_update()));
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = next_change(&mut a) => {}
+                () = next_change(&mut b) => {}
+                () = combined.closed() => return,
+            }
+            combined.send_replace(combine(*a.borrow_and_update(), *b.borrow_and_update()));
+        }
+    });
+    receiver
 }
 
 /// Waits for the next value; once the sender is gone there is none, so it waits forever

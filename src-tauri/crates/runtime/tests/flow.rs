@@ -24,6 +24,7 @@ fn ready(fake: &FakeRealtime, model: &str) -> VoiceChoice {
 fn start(dir: &std::path::Path, choice: VoiceChoice, listening: Listening) -> (Runtime, watch::Sender<VoiceChoice>) {
     let (choice_tx, choice) = watch::channel(choice);
     let config = RuntimeConfig {
+        program: "the flow test",
         microphone: watch::channel(Some("no such microphone".into())).1,
         echo_cancellation: watch::channel(true).1,
         voice: choice,
