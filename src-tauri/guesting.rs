@@ -31,6 +31,8 @@ pub struct GuestRoom {
     /// The host's name, once in.
     pub host: Option<String>,
     pub connection: GuestConnection,
+    /// The host muted this person for everyone.
+    pub muted_by_host: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
@@ -61,8 +63,20 @@ fn room_of(session: &GuestView) -> GuestRoom {
         GuestStatus::In { .. } => GuestConnection::In,
         GuestStatus::Reconnecting { reason } => GuestConnection::Reconnecting { reason: reason.clone() },
     };
-    let host = session.participants().borrow().iter().find(|p| p.host).map(|p| p.name.clone());
-    GuestRoom { host, connection }
+    let me = my_id(session);
+    let participants = session.participants();
+    let participants = participants.borrow();
+    let host = participants.iter().find(|p| p.host).map(|p| p.name.clone());
+    let muted_by_host = participants.iter().any(|p| Some(&p.id) == me.as_ref() && p.muted_by_host);
+    GuestRoom { host, connection, muted_by_host }
+}
+
+/// This machine's person in the room, once in.
+fn my_id(session: &GuestView) -> Option<String> {
+    match &*session.status().borrow() {
+        GuestStatus::In { participant_id } => Some(participant_id.clone()),
+        _ => None,
+    }
 }
 
 fn whereabouts_of(whereabouts: &Whereabouts) -> WhereaboutsChanged {
@@ -74,10 +88,7 @@ fn whereabouts_of(whereabouts: &Whereabouts) -> WhereaboutsChanged {
 
 /// Everyone in the room but this machine's own person, who is "You" in the panel.
 fn others(session: &GuestView) -> Vec<Participant> {
-    let me = match &*session.status().borrow() {
-        GuestStatus::In { participant_id } => Some(participant_id.clone()),
-        _ => None,
-    };
+    let me = my_id(session);
     session.participants().borrow().iter().filter(|p| Some(&p.id) != me.as_ref()).cloned().collect()
 }
 

@@ -117,6 +117,12 @@ def test_the_window_joins_a_room_on_another_computer(tmp_path, data_dir, network
         window.wait_for_column("Done", ["card-003"])
         window.screenshot("guest-in-a-room")
 
+        # The host mutes Dee for everyone: the window says so; unmuted, it says so no more.
+        assert host.command("mute Dee").startswith("control: "), host.output()
+        window.wait(lambda _: "The host muted you" in banner(window), message=banner(window))
+        host.command("unmute Dee")
+        window.wait(lambda _: "The host muted you" not in banner(window), message=banner(window))
+
         # Leave: the window's own board, exactly as it was.
         window.press("Leave")
         window.wait(lambda _: banner(window) == "", message="the banner goes")

@@ -482,15 +482,17 @@ describe("joining somebody else's meeting", () => {
     // The room's board replaces this machine's own while the window is there.
     const theirs = { ...seedBoard(), revision: 7, columns: seedBoard().columns.map((c) => ({ ...c, cards: c.status === "Done" ? [] : c.cards.slice(0, 1) })) };
     backend.getBoard.mockImplementation(async () => ({ status: "ok", data: theirs }));
-    act(() => backend.whereabouts!({ payload: { guest: { host: null, connection: { state: "connecting" } }, left: null } }));
+    act(() => backend.whereabouts!({ payload: { guest: { host: null, connection: { state: "connecting" }, mutedByHost: false }, left: null } }));
     expect(await screen.findByText("Joining the room…")).toBeTruthy();
-    act(() => backend.whereabouts!({ payload: { guest: { host: "Ana", connection: { state: "in" } }, left: null } }));
+    act(() => backend.whereabouts!({ payload: { guest: { host: "Ana", connection: { state: "in" }, mutedByHost: false }, left: null } }));
     expect(await screen.findByText("You are in Ana's room")).toBeTruthy();
     expect(await screen.findByText(/Ana's board · revision 7/)).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Start room" })).toBeNull();
 
-    act(() => backend.whereabouts!({ payload: { guest: { host: "Ana", connection: { state: "reconnecting", reason: "The connection dropped. Trying again in 1 s…" } }, left: null } }));
+    act(() => backend.whereabouts!({ payload: { guest: { host: "Ana", connection: { state: "reconnecting", reason: "The connection dropped. Trying again in 1 s…" }, mutedByHost: false }, left: null } }));
     expect(await screen.findByText(/Reconnecting to Ana's room/)).toBeTruthy();
+    act(() => backend.whereabouts!({ payload: { guest: { host: "Ana", connection: { state: "in" }, mutedByHost: true }, left: null } }));
+    expect(await screen.findByText(/The host muted you for everyone/)).toBeTruthy();
 
     fireEvent.click(screen.getByRole("button", { name: "Leave" }));
     await waitFor(() => expect(backend.leaveMeeting).toHaveBeenCalled());
@@ -503,7 +505,7 @@ describe("joining somebody else's meeting", () => {
   it("says why when the room ends the visit", async () => {
     render(<App />);
     await screen.findByText("Finish RTP HEVC Packetizer");
-    act(() => backend.whereabouts!({ payload: { guest: { host: "Ana", connection: { state: "in" } }, left: null } }));
+    act(() => backend.whereabouts!({ payload: { guest: { host: "Ana", connection: { state: "in" }, mutedByHost: false }, left: null } }));
     await screen.findByText("You are in Ana's room");
     act(() => backend.whereabouts!({ payload: { guest: null, left: "The host ended the room." } }));
     expect(await screen.findByText("The host ended the room.")).toBeTruthy();

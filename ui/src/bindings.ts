@@ -292,6 +292,8 @@ export type GuestRoom_Deserialize = {
 	/**  The host's name, once in. */
 	host?: string | null,
 	connection: GuestConnection,
+	/**  The host muted this person for everyone. */
+	mutedByHost: boolean,
 };
 
 /**  The room this machine is a guest in, as the banner shows it. */
@@ -299,6 +301,8 @@ export type GuestRoom_Serialize = {
 	/**  The host's name, once in. */
 	host: string | null,
 	connection: GuestConnection,
+	/**  The host muted this person for everyone. */
+	mutedByHost: boolean,
 };
 
 /**  One entry of a page's `RTCPeerConnection` `iceServers`. */

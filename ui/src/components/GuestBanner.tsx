@@ -22,7 +22,11 @@ export function GuestBanner({ room, onLeave }: { room: GuestRoom; onLeave: () =>
     <div className={`guest-banner${trouble ? " warning" : ""}`} role="status" aria-live="polite">
       <p>
         <strong>{describeGuestRoom(room)}</strong>
-        <span className="muted"> · the board below is theirs; your own board is kept as it was.</span>
+        {room.mutedByHost ? (
+          <span> · The host muted you for everyone: nobody hears you until they unmute you.</span>
+        ) : (
+          <span className="muted"> · the board below is theirs; your own board is kept as it was.</span>
+        )}
       </p>
       <button className="button" onClick={onLeave}>
         Leave
