@@ -176,6 +176,11 @@ def test_an_invite_link_reaches_the_running_window_and_bad_links_change_nothing(
         window.wait(lambda d: "ended the room" in d.find_element(By.CSS_SELECTOR, ".toasts").text, 30, message="the window says the room ended")
         window.wait(lambda _: banner(window) == "", message="home again")
         window.wait_for_column("Backlog", SEED)
+        # Its link now leads nowhere, and joining says so.
+        join_from_window(window, "Dee", host.invite)
+        window.wait(lambda d: "could not be reached" in d.find_element(By.CSS_SELECTOR, ".toasts").text, 30, message="the window says the room is gone")
+        window.wait(lambda _: banner(window) == "", message="still home")
+        window.wait_for_column("Backlog", SEED)
     finally:
         window.quit()
         host.stop()
