@@ -4,7 +4,8 @@
 //! what the runtime follows; `audio`, `voice` and `hosting` forward what the runtime publishes
 //! to the window and carry the person's commands to it, as `guesting` does for somebody
 //! else's room this machine joins; `startup` wires them in that order.
-//! `invites` brings links that open the app to its one window.
+//! `invites` brings links that open the app to its one window; `webview` says how the
+//! page is painted.
 //! `commands` and `events` are the rest of the typed IPC surface (exported to TypeScript by
 //! `bindings`), with failures as `error`'s kinds.
 
@@ -21,6 +22,7 @@ mod settings;
 mod startup;
 mod voice;
 mod voice_settings;
+pub mod webview;
 
 use std::path::PathBuf;
 use std::time::Instant;
