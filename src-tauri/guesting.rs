@@ -127,11 +127,17 @@ async fn relay_room<R: Runtime>(app: AppHandle<R>, session: GuestView) {
     loop {
         tokio::select! {
             Ok(()) = status.changed() => {
-                status.mark_unchanged();
+                // Over: the way home (with why) is `forward`'s to say, and nothing may follow it.
+                if matches!(*status.borrow_and_update(), GuestStatus::Ended { .. }) {
+                    return;
+                }
                 events::emit(&app, WhereaboutsChanged { guest: Some(room_of(&session)), left: None });
             }
             Ok(()) = participants.changed() => {
                 participants.mark_unchanged();
+                if matches!(*status.borrow(), GuestStatus::Ended { .. }) {
+                    return;
+                }
                 events::emit(&app, ParticipantsChanged { participants: others(&session) });
                 events::emit(&app, WhereaboutsChanged { guest: Some(room_of(&session)), left: None });
             }

@@ -509,6 +509,9 @@ describe("joining somebody else's meeting", () => {
     await screen.findByText("You are in Ana's room");
     act(() => backend.whereabouts!({ payload: { guest: null, left: "The host ended the room." } }));
     expect(await screen.findByText("The host ended the room.")).toBeTruthy();
+    // A visit too short to be seen (the room could not be reached) arrives as the way home alone.
+    act(() => backend.whereabouts!({ payload: { guest: null, left: "The room could not be reached." } }));
+    expect(await screen.findByText("The room could not be reached.")).toBeTruthy();
   });
 
   it("offers to join with a link that opened the app, and shows a refusal in the dialog", async () => {

@@ -155,8 +155,10 @@ export default function App() {
         setTranscript([]);
         void refetchRoom();
         if (next.guest === null) void resync();
-        if (next.left) toast({ tone: "info", message: next.left });
       }
+      // Each way home is sent once, with why when it was not by choice; a visit too short to
+      // be seen (a room that could not be reached) arrives as this alone.
+      if (next.guest === null && next.left) toast({ tone: "info", message: next.left });
       if (gotIn) void resync();
     },
     [refetchRoom, resync, toast],
