@@ -19,12 +19,12 @@ pub struct BoardChanged {
 
 /// Forwards every change of this machine's board to the window, while it shows it, until
 /// the board shuts down.
-pub fn forward_board_changes<R: Runtime>(app: AppHandle<R>, board: &BoardHandle, home: watch::Receiver<bool>) {
+pub fn forward_board_changes<R: Runtime>(app: AppHandle<R>, board: &BoardHandle, away: watch::Receiver<bool>) {
     let mut changes = board.subscribe();
     tauri::async_runtime::spawn(async move {
         loop {
             match changes.recv().await {
-                Ok(change) if *home.borrow() => emit(&app, BoardChanged { change: Arc::unwrap_or_clone(change) }),
+                Ok(change) if !*away.borrow() => emit(&app, BoardChanged { change: Arc::unwrap_or_clone(change) }),
                 // The window takes this board afresh when it comes home.
                 Ok(_) => {}
                 // The window sees the revision gap on the next change and re-syncs.

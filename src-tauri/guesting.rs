@@ -17,7 +17,6 @@ use specta::Type;
 use tauri::{AppHandle, Runtime, State};
 use tauri_specta::Event;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::watch;
 
 use crate::error::{sentence, CommandError, ErrorKind};
 use crate::events::{self, BoardChanged};
@@ -157,22 +156,6 @@ async fn relay_room<R: Runtime>(app: AppHandle<R>, session: GuestView) {
             },
         }
     }
-}
-
-/// Whether the window shows this machine's own board, as it changes: its own board's and
-/// voice operator's news are only forwarded while it does.
-pub fn at_home(guesting: &runtime::Guesting) -> watch::Receiver<bool> {
-    let (home, receiver) = watch::channel(true);
-    let mut away = guesting.away();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            home.send_replace(!*away.borrow_and_update());
-            if away.changed().await.is_err() {
-                return;
-            }
-        }
-    });
-    receiver
 }
 
 /// The board the window shows: this machine's own, or the room's it is a guest in.

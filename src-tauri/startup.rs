@@ -74,10 +74,10 @@ pub fn install<R: Runtime>(
         (None, true) => log::info!("new board; it will be saved in {}", opened.path.display()),
         (None, false) => log::info!("board loaded from {}", opened.path.display()),
     }
-    let home = guesting::at_home(&runtime.guesting);
-    events::forward_board_changes(app.clone(), &runtime.board, home.clone());
+    let away = runtime.guesting.away();
+    events::forward_board_changes(app.clone(), &runtime.board, away.clone());
     audio::forward(app, &runtime.audio);
-    voice::forward(app, &runtime.voice, home);
+    voice::forward(app, &runtime.voice, away);
     hosting::forward(app, &runtime.hosting, room_settings);
     guesting::forward(app, &runtime.guesting);
     app.manage(runtime);

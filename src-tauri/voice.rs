@@ -26,10 +26,10 @@ pub struct TranscriptAdded {
 
 /// Sends the operator's status and what it hears to the window while it shows this
 /// machine's own board (a guest sees the room's operator instead).
-pub fn forward<R: Runtime>(app: &AppHandle<R>, voice: &runtime::Voice, home: watch::Receiver<bool>) {
-    let at_home = home.clone();
+pub fn forward<R: Runtime>(app: &AppHandle<R>, voice: &runtime::Voice, away: watch::Receiver<bool>) {
+    let elsewhere = away.clone();
     events::forward_changes(app.clone(), voice.status(), move |status| {
-        at_home.borrow().then(|| VoiceStatusChanged { status: status.clone() })
+        (!*elsewhere.borrow()).then(|| VoiceStatusChanged { status: status.clone() })
     });
     let mut heard = voice.transcript();
     let app = app.clone();
@@ -38,7 +38,7 @@ pub fn forward<R: Runtime>(app: &AppHandle<R>, voice: &runtime::Voice, home: wat
             match heard.recv().await {
                 Ok(line) => {
                     log::info!("heard: {}", line.text);
-                    if *home.borrow() {
+                    if !*away.borrow() {
                         events::emit(&app, TranscriptAdded { line });
                     }
                 }

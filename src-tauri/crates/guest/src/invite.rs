@@ -38,6 +38,8 @@ pub struct Invite {
     pub socket: Url,
     /// The certificate to expect, for a room that made its own.
     pub pin: Option<Fingerprint>,
+    /// The room is on this same computer (a loopback address).
+    pub on_this_computer: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,13 +68,13 @@ pub fn parse(text: &str) -> Result<Invite, InviteError> {
         _ => return Err(InviteError::NotALink),
     };
     // The token must not cross a network in clear: plain http only to this computer.
-    let loopback = match url.host() {
+    let on_this_computer = match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         Some(url::Host::Domain(name)) => name == "localhost",
         None => return Err(InviteError::NotALink),
     };
-    if !secure && !loopback {
+    if !secure && !on_this_computer {
         return Err(InviteError::NotSecure);
     }
     let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|s| !s.is_empty()).collect()).unwrap_or_default();
@@ -91,7 +93,7 @@ pub fn parse(text: &str) -> Result<Invite, InviteError> {
     let mut socket = page.clone();
     socket.set_path(&format!("/r/{token}/ws"));
     socket.set_scheme(if secure { "wss" } else { "ws" }).expect("ws and wss are special schemes like http");
-    Ok(Invite { page, socket, pin })
+    Ok(Invite { page, socket, pin, on_this_computer })
 }
 
 #[cfg(test)]

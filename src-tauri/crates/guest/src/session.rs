@@ -5,7 +5,6 @@
 //! `resume` key) for as long as the room keeps the place; a refusal or goodbye ends it.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -483,14 +482,8 @@ impl Connection<'_> {
     /// Where the call may look for a path to the room: the room's STUN and TURN servers, and
     /// loopback when the room is on this same computer.
     fn network(&self, ice_servers: Vec<room::ice::IceServer>) -> meeting::PeerNetwork {
-        let on_this_computer = match self.invite.page.host() {
-            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-            Some(url::Host::Domain(name)) => name == "localhost",
-            None => false,
-        };
         meeting::PeerNetwork {
-            include_loopback: on_this_computer,
+            include_loopback: self.invite.on_this_computer,
             ice_servers: ice_servers.into_iter().map(Into::into).collect(),
             ..meeting::PeerNetwork::default()
         }

@@ -56,6 +56,8 @@ struct Shared {
     current: Mutex<Option<(u64, Guest)>>,
     sessions: AtomicU64,
     published: watch::Sender<Whereabouts>,
+    /// `published` is a guest's, for those who only need to know that.
+    away: watch::Sender<bool>,
 }
 
 impl Guesting {
@@ -66,6 +68,7 @@ impl Guesting {
             current: Mutex::default(),
             sessions: AtomicU64::new(0),
             published: watch::Sender::new(Whereabouts::Home { left: None }),
+            away: watch::Sender::new(false),
         };
         Guesting { shared: Arc::new(shared) }
     }
@@ -93,6 +96,7 @@ impl Guesting {
         *current = Some((number, session));
         tokio::spawn(watch_session(Arc::downgrade(shared), number, view.clone()));
         shared.published.send_replace(Whereabouts::Guest { link: link.to_owned(), session: view.clone() });
+        shared.away.send_replace(true);
         Ok(view)
     }
 
@@ -120,19 +124,7 @@ impl Guesting {
     /// Whether this machine is a guest in a room (its own voice operator then stays off: the
     /// host's listens), as it changes.
     pub fn away(&self) -> watch::Receiver<bool> {
-        let (away, receiver) = watch::channel(false);
-        let mut whereabouts = self.whereabouts();
-        tokio::spawn(async move {
-            loop {
-                let guest = matches!(*whereabouts.borrow_and_update(), Whereabouts::Guest { .. });
-                away.send_replace(guest);
-                tokio::select! {
-                    changed = whereabouts.changed() => if changed.is_err() { return },
-                    () = away.closed() => return,
-                }
-            }
-        });
-        receiver
+        self.shared.away.subscribe()
     }
 }
 
@@ -154,6 +146,7 @@ impl Shared {
         self.audio.set_speakers(false);
         self.audio.leave();
         self.published.send_replace(Whereabouts::Home { left: reason });
+        self.away.send_replace(false);
     }
 }
 
