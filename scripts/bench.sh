@@ -14,8 +14,8 @@ ensure_apt "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_node
 ensure_npm_packages
 
-say "Board operations at 1,000 cards, and the costliest edits at the size caps"
-cargo bench -p boardroom-board --bench board_ops -- --noplot 2>&1 | grep -E 'change event|time:|^[a-z_0-9/]+$' || true
+say "Board operations at 1,000 cards, the costliest edits at the size caps, and the save cost per edit at 100 and 2,000 cards"
+cargo bench -p boardroom-board --bench board_ops -- --noplot 2>&1 | grep -E 'change event|save per edit|time:|^[a-z_0-9/]+$' || true
 
 say "Mixer per 20 ms frame (ours against the original's tick) and Opus encode"
 cargo bench -p boardroom-audio --bench mixer -- --noplot 2>&1 | grep -E 'time:|^[a-z_0-9/]+$' || true
@@ -32,7 +32,7 @@ cargo build --release --locked -p boardroom-host
 BOARDROOM_HOST="$CARGO_TARGET_DIR/release/boardroom-host" cargo bench -p boardroom-room --bench room 2>/dev/null | grep -E 'empty room|participants|join|board change'
 
 say "The app as a guest in a room on loopback: join to first audio, the host's board changes"
-cargo bench -p boardroom-guest --bench guest 2>/dev/null | grep -E 'join|board change'
+cargo bench -p boardroom-runtime --bench guest 2>/dev/null | grep -E 'join|board change'
 
 APP="$CARGO_TARGET_DIR/release/boardroom"
 [ -x "$APP" ] || npx tauri build --bundles deb

@@ -4,7 +4,6 @@
 //! itself never leaves this module except to the Realtime calls API: the window only learns
 //! whether one is configured and where it comes from.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -102,7 +101,7 @@ impl ApiKeyStore {
                 }
             }
         }
-        write_private(&self.file, &key)
+        private_files::write(&self.file, key.as_bytes())
             .map_err(|source| KeyError::File { path: self.file.display().to_string(), source })
     }
 
@@ -165,22 +164,6 @@ fn keychain() -> Option<keyring_core::Entry> {
 #[cfg(not(target_os = "linux"))]
 fn keychain() -> Option<keyring_core::Entry> {
     None
-}
-
-/// Writes `text` to `path` readable and writable by the owner only, replacing it whole.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let temp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&temp, path)
 }
 
 #[cfg(test)]

@@ -2,26 +2,10 @@
 //! audio publishes them, go to the window as typed events; join, leave, mute and the device
 //! list are its commands.
 
-use audio::{Levels, MicrophoneStatus};
-use serde::Serialize;
-use specta::Type;
 use tauri::{AppHandle, Runtime, State};
-use tauri_specta::Event;
 
 use crate::error::CommandError;
-use crate::events;
-
-/// The microphone started, stopped, went missing or came back.
-#[derive(Debug, Clone, Serialize, Type, Event)]
-pub struct MicrophoneChanged {
-    pub status: MicrophoneStatus,
-}
-
-/// Levels of every source and the mix, ten times a second while anybody is in the room.
-#[derive(Debug, Clone, Serialize, Type, Event)]
-pub struct AudioLevels {
-    pub levels: Levels,
-}
+use crate::events::{self, AudioLevels, MicrophoneChanged};
 
 /// Sends the microphone's status and the levels to the window.
 pub fn forward<R: Runtime>(app: &AppHandle<R>, audio: &runtime::Audio) {

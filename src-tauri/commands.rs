@@ -1,19 +1,21 @@
-//! Typed commands the window calls. Each is a thin wrapper that hands the work to the
-//! board actor (or, while a guest, to the room) and turns its errors into a message a
-//! person can act on.
+//! Typed commands the window calls about what it shows — the board, the people, the voice
+//! operator's status — and about the app itself. Each is a thin wrapper that hands the work
+//! to the runtime's `shown` (this machine's own board, or the room's it is a guest in) and
+//! turns its errors into a message a person can act on.
 
-use board::{Board, Change, Edit, Source};
+use board::{Board, Change, Edit};
+use meeting::OperatorStatus;
+use room_protocol::Participant;
 use tauri::State;
 
 use crate::error::CommandError;
-use crate::guesting;
 use crate::startup::{AppState, StartupNotice};
 
 /// The whole board with its recent activity.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_board(state: State<'_, runtime::Runtime>) -> Result<Board, CommandError> {
-    guesting::board(&state).await
+    Ok(state.shown.board().await?)
 }
 
 /// Applies an edit made by hand in this window on the board as it was at revision `seen`:
@@ -24,11 +26,23 @@ pub async fn get_board(state: State<'_, runtime::Runtime>) -> Result<Board, Comm
 #[tauri::command]
 #[specta::specta]
 pub async fn edit_board(state: State<'_, runtime::Runtime>, edit: Edit, seen: u32) -> Result<Change, CommandError> {
-    if let Some(session) = state.guesting.session() {
-        return guesting::edit(&session, edit, u64::from(seen)).await;
-    }
-    let change = state.board.apply_seen(edit, Source::Hand, u64::from(seen)).await?;
+    let change = state.shown.edit(edit, u64::from(seen)).await?;
     Ok((*change).clone())
+}
+
+/// The people shown besides "You": those in the room this machine hosts, or the others in
+/// the room it is a guest in.
+#[tauri::command]
+#[specta::specta]
+pub fn get_participants(state: State<'_, runtime::Runtime>) -> Result<Vec<Participant>, CommandError> {
+    Ok(state.shown.people())
+}
+
+/// The status of the voice operator that listens: this machine's, or the room's host's.
+#[tauri::command]
+#[specta::specta]
+pub fn get_voice_status(state: State<'_, runtime::Runtime>) -> OperatorStatus {
+    state.shown.voice_status()
 }
 
 /// What went wrong with the saved board at start, if anything.
@@ -224,9 +238,19 @@ mod tests {
         assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen);
         let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("settings.json")).unwrap()).unwrap();
         assert_eq!(saved["theme"], "dark");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!((mode(dir.path()), mode(&dir.path().join("settings.json"))), (0o700, 0o600));
+        }
         let bad = json!({"theme": "dark", "microphone": null, "headset": false, "model": null, "baseUrl": "ftp://nowhere", "roomLan": false, "roomPort": null, "roomAskToJoin": false, "iceServers": [], "publicIp": null, "udpPorts": null});
         let refused = invoke(&window, "set_settings", json!({ "settings": bad })).unwrap_err();
         assert!(refused["message"].as_str().unwrap().contains("is not an http(s) address"), "{refused}");
+        let mut in_clear = bad.clone();
+        in_clear["baseUrl"] = json!("http://api.example.com/v1");
+        let refused = invoke(&window, "set_settings", json!({ "settings": in_clear })).unwrap_err();
+        assert!(refused["message"].as_str().unwrap().contains("would send the API key unencrypted"), "{refused}");
         assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen, "a refused change changes nothing");
         let mut long_name = chosen.clone();
         long_name["yourName"] = json!("x".repeat(41));

@@ -1,6 +1,8 @@
 //! What a failed command tells the window: a kind it acts on, and words for the person.
 
 use board::{BoardError, EditFailed};
+use guest::EditError;
+use runtime::ShownError;
 use serde::Serialize;
 use specta::Type;
 
@@ -52,6 +54,19 @@ impl From<EditFailed> for CommandError {
             EditFailed::NotSaved(_) | EditFailed::Stopped => ErrorKind::Failed,
         };
         CommandError::new(kind, sentence(err.to_string()))
+    }
+}
+
+impl From<ShownError> for CommandError {
+    fn from(err: ShownError) -> Self {
+        match err {
+            ShownError::Board(err) => err.into(),
+            // The room refuses edits on cards changed since (or gone); the window takes its board afresh.
+            ShownError::Room(EditError::Refused(message)) => CommandError::new(ErrorKind::Conflict, message),
+            ShownError::Room(EditError::NotConnected | EditError::Dropped) | ShownError::NotArrived => {
+                CommandError::failed(format!("{}.", sentence(err.to_string())))
+            }
+        }
     }
 }
 

@@ -7,20 +7,11 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
-use specta::Type;
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_deep_link::DeepLinkExt;
-use tauri_specta::Event;
 
-use crate::events;
-
-/// A link to join a room reached the app.
-#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
-pub struct InviteOpened {
-    pub link: String,
-}
+use crate::events::{self, InviteOpened};
 
 /// The link the app was started with, until the window takes it.
 #[derive(Default)]

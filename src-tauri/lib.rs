@@ -1,13 +1,14 @@
 //! The desktop app: a thin Tauri shell around the runtime (board, audio, voice operator,
 //! room), which it shares with `boardroom-host`. Data flows one way: `settings` (the user's
 //! preferences) and `voice_settings` (key, model, endpoint; the key kept by `api_key`) publish
-//! what the runtime follows; `audio`, `voice` and `hosting` forward what the runtime publishes
-//! to the window and carry the person's commands to it, as `guesting` does for somebody
-//! else's room this machine joins; `startup` wires them in that order.
+//! what the runtime follows; `events` holds every event the window gets and forwards what
+//! the runtime shows (its own board, people and voice operator, or the room's it is a guest
+//! in), and `commands` reads and edits that; `audio`, `hosting` and `guesting` carry the
+//! person's commands for the microphone, the room this machine hosts and the room it joins,
+//! and forward what only they know; `startup` wires them in that order.
 //! `invites` brings links that open the app to its one window; `webview` says how the
-//! page is painted.
-//! `commands` and `events` are the rest of the typed IPC surface (exported to TypeScript by
-//! `bindings`), with failures as `error`'s kinds.
+//! page is painted. The typed IPC surface is exported to TypeScript by `bindings`, with
+//! failures as `error`'s kinds.
 
 mod api_key;
 mod audio;
@@ -20,7 +21,6 @@ mod hosting;
 mod invites;
 mod settings;
 mod startup;
-mod voice;
 mod voice_settings;
 pub mod webview;
 

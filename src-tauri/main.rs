@@ -4,6 +4,7 @@
 fn main() {
     boardroom_app::webview::paint_on_the_cpu();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    room::descriptors::raise_limit();
     let mut args = std::env::args().skip(1);
     let mut data_dir = None;
     while let Some(arg) = args.next() {

@@ -94,16 +94,11 @@ impl Settings {
         self.udp_ports = blank_is_none(self.udp_ports);
         self.your_name = blank_is_none(self.your_name);
         if let Some(name) = &self.your_name {
-            room::limits::name(name).map_err(|err| CommandError::invalid(format!("Your name: {err}.")))?;
+            room_protocol::names::name(name).map_err(|err| CommandError::invalid(format!("Your name: {err}.")))?;
         }
         self.ice_config(None).map_err(CommandError::invalid)?;
         if let Some(url) = &self.base_url {
-            let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-            if !ok {
-                return Err(CommandError::invalid(format!(
-                    "\"{url}\" is not an http(s) address like https://api.openai.com/v1."
-                )));
-            }
+            realtime::api::check_base_url(url).map_err(|err| CommandError::invalid(format!("{err}.")))?;
         }
         Ok(self)
     }
@@ -122,6 +117,7 @@ impl Settings {
             turn_secret: turn_secret.and_then(TurnSecret::new),
             public_ip,
             udp_ports,
+            ..IceConfig::default()
         };
         if has_secret {
             config.validate().map_err(|err| format!("{err}."))?;
@@ -136,6 +132,7 @@ pub struct SettingsState {
     published: watch::Sender<Settings>,
     microphone: watch::Sender<Option<String>>,
     echo_cancellation: watch::Sender<bool>,
+    ask_to_join: watch::Sender<bool>,
 }
 
 impl SettingsState {
@@ -154,24 +151,41 @@ pub struct Published {
     pub settings: watch::Receiver<Settings>,
     pub microphone: watch::Receiver<Option<String>>,
     pub echo_cancellation: watch::Receiver<bool>,
+    pub ask_to_join: watch::Receiver<bool>,
 }
 
 /// Reads the saved settings from `data_dir` and starts publishing them.
 pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) -> Result<Published, CommandError> {
+    keep_private(&data_dir.join(STORE_FILE))
+        .map_err(|err| CommandError::failed(format!("Settings could not be made private: {err}")))?;
     let saved = read(&*open_store(app, data_dir)?);
     let state = SettingsState {
         data_dir: data_dir.to_path_buf(),
         microphone: watch::Sender::new(saved.microphone.clone()),
         echo_cancellation: watch::Sender::new(!saved.headset),
+        ask_to_join: watch::Sender::new(saved.room_ask_to_join),
         published: watch::Sender::new(saved),
     };
     let published = Published {
         settings: state.published.subscribe(),
         microphone: state.microphone.subscribe(),
         echo_cancellation: state.echo_cancellation.subscribe(),
+        ask_to_join: state.ask_to_join.subscribe(),
     };
     app.manage(state);
     Ok(published)
+}
+
+/// The store rewrites its file in place, which keeps the file's mode: so the file (which
+/// holds the TURN secret) is made private, in a private folder, before the store opens it.
+fn keep_private(path: &Path) -> std::io::Result<()> {
+    if !path.exists() {
+        return private_files::write(path, b"{}");
+    }
+    if let Some(dir) = path.parent() {
+        private_files::dir(dir)?;
+    }
+    private_files::restrict_file(path)
 }
 
 fn open_store<R: Runtime>(
@@ -268,6 +282,7 @@ pub fn set_settings<R: Runtime>(
     store.save().map_err(|err| CommandError::failed(format!("Settings could not be saved: {err}")))?;
     state.microphone.send_if_modified(|chosen| replace_if_new(chosen, &settings.microphone));
     state.echo_cancellation.send_if_modified(|on| replace_if_new(on, &!settings.headset));
+    state.ask_to_join.send_if_modified(|ask| replace_if_new(ask, &settings.room_ask_to_join));
     state.published.send_if_modified(|current| replace_if_new(current, &settings));
     Ok(())
 }
@@ -297,6 +312,10 @@ mod tests {
         assert_eq!(with(Some("  "), Some("")).validated().unwrap(), Settings::default());
         assert!(with(None, Some("ftp://example.com")).validated().is_err());
         assert!(with(None, Some("not a url")).validated().is_err());
+        let in_clear = with(None, Some("http://api.example.com/v1")).validated().unwrap_err();
+        assert!(in_clear.message.contains("would send the API key unencrypted"), "{}", in_clear.message);
+        assert!(with(None, Some("https://api.example.com/v1")).validated().is_ok());
+        assert!(with(None, Some("http://localhost:9000/v1")).validated().is_ok());
         assert!(with(Some("two words"), None).validated().is_err());
     }
 

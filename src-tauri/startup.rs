@@ -12,7 +12,7 @@ use specta::Type;
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::voice_settings::{self, VoiceEnvironment};
-use crate::{audio, events, guesting, hosting, settings, voice};
+use crate::{audio, events, guesting, hosting, settings};
 
 /// Overrides the data directory (tests and people who keep several rooms use it).
 const DATA_DIR_VAR: &str = "BOARDROOM_DATA_DIR";
@@ -58,7 +58,6 @@ pub fn install<R: Runtime>(
     // The runtime spawns its tasks on the current Tokio runtime: Tauri's.
     let _tokio = tauri::async_runtime::handle().inner().enter();
     let published = settings::install(app, data_dir).map_err(|err| err.message)?;
-    let room_settings = published.settings.clone();
     let voice_choice = voice_settings::install(app, config_dir, environment, published.settings);
     let config = RuntimeConfig {
         program: "the Boardroom app",
@@ -66,6 +65,7 @@ pub fn install<R: Runtime>(
         echo_cancellation: published.echo_cancellation,
         voice: voice_choice,
         listening: Listening::WhileJoined,
+        ask_to_join: published.ask_to_join,
     };
     let (runtime, opened) = runtime::Runtime::start(data_dir, config)?;
     let notice = notice_for(&opened);
@@ -74,11 +74,9 @@ pub fn install<R: Runtime>(
         (None, true) => log::info!("new board; it will be saved in {}", opened.path.display()),
         (None, false) => log::info!("board loaded from {}", opened.path.display()),
     }
-    let away = runtime.guesting.away();
-    events::forward_board_changes(app.clone(), &runtime.board, away.clone());
+    events::forward_shown(app, &runtime.shown);
     audio::forward(app, &runtime.audio);
-    voice::forward(app, &runtime.voice, away);
-    hosting::forward(app, &runtime.hosting, room_settings);
+    hosting::forward(app, &runtime.hosting);
     guesting::forward(app, &runtime.guesting);
     app.manage(runtime);
     app.manage(AppState { notice: Mutex::new(notice), launched });

@@ -111,6 +111,10 @@ pub fn install<R: Runtime>(
 
 fn choose(environment: &VoiceEnvironment, settings: &Settings, key: Option<String>) -> VoiceChoice {
     let ((model, _), (base_url, _)) = environment.model_and_endpoint(settings);
+    // Settings refuse such an address; OPENAI_BASE_URL is checked here.
+    if let Err(err) = realtime::api::check_base_url(&base_url) {
+        return VoiceChoice::Unavailable { reason: format!("The API address {err}.") };
+    }
     match key {
         Some(api_key) => VoiceChoice::Ready { endpoint: Endpoint { base_url, api_key }, model },
         None => VoiceChoice::Unavailable { reason: NO_KEY.into() },

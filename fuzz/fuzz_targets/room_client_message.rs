@@ -4,7 +4,7 @@
 
 use board::{seed, Source};
 use libfuzzer_sys::fuzz_target;
-use room::protocol::ClientMessage;
+use room_protocol::ClientMessage;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

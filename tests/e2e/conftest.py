@@ -5,8 +5,12 @@ tauri-driver and says which binary to launch (BOARDROOM_APP)."""
 import json
 import math
 import os
+import socket
+import ssl
 import subprocess
+import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -103,7 +107,24 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 def saved_board(data_dir: Path) -> dict:
-    return json.loads((data_dir / "board.json").read_text())["board"]
+    """The board as saved in `data_dir`: the snapshot with the journal's change records placed
+    on it, as the board crate loads it (journal.rs, follow.rs); the activity log is left out.
+    A last line without its line break is a record cut short, never acknowledged."""
+    board = json.loads((data_dir / "board.json").read_text())["board"]
+    journal = data_dir / "board.journal"
+    records = journal.read_bytes().split(b"\n")[:-1] if journal.exists() else []
+    for change in map(json.loads, records):
+        if change["revision"] <= board["revision"]:
+            continue
+        card_id = (change["after"] or change["before"])["card"]["id"]
+        for column in board["columns"]:
+            column["cards"] = [card for card in column["cards"] if card["id"] != card_id]
+        if change["after"]:
+            card = change["after"]["card"]
+            column = next(c for c in board["columns"] if c["status"] == card["status"])
+            column["cards"].insert(change["after"]["position"], card)
+        board["revision"] = change["revision"]
+    return board
 
 
 @pytest.fixture
@@ -157,6 +178,58 @@ class FakeRealtime:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+class HttpsFront:
+    """The fake's API over HTTPS, as the real API is served, for a host on another computer
+    (which sends the key in clear to no one): TLS ends here with a certificate of the test CA,
+    which the host trusts through SSL_CERT_FILE, and the bytes go on to the fake's plain port."""
+
+    def __init__(self, fake: FakeRealtime, cert: Path, key: Path):
+        behind = urllib.parse.urlsplit(fake.base_url)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.server = socket.create_server((behind.hostname, 0))
+        self.behind = (behind.hostname, behind.port)
+        self.base_url = f"https://{behind.hostname}:{self.server.getsockname()[1]}/v1"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket):
+        client.settimeout(10)
+        try:
+            tls = self.context.wrap_socket(client, server_side=True)
+            upstream = socket.create_connection(self.behind, timeout=10)
+        except OSError:
+            client.close()
+            return
+        tls.settimeout(None)
+        upstream.settimeout(None)
+
+        def pump(source, sink):
+            try:
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            except OSError:
+                pass
+            for end in (source, sink):
+                try:
+                    end.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        threading.Thread(target=pump, args=(upstream, tls), daemon=True).start()
+        pump(tls, upstream)
+
+    def stop(self):
+        self.server.close()
 
 
 def fake_realtime_binary() -> str:

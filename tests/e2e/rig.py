@@ -103,7 +103,15 @@ class Host:
         return [l for l in self.lines if l.startswith("control: ")][answered]
 
     def participants(self) -> str:
-        return self.value("participants: ") or "Host"
+        """Who is in, by name with any notes but without the ids: "Host, Ana (reconnecting)"."""
+        line = self.value("participants: ") or "Host"
+        return re.sub(r" \(p\d+(?:, ([^)]*))?\)", lambda m: f" ({m.group(1)})" if m.group(1) else "", line)
+
+    def id_of(self, name: str) -> str:
+        """The id the commands take for `name`, as the latest participants line shows it."""
+        found = re.search(rf"(?:^|, ){re.escape(name)} \((p\d+)", self.value("participants: ") or "")
+        assert found, f"{name} is not listed: {self.value('participants: ')}"
+        return found.group(1)
 
     def resources(self) -> dict:
         """The host's open files, threads and memory, from /proc, and its Tokio tasks, from its status lines."""

@@ -4,7 +4,6 @@ the room's own certificate, which the window trusts by the fingerprint in the in
 the window runs here, with PulseAudio's virtual microphone and speakers. A colleague joins
 from headless Chromium (trusting the room's certificate in its NSS database, no flags)."""
 
-import json
 import os
 import subprocess
 import urllib.parse
@@ -13,8 +12,8 @@ from pathlib import Path
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import FAKE_KEY, FakeRealtime, Window, app_path, drag_with_pointer, fake_realtime_binary
-from netns import Network, nss_home
+from conftest import FAKE_KEY, FakeRealtime, HttpsFront, Window, app_path, drag_with_pointer, fake_realtime_binary, saved_board
+from netns import Network, ThrowawayCa, nss_home
 from rig import Host, make_wav, wait_until
 from test_window import SEED, drag_with_keyboard
 
@@ -54,15 +53,20 @@ def columns(window: Window) -> dict[str, list[str]]:
     return {status: window.column_ids(status) for status in COLUMNS}
 
 
-def saved_columns(board_file: Path) -> dict[str, list[str]]:
-    board = json.loads(board_file.read_text())["board"]
+def saved_columns(data_dir: Path) -> dict[str, list[str]]:
+    board = saved_board(data_dir)
     return {column["status"]: [card["id"] for card in column["cards"]] for column in board["columns"]}
 
 
 def test_the_window_joins_a_room_on_another_computer(tmp_path, data_dir, network, browsers, speakers):
     room_ns = other_computer(network)
-    # The Realtime service, on this computer's address that the host's computer reaches.
+    # The Realtime service, on this computer's address that the host's computer reaches, over
+    # HTTPS with a certificate of a CA the host's computer trusts.
     fake_realtime = FakeRealtime(fake_realtime_binary(), listen=HERE)
+    ca_dir = tmp_path / "ca"
+    ca_dir.mkdir()
+    ca = ThrowawayCa(ca_dir)
+    api = HttpsFront(fake_realtime, *ca.issue("api", [HERE]))
     host_dir = tmp_path / "host"
     host_dir.mkdir()
     host_tone = speakers.play_into_microphone(make_wav(tmp_path / "tone.wav", tone=440), sink="boardroom_othermic")
@@ -71,7 +75,7 @@ def test_the_window_joins_a_room_on_another_computer(tmp_path, data_dir, network
         host_dir, "--room-lan", namespace=room_ns,
         env={
             "PULSE_SOURCE": "boardroom_othermic.monitor", "PULSE_SINK": "boardroom_browsers",
-            "OPENAI_API_KEY": FAKE_KEY, "OPENAI_BASE_URL": fake_realtime.base_url,
+            "OPENAI_API_KEY": FAKE_KEY, "OPENAI_BASE_URL": api.base_url, "SSL_CERT_FILE": str(ca.cert),
         },
     )
     window = Window(data_dir)
@@ -79,7 +83,7 @@ def test_the_window_joins_a_room_on_another_computer(tmp_path, data_dir, network
         assert host.invite.startswith(f"https://{ROOM}:") and "#fp=sha256:" in host.invite, host.invite
         window.wait_for_column("Backlog", SEED)
         own = columns(window)
-        own_file = (data_dir / "board.json").read_bytes() if (data_dir / "board.json").exists() else None
+        own_files = {p.name: p.read_bytes() for p in data_dir.glob("board.*")}
 
         join_from_window(window, "Dee", host.invite)
         window.wait(lambda _: "You are in Host's room" in banner(window), 30, message=banner(window))
@@ -105,7 +109,7 @@ def test_the_window_joins_a_room_on_another_computer(tmp_path, data_dir, network
         # A drag in the window lands in the host's board file, as Dee's.
         drag_with_keyboard(window, "card-002", Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
         window.wait_for_column("Blocked", ["card-002"])
-        wait_until(lambda: saved_columns(host_dir / "board.json")["Blocked"] == ["card-002"], 10, "the host saves Dee's move")
+        wait_until(lambda: saved_columns(host_dir)["Blocked"] == ["card-002"], 10, "the host saves Dee's move")
         assert "Dee" in host.output(), host.output()
 
         # A colleague's edit in the browser shows in the window.
@@ -118,23 +122,24 @@ def test_the_window_joins_a_room_on_another_computer(tmp_path, data_dir, network
         window.screenshot("guest-in-a-room")
 
         # The host mutes Dee for everyone: the window says so; unmuted, it says so no more.
-        assert host.command("mute Dee").startswith("control: "), host.output()
+        dee = host.id_of("Dee")
+        assert host.command(f"mute {dee}") == f"control: done: mute {dee}", host.output()
         window.wait(lambda _: "The host muted you" in banner(window), message=banner(window))
-        host.command("unmute Dee")
+        host.command(f"unmute {dee}")
         window.wait(lambda _: "The host muted you" not in banner(window), message=banner(window))
 
         # Leave: the window's own board, exactly as it was.
         window.press("Leave")
         window.wait(lambda _: banner(window) == "", message="the banner goes")
         window.wait(lambda _: columns(window) == own, message=f"the own board comes back: {columns(window)}")
-        if own_file is not None:
-            assert (data_dir / "board.json").read_bytes() == own_file, "the own board file is untouched"
+        assert {p.name: p.read_bytes() for p in data_dir.glob("board.*")} == own_files, "the own board's files are untouched"
         wait_until(lambda: host.participants() == "Host, Ana", 10, f"Dee left the room: {host.participants()}")
         assert fake_realtime.state()["problems"] == []
     finally:
         window.quit()
         host.stop()
         fake_realtime.stop()
+        api.stop()
 
 
 def test_an_invite_link_reaches_the_running_window_and_bad_links_change_nothing(tmp_path, data_dir, network):

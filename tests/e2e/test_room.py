@@ -184,7 +184,7 @@ def test_a_participant_comes_back_by_itself_after_a_network_blip(tmp_path, data_
         ana.wait(lambda _: "connected" in ana.people(), message="audio connected")
 
         proxy.cut()
-        wait_until(lambda: any(line == "participants: Host, Ana (reconnecting)" for line in host.lines), 20, "the host sees the drop")
+        wait_until(lambda: any(line == "participants: Host, Ana (p1, reconnecting)" for line in host.lines), 20, "the host sees the drop")
         # The page reconnects through the same link and rejoins as the same person, not "Ana (2)".
         wait_until(lambda: host.participants() == "Host, Ana", 30, host.participants())
         ana.wait(lambda _: "Ana (you)" in ana.people() and "connected" in ana.people(), message=f"Ana is back: {ana.people()}")
@@ -206,15 +206,17 @@ def test_the_headless_host_lets_people_in_turns_them_away_and_keeps_the_removed_
         ana.wait(lambda _: ana.waiting(), message="Ana's page says she waits for the host")
         assert host.participants() == "Host", "nobody is in before the host says so"
 
-        assert host.command("admit Ana") == "control: done: admit Ana"
+        # Commands take the id beside the name, never the name.
+        assert host.command("admit Ana") == 'control: nobody with id "Ana" is waiting (use the id shown beside the name, not the name)'
+        assert host.command("admit w1") == "control: done: admit w1"
         ana.wait(lambda _: ana.in_room(), message="Ana is let in")
         assert host.command("decline w2") == "control: done: decline w2"
         assert "did not let you in" in bo.closed_reason()
-        assert host.command("admit Cy") == 'control: nobody called "Cy" is waiting'
+        assert host.command("admit w9") == 'control: nobody with id "w9" is waiting (use the id shown beside the name, not the name)'
         wait_until(lambda: host.participants() == "Host, Ana", 20, host.participants())
 
         # Removed is final: "Join again" from the same browser is refused with a clear page.
-        assert host.command("remove Ana") == "control: done: remove Ana"
+        assert host.command("remove p1") == "control: done: remove p1"
         assert "removed you" in ana.closed_reason()
         ana.knock(host.invite, "Ana again")
         ana.wait(lambda _: "removed you from this meeting" in ana.closed_reason(), message="the rejoin is refused")

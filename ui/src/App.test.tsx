@@ -3,6 +3,7 @@
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Board, BoardChanged, Change } from "./bindings";
+import { receive } from "./board";
 import { moveChange, seedBoard } from "./test/fixtures";
 
 const backend = vi.hoisted(() => ({
@@ -175,6 +176,18 @@ describe("the board window", () => {
     expect(backend.getBoard).toHaveBeenCalledTimes(1);
     emit({ ...moveChange(seedBoard(), "card-003", "Done", 0), revision: 9 });
     await waitFor(() => expect(backend.getBoard).toHaveBeenCalledTimes(2));
+  });
+
+  it("shows the board as it is now after it missed a change", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    const moved = moveChange(seedBoard(), "card-003", "Done", 0);
+    const applied = receive(seedBoard(), moved);
+    if (applied.kind !== "applied") throw new Error("the fixture's change does not apply");
+    backend.board = { ...applied.board, revision: 3 };
+    emit({ ...moved, revision: 3 });
+    await within(column("Done")).findByText("Implement ICE Restart Handling");
+    expect(screen.getByText(/revision 3/)).toBeTruthy();
   });
 
   it("creates a card in a column", async () => {

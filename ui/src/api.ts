@@ -13,16 +13,27 @@ export class CommandFailed extends Error {
 
 type Result<T> = { status: "ok"; data: T } | { status: "error"; error: CommandError };
 
-function unwrap<T>(result: Result<T>): T {
+/** What a command that can fail gives back; a failure throws `CommandFailed`. */
+export async function call<T>(command: Promise<Result<T>>): Promise<T> {
+  const result = await command;
   if (result.status === "error") throw new CommandFailed(result.error.message, result.error.kind);
   return result.data;
 }
 
-export async function fetchBoard(): Promise<Board> {
-  return unwrap(await commands.getBoard());
+export function fetchBoard(): Promise<Board> {
+  return call(commands.getBoard());
 }
 
 /** Applies `edit`, made on the board as it was at revision `seen`. */
-export async function editBoard(edit: Edit, seen: number): Promise<Change> {
-  return unwrap(await commands.editBoard(edit, seen));
+export function editBoard(edit: Edit, seen: number): Promise<Change> {
+  return call(commands.editBoard(edit, seen));
+}
+
+/** Runs a command whose failure is only to be reported: `report` gets it (a toast, say). */
+export async function attempt(command: Promise<Result<unknown>>, report: (error: unknown) => void): Promise<void> {
+  try {
+    await call(command);
+  } catch (error) {
+    report(error);
+  }
 }

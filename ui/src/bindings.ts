@@ -41,6 +41,12 @@ export const commands = {
 	setMuted: (muted: boolean) => __TAURI_INVOKE<void>("set_muted", { muted }),
 	/**  The input devices, the system default first. */
 	listMicrophones: () => typedError<string[], CommandError>(__TAURI_INVOKE("list_microphones")),
+	/**
+	 *  The people shown besides "You": those in the room this machine hosts, or the others in
+	 *  the room it is a guest in.
+	 */
+	getParticipants: () => typedError<Participant[], CommandError>(__TAURI_INVOKE("get_participants")),
+	/**  The status of the voice operator that listens: this machine's, or the room's host's. */
 	getVoiceStatus: () => __TAURI_INVOKE<OperatorStatus>("get_voice_status"),
 	getVoiceSettings: () => typedError<VoiceSettings_Serialize, CommandError>(__TAURI_INVOKE("get_voice_settings")),
 	/**  Stores a key entered in Settings; when in the room, the operator reconnects with it. */
@@ -51,7 +57,6 @@ export const commands = {
 	/**  Ends the room: everyone is told, every connection and peer is closed, the port is freed. */
 	endRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("end_room")),
 	getRoom: () => typedError<RoomInfo_Serialize | null, CommandError>(__TAURI_INVOKE("get_room")),
-	getParticipants: () => typedError<Participant[], CommandError>(__TAURI_INVOKE("get_participants")),
 	/**  Mutes a participant for everyone (the others, this computer, the voice operator) or unmutes them. */
 	muteParticipant: (id: string, muted: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("mute_participant", { id, muted })),
 	/**  Removes a participant for the rest of the room's life (their browser stays out until let back). */
@@ -101,22 +106,22 @@ export type AudioLevels = {
 export type Board = Board_Serialize | Board_Deserialize;
 
 /**
- *  One change to the board, from anyone. The UI applies it when its revision follows the
- *  one it has, and fetches the board afresh otherwise.
+ *  One change to the board shown, from anyone. The UI applies it when its revision follows
+ *  the one it has, and fetches the board afresh otherwise.
  */
 export type BoardChanged = BoardChanged_Serialize | BoardChanged_Deserialize;
 
 /**
- *  One change to the board, from anyone. The UI applies it when its revision follows the
- *  one it has, and fetches the board afresh otherwise.
+ *  One change to the board shown, from anyone. The UI applies it when its revision follows
+ *  the one it has, and fetches the board afresh otherwise.
  */
 export type BoardChanged_Deserialize = {
 	change: Change_Deserialize,
 };
 
 /**
- *  One change to the board, from anyone. The UI applies it when its revision follows the
- *  one it has, and fetches the board afresh otherwise.
+ *  One change to the board shown, from anyone. The UI applies it when its revision follows
+ *  the one it has, and fetches the board afresh otherwise.
  */
 export type BoardChanged_Serialize = {
 	change: Change_Serialize,
@@ -198,7 +203,12 @@ export type ClientMessage_Deserialize =
 /**  A board edit made on the board as it was at revision `seen`; `request` is echoed back. */
 { type: "edit"; request: number; seen: number; edit: Edit_Deserialize } | 
 /**  The participant muted or unmuted their microphone. */
-{ type: "mute"; muted: boolean } | { type: "leave" };
+{ type: "mute"; muted: boolean } | 
+/**
+ *  The page missed a board change (a revision gap): the room answers with the whole
+ *  `board`, and the changes after it follow as usual.
+ */
+{ type: "getBoard" } | { type: "leave" };
 
 /**  What a participant's page (or the app, joining as a guest) sends. */
 export type ClientMessage_Serialize = 
@@ -213,7 +223,12 @@ export type ClientMessage_Serialize =
 /**  A board edit made on the board as it was at revision `seen`; `request` is echoed back. */
 { type: "edit"; request: number; seen: number; edit: Edit_Serialize } | 
 /**  The participant muted or unmuted their microphone. */
-{ type: "mute"; muted: boolean } | { type: "leave" };
+{ type: "mute"; muted: boolean } | 
+/**
+ *  The page missed a board change (a revision gap): the room answers with the whole
+ *  `board`, and the changes after it follow as usual.
+ */
+{ type: "getBoard" } | { type: "leave" };
 
 export type Column = {
 	status: Status,
@@ -305,17 +320,26 @@ export type GuestRoom_Serialize = {
 	mutedByHost: boolean,
 };
 
-/**  One entry of a page's `RTCPeerConnection` `iceServers`. */
+/**
+ *  One entry of a page's `RTCPeerConnection` `iceServers`: STUN, or TURN with credentials
+ *  minted for that participant.
+ */
 export type IceServer = IceServer_Serialize | IceServer_Deserialize;
 
-/**  One entry of a page's `RTCPeerConnection` `iceServers`. */
+/**
+ *  One entry of a page's `RTCPeerConnection` `iceServers`: STUN, or TURN with credentials
+ *  minted for that participant.
+ */
 export type IceServer_Deserialize = {
 	urls: string[],
 	username?: string | null,
 	credential?: string | null,
 };
 
-/**  One entry of a page's `RTCPeerConnection` `iceServers`. */
+/**
+ *  One entry of a page's `RTCPeerConnection` `iceServers`: STUN, or TURN with credentials
+ *  minted for that participant.
+ */
 export type IceServer_Serialize = {
 	urls: string[],
 	username?: string,
@@ -530,7 +554,13 @@ iceServers: IceServer_Deserialize[] } |
 /**  Something the page sent was refused; the connection stays open unless it says otherwise. */
 { type: "error"; code: ErrorCode; message: string } | 
 /**  The room is closing this connection (removed by the host, room ended, replaced by a rejoin). */
-{ type: "goodbye"; reason: string };
+{ type: "goodbye"; reason: string } | 
+/**
+ *  Fresh TURN credentials before the ones from `welcome` (or the last of these) expire
+ *  (they last an hour at most): the page's `RTCPeerConnection` takes them with
+ *  `setConfiguration`, for its next gathering or rebuild. Only people in the room get them.
+ */
+{ type: "iceServers"; iceServers: IceServer_Deserialize[] };
 
 /**  What the room sends to a page (or the app, joined as a guest). */
 export type ServerMessage_Serialize = 
@@ -569,7 +599,13 @@ iceServers: IceServer_Serialize[] } |
 /**  Something the page sent was refused; the connection stays open unless it says otherwise. */
 { type: "error"; code: ErrorCode; message: string } | 
 /**  The room is closing this connection (removed by the host, room ended, replaced by a rejoin). */
-{ type: "goodbye"; reason: string };
+{ type: "goodbye"; reason: string } | 
+/**
+ *  Fresh TURN credentials before the ones from `welcome` (or the last of these) expire
+ *  (they last an hour at most): the page's `RTCPeerConnection` takes them with
+ *  `setConfiguration`, for its next gathering or rebuild. Only people in the room get them.
+ */
+{ type: "iceServers"; iceServers: IceServer_Serialize[] };
 
 export type Settings = Settings_Serialize | Settings_Deserialize;
 

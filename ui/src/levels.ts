@@ -2,6 +2,7 @@
 // must re-render only the meters that show it, never the board or the panels around them.
 import { createContext, useContext, useSyncExternalStore } from "react";
 import type { Level } from "./bindings";
+import { HOST_ID } from "./roomProtocol";
 
 /** The latest level of each source, by participant id (the host's own is "you" in the window). */
 export class LevelStore {
@@ -46,7 +47,7 @@ export function useMeter(id: string): MeterReading {
 }
 
 /** Levels keyed by participant id, from the audio thread's sources (the host's is "you"). */
-export function levelsById(sources: { id: string; level: Level }[], hostSource = "you", hostId = "host"): Record<string, Level> {
+export function levelsById(sources: { id: string; level: Level }[], hostSource = "you", hostId = HOST_ID): Record<string, Level> {
   const byId: Record<string, Level> = {};
   for (const source of sources) byId[source.id === hostSource ? hostId : source.id] = source.level;
   return byId;

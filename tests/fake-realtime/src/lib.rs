@@ -227,12 +227,24 @@ impl FakeCall {
     }
 }
 
-/// The real API's answer to a missing or wrong Bearer key.
+/// The real API's answer to a missing or wrong Bearer key, which quotes the key given: a
+/// long one masked to its first eight and last four characters, a short one whole.
 fn refuse_unauthorized(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
     let expected = format!("Bearer {}", shared.key);
     let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    (given != Some(expected.as_str()))
-        .then(|| answer(401, error_body("invalid_request_error", "invalid_api_key", "Incorrect API key provided.")))
+    if given == Some(expected.as_str()) {
+        return None;
+    }
+    let key: Vec<char> = given.and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default().chars().collect();
+    let quoted: String = match key.len() {
+        0 => String::new(),
+        n if n > 12 => key[..8].iter().chain(&['*'; 24]).chain(&key[n - 4..]).collect(),
+        _ => key.iter().collect(),
+    };
+    let message = format!(
+        "Incorrect API key provided: {quoted}. You can find your API key at https://platform.openai.com/account/api-keys."
+    );
+    Some(answer(401, error_body("invalid_request_error", "invalid_api_key", &message)))
 }
 
 fn error_body(kind: &str, code: &str, message: &str) -> String {

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { FormError } from "./FormError";
 import { useEscape } from "./useEscape";
+import { errorMessage } from "../errors";
 
 type Props = {
   /** A link handed to the app (a clicked boardroom:// link), filled in for the person to confirm. */
@@ -28,7 +29,7 @@ export function JoinMeetingDialog({ link: given = "", name: remembered, onJoin, 
       await onJoin(link.trim(), name.trim());
       onClose();
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorMessage(err));
     }
     setBusy(false);
   };

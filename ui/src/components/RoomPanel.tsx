@@ -1,5 +1,7 @@
 import { useEffect, useState } from "react";
 import { commands, type RoomInfo, type Settings } from "../bindings";
+import { call } from "../api";
+import { errorMessage } from "../errors";
 import { FormError } from "./FormError";
 
 type Props = {
@@ -31,7 +33,7 @@ export function RoomPanel({ room, settings, locked, onStart, onEnd, onLock, onSa
       if (parsed !== settings.roomPort) await onSaveSettings({ ...settings, roomPort: parsed });
       await onStart();
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorMessage(err));
     }
   };
 
@@ -140,7 +142,7 @@ function NetworkSettings({ settings, onSaveSettings }: Pick<Props, "settings" | 
   const [saved, setSaved] = useState(false);
 
   useEffect(() => {
-    void commands.getTurnSecretState().then((result) => result.status === "ok" && setSecretSet(result.data.configured));
+    void call(commands.getTurnSecretState()).then((state) => setSecretSet(state.configured), () => undefined);
   }, []);
 
   const save = async () => {
@@ -155,20 +157,17 @@ function NetworkSettings({ settings, onSaveSettings }: Pick<Props, "settings" | 
         udpPorts: blank(udpPorts),
       });
       if (secret.trim() !== "") {
-        const result = await commands.setTurnSecret(secret);
-        if (result.status === "error") throw new Error(result.error.message);
-        setSecretSet(result.data.configured);
+        setSecretSet((await call(commands.setTurnSecret(secret))).configured);
         setSecret("");
       }
       setSaved(true);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorMessage(err));
     }
   };
 
   const clearSecret = async () => {
-    const result = await commands.setTurnSecret(null);
-    if (result.status === "ok") setSecretSet(result.data.configured);
+    await call(commands.setTurnSecret(null)).then((state) => setSecretSet(state.configured), () => undefined);
   };
 
   return (

@@ -2,6 +2,8 @@ import { useEffect, useState, type FormEvent } from "react";
 import { FormError } from "./FormError";
 import { useEscape } from "./useEscape";
 import { commands, type KeyStatus, type Settings, type VoiceSettings } from "../bindings";
+import { call } from "../api";
+import { errorMessage } from "../errors";
 
 type Props = {
   settings: Settings;
@@ -35,11 +37,7 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const reload = async () => {
-    const loaded = await commands.getVoiceSettings();
-    if (loaded.status === "ok") setVoice(loaded.data);
-    else setError(loaded.error.message);
-  };
+  const reload = () => call(commands.getVoiceSettings()).then(setVoice, (err) => setError(errorMessage(err)));
 
   useEffect(() => {
     void reload();
@@ -47,19 +45,25 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
 
   useEscape(onClose);
 
-  const run = async (action: () => Promise<{ status: "ok" } | { status: "error"; error: { message: string } }>) => {
+  /** Runs a change to the key; a failure shows in the dialog. Says whether it was made. */
+  const run = async (action: () => Promise<unknown>) => {
     setBusy(true);
     setError(null);
-    const result = await action();
-    if (result.status === "error") setError(result.error.message);
+    let made = false;
+    try {
+      await action();
+      made = true;
+    } catch (err) {
+      setError(errorMessage(err));
+    }
     await reload();
     setBusy(false);
-    return result.status === "ok";
+    return made;
   };
 
   const saveKey = async (event: FormEvent) => {
     event.preventDefault();
-    if (await run(() => commands.setApiKey(key))) setKey("");
+    if (await run(() => call(commands.setApiKey(key)))) setKey("");
   };
 
   const saveEndpoint = async (event: FormEvent) => {
@@ -70,7 +74,7 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
       await onSaveSettings({ ...settings, model: model.trim() || null, baseUrl: baseUrl.trim() || null });
       await reload();
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorMessage(err));
     }
     setBusy(false);
   };
@@ -101,7 +105,7 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
               Save key
             </button>
             {voice && (voice.key.source === "keychain" || voice.key.source === "file") && (
-              <button type="button" className="button danger" disabled={busy} onClick={() => void run(() => commands.forgetApiKey())}>
+              <button type="button" className="button danger" disabled={busy} onClick={() => void run(() => call(commands.forgetApiKey()))}>
                 Forget saved key
               </button>
             )}

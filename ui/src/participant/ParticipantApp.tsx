@@ -1,29 +1,23 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type {
-  Board,
-  Card,
-  Change,
-  Edit,
-  OperatorStatus,
-  Participant,
-  ServerMessage_Serialize as ServerMessage,
-  TranscriptLine,
-} from "../bindings";
-import { receive, sendInTurn } from "../board";
+import type { Card, Change, Edit, OperatorStatus, Participant, ServerMessage_Serialize as ServerMessage } from "../bindings";
+import { sendInTurn } from "../board";
 import { BoardView } from "../components/BoardView";
 import { CardEditor } from "../components/CardEditor";
 import { PeopleList } from "../components/PeopleList";
 import { TranscriptPanel } from "../components/TranscriptPanel";
-import { Toasts, type Toast } from "../components/Toasts";
+import { Toasts } from "../components/Toasts";
+import { TopBar } from "../components/TopBar";
 import { describeVoice } from "../components/StatusBar";
 import { FormError } from "../components/FormError";
+import { useBoardMirror, type TakeAfresh } from "../hooks/useBoardMirror";
+import { useToasts } from "../hooks/useToasts";
+import { useTranscript } from "../hooks/useTranscript";
 import { RoomConnection, appLink, deviceKey, socketUrl, type Route } from "./roomConnection";
 import { RemoteAudio } from "./remoteAudio";
 import { errorMessage } from "../errors";
 import { LevelStore, LevelsContext } from "../levels";
 
 const NAME_KEY = "boardroom.name";
-const TRANSCRIPT_LINES = 200;
 
 type Phase =
   | { kind: "name" }
@@ -63,16 +57,19 @@ export function ParticipantApp() {
   const [name, setName] = useState(() => localStorage.getItem(NAME_KEY) ?? "");
   const [camera, setCamera] = useState(false);
   const [joinError, setJoinError] = useState<string | null>(null);
-  const [board, setBoard] = useState<Board | null>(null);
+  const connection = useRef<RoomConnection | null>(null);
+  // The room answers `getBoard` with the whole board, which `show` takes like any `board`.
+  const takeAfresh = useCallback<TakeAfresh>(async () => connection.current?.resync(), []);
+  const { board, latest, show, take } = useBoardMirror(takeAfresh);
   const [people, setPeople] = useState<Participant[]>([]);
   const [levelStore] = useState(() => new LevelStore());
   const [voice, setVoice] = useState<OperatorStatus>({ state: "off" });
-  const [transcript, setTranscript] = useState<TranscriptLine[]>([]);
+  const transcript = useTranscript();
   const [me, setMe] = useState<string | null>(null);
   const [muted, setMuted] = useState(false);
   /** The card open in the editor, and the board revision it was opened at. */
   const [editing, setEditing] = useState<{ card: Card; seen: number } | null>(null);
-  const [toasts, setToasts] = useState<Toast[]>([]);
+  const { toasts, toast, failed, dismiss } = useToasts();
   const [videos, setVideos] = useState<Record<string, MediaStream>>({});
   const [view, setView] = useState<View>("board");
   const insecure = insecureReason({
@@ -80,30 +77,7 @@ export function ParticipantApp() {
     hasMediaDevices: Boolean(navigator.mediaDevices?.getUserMedia),
     origin: window.location.origin,
   });
-  const boardRef = useRef<Board | null>(null);
-  const connection = useRef<RoomConnection | null>(null);
   const audio = useRef(new RemoteAudio());
-  const toastId = useRef(0);
-
-  const show = useCallback((next: Board) => {
-    boardRef.current = next;
-    setBoard(next);
-  }, []);
-
-  const toast = useCallback((next: Omit<Toast, "id">) => {
-    const id = ++toastId.current;
-    setToasts((all) => [...all.slice(-3), { ...next, id }]);
-  }, []);
-
-  const take = useCallback(
-    (change: Change) => {
-      const current = boardRef.current;
-      if (!current) return;
-      const received = receive(current, change);
-      if (received.kind === "applied") show(received.board);
-    },
-    [show],
-  );
 
   const onMessage = useCallback(
     (message: ServerMessage) => {
@@ -116,7 +90,7 @@ export function ParticipantApp() {
           show(message.board);
           setPeople(message.participants);
           setVoice(message.voice);
-          setTranscript(message.transcript);
+          transcript.replace(message.transcript);
           setPhase({ kind: "in" });
           break;
         case "participants":
@@ -126,8 +100,9 @@ export function ParticipantApp() {
         case "levels":
           levelStore.set(Object.fromEntries(message.levels.map((l) => [l.id, l.level])));
           break;
+        // The board moves with the room's change stream alone, own edits included: the answer
+        // to an edit (`edited`) travels apart from it and may overtake a change before it.
         case "boardChanged":
-        case "edited":
           take(message.change);
           break;
         case "board":
@@ -137,14 +112,14 @@ export function ParticipantApp() {
           setVoice(message.status);
           break;
         case "transcript":
-          setTranscript((lines) => [...lines.slice(1 - TRANSCRIPT_LINES), message.line]);
+          transcript.add(message.line);
           break;
         case "error":
           toast({ tone: "error", message: message.message });
           break;
       }
     },
-    [show, take, toast],
+    [levelStore, show, take, toast, transcript.add, transcript.replace],
   );
 
   useEffect(() => {
@@ -202,18 +177,16 @@ export function ParticipantApp() {
   const edit = useCallback(
     async (request: Edit, seen?: number): Promise<Change | null> => {
       const room = connection.current;
-      const current = boardRef.current;
+      const current = latest();
       if (!room || !current) return null;
       try {
-        const change = await room.edit(request, seen ?? current.revision);
-        take(change);
-        return change;
+        return await room.edit(request, seen ?? current.revision);
       } catch (error) {
-        toast({ tone: "error", message: errorMessage(error) });
+        failed(error);
         return null;
       }
     },
-    [show, take, toast],
+    [failed, latest],
   );
 
   const toggleMute = () => {
@@ -290,21 +263,14 @@ export function ParticipantApp() {
   return (
     <LevelsContext.Provider value={levelStore}>
     <div className={`app participant-app view-${view}`}>
-      <header className="topbar">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden="true" />
-          <h1>Boardroom</h1>
-          <span className="board-name">Team standup</span>
-        </div>
-        <div className="settings">
-          <button className={`button${muted ? " danger" : ""}`} aria-pressed={muted} onClick={toggleMute}>
-            {muted ? "Unmute" : "Mute"}
-          </button>
-          <button className="button" onClick={() => connection.current?.leave()}>
-            Leave
-          </button>
-        </div>
-      </header>
+      <TopBar>
+        <button className={`button${muted ? " danger" : ""}`} aria-pressed={muted} onClick={toggleMute}>
+          {muted ? "Unmute" : "Mute"}
+        </button>
+        <button className="button" onClick={() => connection.current?.leave()}>
+          Leave
+        </button>
+      </TopBar>
       {phase.kind === "reconnecting" && (
         <div className="notice" role="alert">
           <p>{phase.reason}</p>
@@ -325,7 +291,7 @@ export function ParticipantApp() {
       </nav>
       <main className="workspace">
         {board ? (
-          <BoardView board={board} highlighted={new Set()} onEdit={edit} onOpen={(card) => setEditing({ card, seen: boardRef.current?.revision ?? 0 })} />
+          <BoardView board={board} highlighted={new Set()} onEdit={edit} onOpen={(card) => setEditing({ card, seen: latest()?.revision ?? 0 })} />
         ) : (
           <div className="board-placeholder" role="status">
             Loading the board…
@@ -342,7 +308,7 @@ export function ParticipantApp() {
           {Object.entries(videos).map(([id, stream]) => (
             <Video key={id} stream={stream} label={people.find((p) => p.id === id)?.name ?? "Camera"} />
           ))}
-          <TranscriptPanel lines={transcript} />
+          <TranscriptPanel lines={transcript.lines} />
         </aside>
       </main>
       <footer className="statusbar" role="status">
@@ -368,7 +334,7 @@ export function ParticipantApp() {
           }}
         />
       )}
-      <Toasts toasts={toasts} onDismiss={(id) => setToasts((all) => all.filter((t) => t.id !== id))} />
+      <Toasts toasts={toasts} onDismiss={dismiss} />
     </div>
     </LevelsContext.Provider>
   );

@@ -5,12 +5,12 @@ import type {
   Change,
   ClientMessage_Deserialize as ClientMessage,
   Edit,
+  IceServer_Serialize as IceServer,
   ServerMessage_Serialize as ServerMessage,
 } from "../bindings";
+import { FINAL_ERRORS, PROTOCOL_VERSION, RETRY_MS } from "../roomProtocol";
 
-export const PROTOCOL_VERSION = 2;
 const DEVICE_KEY = "boardroom.device";
-const RETRY_MS = [1000, 2000, 4000, 8000];
 /** Candidates found by then go into the answer: a STUN or TURN server that does not answer holds nobody up. */
 const GATHER_LIMIT_MS = 3000;
 
@@ -31,9 +31,6 @@ export type Handlers = {
 /** Why an edit was not applied. The changes that made it stale arrive as board changes. */
 export class EditRefused extends Error {}
 
-/** Refusals after which trying again cannot help. */
-const FINAL_ERRORS = ["roomFull", "badName", "unsupportedVersion", "tooManyErrors", "removed", "locked", "declined"];
-
 /** This browser's own random key for the room (kept in its storage): a participant the host
  *  removed is kept out by it. */
 export function deviceKey(storage: Storage): string {
@@ -53,6 +50,8 @@ export class RoomConnection {
   private iceServers: RTCIceServer[] = [];
   private finished = false;
   private attempt = 0;
+  /** A `getBoard` is on its way and its `board` has not come yet. */
+  private boardAsked = false;
   private nextRequest = 1;
   private pending = new Map<number, { resolve: (change: Change) => void; reject: (error: Error) => void }>();
 
@@ -70,6 +69,7 @@ export class RoomConnection {
     socket.onopen = () =>
       this.send({ type: "hello", version: PROTOCOL_VERSION, name: this.name, resume: this.resume, device: this.device });
     socket.onmessage = (event) => {
+      if (this.socket !== socket) return;
       let message: ServerMessage;
       try {
         message = JSON.parse(String(event.data)) as ServerMessage;
@@ -98,14 +98,14 @@ export class RoomConnection {
   private async take(message: ServerMessage) {
     switch (message.type) {
       case "welcome":
+        this.boardAsked = false;
         this.resume = message.resume;
-        this.iceServers = message.iceServers.map(({ urls, username, credential }) => ({
-          urls,
-          ...(username ? { username } : {}),
-          ...(credential ? { credential } : {}),
-        }));
+        this.iceServers = iceServers(message.iceServers);
         this.attempt = 0;
         this.newPeer();
+        break;
+      case "board":
+        this.boardAsked = false;
         break;
       case "offer":
         await this.answer(message.sdp);
@@ -121,6 +121,12 @@ export class RoomConnection {
       case "goodbye":
         this.finish(message.reason);
         return;
+      case "iceServers":
+        // Fresh TURN credentials before the last ones expire: for the peer's next gathering,
+        // and for a peer rebuilt after a failure.
+        this.iceServers = iceServers(message.iceServers);
+        if (this.peer) this.peer.setConfiguration({ ...this.peer.getConfiguration(), iceServers: this.iceServers });
+        return;
       case "error":
         if (FINAL_ERRORS.includes(message.code)) {
           this.finish(sentence(message.message));
@@ -133,7 +139,7 @@ export class RoomConnection {
 
   private newPeer() {
     this.peer?.close();
-    // STUN, and TURN with credentials minted for this participant (they expire; a rejoin gets new ones).
+    // STUN, and TURN with credentials minted for this participant (renewed while in the room).
     const peer = new RTCPeerConnection({ iceServers: this.iceServers });
     this.peer = peer;
     for (const track of this.media.getTracks()) peer.addTrack(track, this.media);
@@ -190,6 +196,16 @@ export class RoomConnection {
       this.pending.set(request, { resolve, reject });
       this.send({ type: "edit", request, seen, edit });
     });
+  }
+
+  /** Asks the room for the whole board (it answers with `board`, and the changes after it
+   *  follow). Once is enough until it comes: the changes arriving meanwhile look like gaps
+   *  too. Until the room has welcomed this page (or while it reconnects) the coming welcome
+   *  brings the board anyway, so this does nothing then. */
+  resync() {
+    if (this.finished || !this.resume || this.boardAsked) return;
+    this.boardAsked = true;
+    this.send({ type: "getBoard" });
   }
 
   setMuted(muted: boolean) {
@@ -253,4 +269,13 @@ export function appLink(invite: string): string {
 export function socketUrl(location: Location): string {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}${location.pathname.replace(/\/$/, "")}/ws`;
+}
+
+/** The room's `iceServers` as an `RTCPeerConnection` takes them (no empty credentials). */
+function iceServers(servers: IceServer[]): RTCIceServer[] {
+  return servers.map(({ urls, username, credential }) => ({
+    urls,
+    ...(username ? { username } : {}),
+    ...(credential ? { credential } : {}),
+  }));
 }

@@ -48,7 +48,7 @@ fn main() {
 
     // The consumer encodes every mixed frame and notes when a loud one comes out.
     let engine = AudioEngine::start(|_| {}).unwrap();
-    let mut mix = engine.attach(Feed::Microphone, "bench", 64).unwrap();
+    let mut mix = engine.attach_blocking(Feed::Microphone, "bench", 64).unwrap();
     engine.set_echo_cancellation(true);
     engine.join(None);
     let (onsets_tx, onsets) = mpsc::channel::<Instant>();

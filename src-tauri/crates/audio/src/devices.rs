@@ -2,7 +2,8 @@
 //! milliseconds (ALSA, PulseAudio, a headset waking up), so it happens here, never on the
 //! audio thread's 20 ms clock. This thread owns the cpal streams (they cannot move between
 //! threads) and hands the audio thread only their lock-free ends. It opens what the audio
-//! thread wants, notices a lost device and tries again every two seconds.
+//! thread wants, notices a lost device and tries again every two seconds (when, each device's
+//! `Slot` says, from the time it is given).
 
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
@@ -95,34 +96,36 @@ impl Drop for Devices {
     }
 }
 
-/// One device as this thread keeps it: the wish it serves, its stream once open, and when to
-/// try again after a failure.
-struct Slot {
+/// One device as this thread keeps it: the wish it serves, its stream once open (`S`: a
+/// device's stream, a stand-in in tests), and when to try again after a failure.
+struct Slot<S> {
     generation: u64,
-    stream: Option<DeviceStream>,
+    stream: Option<S>,
     next_try: Instant,
 }
 
-impl Slot {
-    fn new() -> Self {
-        Slot { generation: 0, stream: None, next_try: Instant::now() }
+impl<S> Slot<S> {
+    fn new(now: Instant) -> Self {
+        Slot { generation: 0, stream: None, next_try: now }
     }
 
-    /// Brings the slot in line with the wish of `generation`: a new wish drops the old
-    /// stream and is tried at once, a lost device is tried again after a pause. Returns false
-    /// once the audio thread no longer takes what is opened.
+    /// Brings the slot in line at `now` with the wish of `generation`: a new wish drops the
+    /// old stream and is tried at once, a lost device (`lost` says whether the stream's is)
+    /// or a failed try is tried again after a pause. Returns false once the audio thread no
+    /// longer takes what is opened.
     fn keep<T, E>(
         &mut self,
+        now: Instant,
         wanted: bool,
         generation: u64,
-        open: impl FnOnce() -> Result<(DeviceStream, T), E>,
+        lost: impl FnOnce(&S) -> bool,
+        open: impl FnOnce() -> Result<(S, T), E>,
         hand_over: impl FnOnce(Result<T, E>) -> bool,
     ) -> bool {
-        let now = Instant::now();
         if generation != self.generation {
             (self.generation, self.stream, self.next_try) = (generation, None, now);
         }
-        if self.stream.as_ref().is_some_and(DeviceStream::failed) {
+        if self.stream.as_ref().is_some_and(lost) {
             (self.stream, self.next_try) = (None, now + RETRY_EVERY);
         }
         if !wanted {
@@ -146,7 +149,7 @@ impl Slot {
 }
 
 fn run(shared: &(Mutex<Wanted>, Condvar), opened: &SyncSender<Opened>, audio: &Thread) {
-    let (mut microphone, mut speakers) = (Slot::new(), Slot::new());
+    let (mut microphone, mut speakers) = (Slot::new(Instant::now()), Slot::new(Instant::now()));
     let mut seen = (u64::MAX, u64::MAX);
     loop {
         let wanted = {
@@ -166,8 +169,10 @@ fn run(shared: &(Mutex<Wanted>, Condvar), opened: &SyncSender<Opened>, audio: &T
         seen = (wanted.microphone_generation, wanted.speakers_generation);
         let generation = wanted.microphone_generation;
         let alive = microphone.keep(
+            Instant::now(),
             wanted.microphone.is_some(),
             generation,
+            DeviceStream::failed,
             || {
                 Microphone::open(wanted.microphone.clone().flatten().as_deref(), Some(audio.clone()))
                     .map(|(s, m)| (s, Box::new(m)))
@@ -176,11 +181,82 @@ fn run(shared: &(Mutex<Wanted>, Condvar), opened: &SyncSender<Opened>, audio: &T
         );
         let generation = wanted.speakers_generation;
         let alive = alive
-            && speakers.keep(wanted.speakers, generation, Speakers::open, |result| {
-                opened.send(Opened::Speakers { generation, result }).is_ok()
-            });
+            && speakers.keep(
+                Instant::now(),
+                wanted.speakers,
+                generation,
+                DeviceStream::failed,
+                Speakers::open,
+                |result| opened.send(Opened::Speakers { generation, result }).is_ok(),
+            );
         if !alive {
             return; // the audio thread has gone
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stand-in stream: whether its device is lost.
+    type Stream = bool;
+
+    /// What one `keep` did: `Some(result)` when it tried to open.
+    fn keep(slot: &mut Slot<Stream>, now: Instant, wish: (bool, u64), opens: bool) -> Option<Result<(), ()>> {
+        let mut tried = None;
+        let open = || if opens { Ok((false, ())) } else { Err(()) };
+        assert!(slot.keep(
+            now,
+            wish.0,
+            wish.1,
+            |lost| *lost,
+            open,
+            |result| {
+                tried = Some(result);
+                true
+            }
+        ));
+        tried
+    }
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn a_failed_open_is_tried_again_two_seconds_later_and_a_new_wish_at_once() {
+        let t0 = Instant::now();
+        let mut slot = Slot::new(t0);
+        assert_eq!(keep(&mut slot, t0, (true, 1), false), Some(Err(())), "a new wish is tried at once");
+        assert_eq!(keep(&mut slot, t0 + CHECK_EVERY, (true, 1), true), None);
+        assert_eq!(keep(&mut slot, t0 + RETRY_EVERY - Duration::from_millis(1), (true, 1), true), None);
+        assert_eq!(keep(&mut slot, t0 + RETRY_EVERY, (true, 1), false), Some(Err(())));
+        // Another device chosen meanwhile does not wait for the pause.
+        assert_eq!(keep(&mut slot, t0 + secs(3), (true, 2), true), Some(Ok(())));
+        assert_eq!(keep(&mut slot, t0 + secs(10), (true, 2), true), None, "open: nothing to do");
+    }
+
+    #[test]
+    fn a_lost_device_is_reopened_after_the_pause() {
+        let t0 = Instant::now();
+        let mut slot = Slot::new(t0);
+        assert_eq!(keep(&mut slot, t0, (true, 1), true), Some(Ok(())));
+        slot.stream = Some(true); // the device went away
+        let lost_at = t0 + secs(60);
+        assert_eq!(keep(&mut slot, lost_at, (true, 1), true), None);
+        assert_eq!(slot.stream, None, "the lost stream is dropped at once");
+        assert_eq!(keep(&mut slot, lost_at + secs(1), (true, 1), true), None);
+        assert_eq!(keep(&mut slot, lost_at + RETRY_EVERY, (true, 1), true), Some(Ok(())));
+    }
+
+    #[test]
+    fn an_unwanted_device_is_closed_and_not_opened() {
+        let t0 = Instant::now();
+        let mut slot = Slot::new(t0);
+        assert_eq!(keep(&mut slot, t0, (true, 1), true), Some(Ok(())));
+        assert_eq!(keep(&mut slot, t0 + secs(1), (false, 2), true), None);
+        assert_eq!(slot.stream, None);
+        assert_eq!(keep(&mut slot, t0 + secs(5), (false, 2), true), None);
     }
 }

@@ -2,27 +2,24 @@
 //! 20 ms at a time, hands each frame to every consumer and to the speakers, and ten times a
 //! second reports levels while anyone is in the room. Devices are opened on their own thread
 //! (`devices`), so nothing here waits on one. With no source, no consumer and no speakers
-//! it sleeps until the next command: an idle app costs nothing here.
-//!
-//! The clock: a tick is due every 20 ms. While the microphone is live, a tick is taken as
-//! soon as the microphone has a frame, up to [`EARLY`] before it is due (and waits up to
-//! [`GRACE`] past it for a late one), and the clock's phase moves towards the microphone's:
-//! a frame leaves as soon as it is captured instead of waiting for a clock that runs at its
-//! own phase, and the mix still keeps to one frame per 20 ms.
+//! it sleeps until the next command: an idle app costs nothing here. When to tick is the
+//! `clock`'s to say; this thread only asks it at every wake.
 
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ringbuf::traits::{Consumer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 use serde::Serialize;
 use specta::Type;
+use tokio::sync::oneshot;
 
 use crate::capture::Microphone;
+use crate::clock::{Clock, MicrophoneFrame};
 use crate::devices::{Devices, Opened};
 use crate::fanout::{Fanout, MixReceiver};
-use crate::frame::{CHANNELS, FRAME_LEN, FRAME_MS, SAMPLE_RATE};
+use crate::frame::{CHANNELS, FRAME_LEN, SAMPLE_RATE};
 use crate::meter::Level;
 use crate::mixer::{LocalProcessing, Mixer, MixerConfig, SourceKind, SourceLevel};
 use crate::playback::Speakers;
@@ -30,10 +27,6 @@ use crate::processing::{ProcessingConfig, ProcessingThread};
 
 /// The mixer source name of this machine's microphone.
 pub const LOCAL_SOURCE: &str = "you";
-const FRAME: Duration = Duration::from_millis(FRAME_MS as u64);
-const EARLY: Duration = Duration::from_millis(10);
-const GRACE: Duration = Duration::from_millis(10);
-const LEVELS_EVERY: Duration = Duration::from_millis(100);
 /// Commands waiting for the audio thread, which takes them at every wake (at least every
 /// 30 ms); when full, the sender waits that long. Audio itself never goes through here.
 const COMMAND_QUEUE: usize = 64;
@@ -91,7 +84,7 @@ enum Command {
         feed: Feed,
         name: String,
         queue_frames: usize,
-        reply: SyncSender<MixReceiver>,
+        reply: oneshot::Sender<MixReceiver>,
     },
     /// Another source of sound in the room (a participant, a file being played), with the
     /// ring its samples arrive on once it has one.
@@ -160,11 +153,22 @@ impl AudioEngine {
         Sources { commands: self.commands.clone() }
     }
 
-    /// A new consumer of a feed (see [`Fanout::attach`]); `None` if the thread has stopped.
-    pub fn attach(&self, feed: Feed, name: &str, queue_frames: usize) -> Option<MixReceiver> {
-        let (reply, answer) = mpsc::sync_channel(1);
+    /// A new consumer of a feed (see [`Fanout::attach`]), as soon as the audio thread takes
+    /// the request (at its next wake); `None` if the thread has stopped.
+    pub async fn attach(&self, feed: Feed, name: &str, queue_frames: usize) -> Option<MixReceiver> {
+        self.ask_to_attach(feed, name, queue_frames)?.await.ok()
+    }
+
+    /// [`AudioEngine::attach`] for a caller outside async code, which waits for the answer
+    /// (it panics inside an async runtime).
+    pub fn attach_blocking(&self, feed: Feed, name: &str, queue_frames: usize) -> Option<MixReceiver> {
+        self.ask_to_attach(feed, name, queue_frames)?.blocking_recv().ok()
+    }
+
+    fn ask_to_attach(&self, feed: Feed, name: &str, queue_frames: usize) -> Option<oneshot::Receiver<MixReceiver>> {
+        let (reply, answer) = oneshot::channel();
         self.commands.send(Command::Attach { feed, name: name.to_owned(), queue_frames, reply }).ok()?;
-        answer.recv().ok()
+        Some(answer)
     }
 
     /// Plays everyone but this machine's microphone on its speakers (mix-minus), or stops.
@@ -298,8 +302,7 @@ fn run(inbox: Receiver<Command>, events: impl FnMut(EngineEvent)) {
         samples: vec![0.0; FEED_RING],
         captured: Vec::with_capacity(FEED_RING),
     };
-    let mut next_tick = Instant::now();
-    let mut next_levels = Instant::now();
+    let mut clock = Clock::new(Instant::now());
     loop {
         for command in inbox.try_iter() {
             if !audio.obey(command) {
@@ -310,36 +313,17 @@ fn run(inbox: Receiver<Command>, events: impl FnMut(EngineEvent)) {
         if audio.idle() {
             audio.report_levels(); // once more, empty, if anything was shown
             std::thread::park(); // until a command comes
-            (next_tick, next_levels) = (Instant::now(), Instant::now());
+            clock = Clock::new(Instant::now());
             continue;
         }
         audio.drain_inputs();
-        let now = Instant::now();
-        let live = audio.capture.microphone.is_some();
-        let by_microphone = audio.microphone_ready() && now + EARLY >= next_tick;
-        if by_microphone || now >= next_tick + if live { GRACE } else { Duration::ZERO } {
+        if let Some(tick) = clock.poll(Instant::now(), audio.microphone_frame()) {
             audio.tick();
-            next_tick = if by_microphone {
-                // Half-way towards the microphone's phase: locks on within a few ticks, and
-                // the clock never gains more than EARLY / 2 per tick.
-                if now >= next_tick {
-                    next_tick + FRAME + (now - next_tick) / 2
-                } else {
-                    next_tick + FRAME - (next_tick - now) / 2
-                }
-            } else {
-                (next_tick + FRAME).max(now)
-            };
-            if now >= next_levels {
-                next_levels = (next_levels + LEVELS_EVERY).max(now);
+            if tick.levels {
                 audio.report_levels();
             }
         }
-        let wake_at = match (live, audio.microphone_ready()) {
-            (false, _) => next_tick,
-            (true, true) => next_tick - EARLY,
-            (true, false) => next_tick + GRACE,
-        };
+        let wake_at = clock.poll_timeout(audio.microphone_frame());
         // The microphone unparks this thread at every delivery.
         std::thread::park_timeout(wake_at.saturating_duration_since(Instant::now()));
     }
@@ -380,7 +364,7 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
                     Feed::Room => &mut self.room,
                     Feed::Microphone => &mut self.microphone_feed,
                 };
-                let _ = reply.try_send(feeds.attach(&name, queue_frames));
+                let _ = reply.send(feeds.attach(&name, queue_frames));
             }
             Command::Speakers(on) => {
                 self.speakers = (on, self.devices.want_speakers(on), None);
@@ -409,9 +393,15 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
         true
     }
 
-    /// The live microphone has a whole frame waiting.
-    fn microphone_ready(&self) -> bool {
-        self.capture.microphone.is_some() && self.mixer.buffered(LOCAL_SOURCE).is_some_and(|n| n >= FRAME_LEN)
+    /// Whether the microphone is live and has a whole frame waiting.
+    fn microphone_frame(&self) -> MicrophoneFrame {
+        if self.capture.microphone.is_none() {
+            MicrophoneFrame::Off
+        } else if self.mixer.buffered(LOCAL_SOURCE).is_some_and(|n| n >= FRAME_LEN) {
+            MicrophoneFrame::Ready
+        } else {
+            MicrophoneFrame::Awaited
+        }
     }
 
     /// Nothing to mix, nobody to hand a frame to, nothing to play.

@@ -4,13 +4,14 @@
 //! WebRTC's module, on a thread of its own), level meters (`meter`), the mixer that sums every source into one room
 //! mix (`mixer`), its hand-out to every consumer (`fanout`), the Opus codec (`codec`), the
 //! speakers that play everyone but you (`playback`), the thread that opens devices
-//! (`devices`, keeping their `stream`s), and the audio thread that runs it all on a 20 ms
-//! clock (`engine`). Apart from `capture`, `playback`, `stream`, `devices` and `engine`, the
+//! (`devices`, keeping their `stream`s), and the audio thread that runs it all (`engine`)
+//! on a 20 ms `clock`. Apart from `capture`, `playback`, `stream`, `devices` and `engine`, the
 //! thin shells over the devices and the clock, and `processing`'s thread, it is plain Rust
 //! without I/O.
 
 pub mod agc;
 pub mod capture;
+mod clock;
 pub mod codec;
 mod devices;
 pub mod engine;

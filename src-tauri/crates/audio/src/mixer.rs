@@ -70,6 +70,10 @@ pub struct UnknownSource(pub String);
 #[serde(rename_all = "camelCase")]
 pub struct SourceLevel {
     pub id: String,
+    /// Where the sound comes from: the room shows this machine's microphone as the host's.
+    /// Not sent to the window.
+    #[serde(skip)]
+    pub kind: SourceKind,
     pub level: Level,
     pub muted: bool,
     pub gain_db: f32,
@@ -281,6 +285,7 @@ impl Mixer {
             .iter()
             .map(|s| SourceLevel {
                 id: s.id.clone(),
+                kind: s.kind,
                 level: s.meter.level(),
                 muted: s.muted,
                 gain_db: crate::frame::dbfs(s.agc.gain()),

@@ -25,7 +25,7 @@ fn the_mix_and_levels_keep_time_and_a_missing_microphone_is_reported() {
         let _ = tx.send(event);
     })
     .unwrap();
-    let mut mix = engine.attach(Feed::Room, "test", 100).unwrap();
+    let mut mix = engine.attach_blocking(Feed::Room, "test", 100).unwrap();
 
     let start = Instant::now();
     let mut frames = 0;
@@ -68,7 +68,7 @@ fn other_sources_are_mixed_in_and_leave_cleanly() {
         let _ = tx.send(event);
     })
     .unwrap();
-    let mut mix = engine.attach(Feed::Room, "test", 200).unwrap();
+    let mut mix = engine.attach_blocking(Feed::Room, "test", 200).unwrap();
     let sources = engine.sources();
     sources.add("guest");
     let mut feed = sources.feed("guest");

@@ -1,16 +1,21 @@
-//! Board operations on a board of 1,000 cards, and the size and serialisation time of the
-//! change event the window and (later) every participant receive.
+//! Board operations on a board of 1,000 cards, the size and serialisation time of the
+//! change event the window and (later) every participant receive, and what saving costs
+//! per edit at 100 and 2,000 cards.
 //! Run: `cargo bench -p boardroom-board --bench board_ops`.
 
-use board::{limits, seed, Board, BoardFile, Edit, Source, Status};
+use board::{limits, seed, Board, BoardActor, BoardFile, Edit, Source, Status};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 
 const CARDS: usize = 1_000;
 
-/// 1,000 cards spread over the columns, with tags and notes of a realistic size.
 fn big_board() -> Board {
+    board_of(CARDS)
+}
+
+/// `cards` cards spread over the columns, with tags and notes of a realistic size.
+fn board_of(cards: usize) -> Board {
     let mut board = seed::board();
-    while board.card_count() < CARDS {
+    while board.card_count() < cards {
         let n = board.card_count();
         let edit = Edit::Create {
             status: Status::ALL[n % 4],
@@ -140,5 +145,42 @@ fn edits_at_the_caps(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, operations, change_event, edits_at_the_caps);
+/// One edit as the board actor makes it, saving included: a move applied, synced to disk
+/// and acknowledged, at 100 and 2,000 cards. It uses only what the actor offers, so it
+/// measures whichever way of saving the crate has (the whole file then, the journal now).
+fn save_per_edit(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let mut group = c.benchmark_group("save_per_edit");
+    group.sample_size(30);
+    for cards in [100, 2_000] {
+        let board = board_of(cards);
+        let id = middle_card(&board);
+        let record = board.clone().apply(mv(&id, 0), Source::Hand, 0).unwrap();
+        eprintln!(
+            "save per edit at {cards} cards: a move's change record is {} bytes of JSON, the whole board {} bytes",
+            serde_json::to_vec(&record).unwrap().len(),
+            BoardFile::encode(&board).len()
+        );
+        // In the build folder, on disk: a temporary folder may be in memory, where syncs are free.
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+        let (actor, handle) = BoardActor::new(board, Some(BoardFile::in_dir(dir.path())));
+        runtime.spawn(actor.run());
+        let mut n = 0;
+        group.bench_function(format!("{cards}_cards"), |b| {
+            b.iter(|| {
+                n += 1;
+                runtime.block_on(handle.apply(mv(&id, n), Source::Hand)).unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+/// The `n`th move of a card back and forth between two columns; each one changes the board.
+fn mv(id: &str, n: u64) -> Edit {
+    let status = if n.is_multiple_of(2) { Status::Done } else { Status::Blocked };
+    Edit::Move { card_id: id.to_owned(), status, position: Some(0) }
+}
+
+criterion_group!(benches, operations, change_event, edits_at_the_caps, save_per_edit);
 criterion_main!(benches);

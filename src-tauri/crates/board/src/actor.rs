@@ -1,6 +1,6 @@
 //! The board's single owner. Every edit — from the window, the voice operator or a
-//! participant — is sent to this actor, which applies it, saves the board and only then
-//! broadcasts the change, once, to every subscriber.
+//! participant — is sent to this actor, which applies it, saves the change and only then
+//! broadcasts it, once, to every subscriber.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -11,6 +11,7 @@ use crate::change::{Change, Source};
 use crate::edit::{BoardError, Edit};
 use crate::file::BoardFile;
 use crate::model::Board;
+use crate::store::Store;
 
 /// Why an edit did not happen. In every case the board is unchanged.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -51,11 +52,13 @@ pub struct BoardActor {
     changes: broadcast::Sender<Arc<Change>>,
 }
 
-/// Where the board is saved, and the bytes of the board as last saved: if a save fails,
-/// the board goes back to them, so a change that is not on disk is not kept either.
+/// Where the board is saved, and its journal once open. A change that could not be saved
+/// is reverted, so a change that is not on disk is not kept either.
 struct Saving {
     file: BoardFile,
-    last_saved: Arc<Vec<u8>>,
+    /// `None` until the store opens, and after it was lost: the next change then opens it
+    /// again, writing the whole board.
+    store: Option<Store>,
 }
 
 impl BoardActor {
@@ -66,12 +69,27 @@ impl BoardActor {
         // A subscriber 256 changes behind gets `Lagged` and takes a fresh snapshot instead.
         let (changes, _) = broadcast::channel(256);
         let handle = BoardHandle { requests: request_tx, changes: changes.clone() };
-        let saving = file.map(|file| Saving { last_saved: Arc::new(BoardFile::encode(&board)), file });
+        let saving = file.map(|file| Saving { file, store: None });
         (BoardActor { board, saving, requests, changes }, handle)
     }
 
-    /// Serves requests until every handle is dropped.
+    /// Serves requests until every handle is dropped, then writes the board whole so the
+    /// next start has no journal to replay.
     pub async fn run(mut self) {
+        if let Some(saving) = &mut self.saving {
+            if let Err(err) = saving.open(&self.board).await {
+                log::error!("the board could not be saved: {err}; the next change tries again");
+            }
+        }
+        self.serve().await;
+        if let Some(saving) = &mut self.saving {
+            if let Err(err) = saving.compact(&self.board).await {
+                log::warn!("writing the board whole at shutdown failed: {err}; its journal keeps every change");
+            }
+        }
+    }
+
+    async fn serve(&mut self) {
         while let Some(request) = self.requests.recv().await {
             match request {
                 Request::Apply { edit, source, seen, reply } => {
@@ -90,28 +108,68 @@ impl BoardActor {
     }
 
     async fn apply(&mut self, edit: Edit, source: Source, seen: Option<u64>) -> Result<Arc<Change>, EditFailed> {
-        let change = match seen {
-            Some(seen) => self.board.apply_seen(edit, source, now_ms(), seen)?,
-            None => self.board.apply(edit, source, now_ms())?,
-        };
+        if let Some(seen) = seen {
+            self.board.check_seen(&edit, seen)?;
+        }
+        let applied = self.board.apply_revertibly(edit, source, now_ms())?;
         if let Some(saving) = &mut self.saving {
-            let bytes = Arc::new(BoardFile::encode(&self.board));
-            let (file, to_write) = (saving.file.clone(), Arc::clone(&bytes));
-            let saved = tokio::task::spawn_blocking(move || file.save(&to_write))
-                .await
-                .map_err(|err| err.to_string())
-                .and_then(|result| result.map_err(|err| err.to_string()));
-            match saved {
-                Ok(()) => saving.last_saved = bytes,
-                Err(err) => {
-                    log::error!("saving the board failed: {err}");
-                    self.board = BoardFile::decode(&saving.last_saved).expect("the last saved board decodes");
-                    return Err(EditFailed::NotSaved(err));
-                }
+            if let Err(err) = saving.save(&applied.change, &self.board).await {
+                log::error!("saving the board failed: {err}");
+                self.board.revert(applied);
+                return Err(EditFailed::NotSaved(err));
             }
         }
-        Ok(Arc::new(change))
+        Ok(Arc::new(applied.change))
     }
+}
+
+impl Saving {
+    /// Saves `change`, just applied to `board`: appended to the journal, or with the whole
+    /// board when the store has to be opened first.
+    async fn save(&mut self, change: &Change, board: &Board) -> Result<(), String> {
+        let Some(mut store) = self.store.take() else {
+            return self.open(board).await;
+        };
+        let record = change.clone();
+        let (store, appended) = blocking(move || {
+            let appended = store.append(&record);
+            (store, appended)
+        })
+        .await?;
+        self.store = Some(store);
+        appended.map_err(|err| err.to_string())?;
+        if self.store.as_ref().is_some_and(Store::wants_compaction) {
+            // The change is saved whatever happens here.
+            if let Err(err) = self.compact(board).await {
+                log::warn!("compacting the board's journal failed: {err}; it keeps growing until it works");
+            }
+        }
+        Ok(())
+    }
+
+    async fn open(&mut self, board: &Board) -> Result<(), String> {
+        let (file, snapshot) = (self.file.clone(), BoardFile::encode(board));
+        self.store = Some(blocking(move || Store::open(file, &snapshot)).await?.map_err(|err| err.to_string())?);
+        Ok(())
+    }
+
+    async fn compact(&mut self, board: &Board) -> Result<(), String> {
+        let Some(mut store) = self.store.take() else { return Ok(()) };
+        let snapshot = BoardFile::encode(board);
+        let (store, compacted) = blocking(move || {
+            let compacted = store.compact(&snapshot);
+            (store, compacted)
+        })
+        .await?;
+        self.store = Some(store);
+        compacted.map_err(|err| err.to_string())
+    }
+}
+
+/// Runs file work off the async threads. If it panics the store it held is lost, and the
+/// next change opens it again.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    tokio::task::spawn_blocking(work).await.map_err(|err| err.to_string())
 }
 
 impl BoardHandle {
@@ -194,9 +252,20 @@ mod tests {
         let file = BoardFile::in_dir(dir.path());
         std::fs::create_dir(file.path()).unwrap();
         std::fs::write(file.path().join("keep"), b"x").unwrap();
-        let board = start(seed::board(), Some(file));
+        let board = start(seed::board(), Some(file.clone()));
         let err = board.apply(Edit::Delete { card_id: "card-001".into() }, Source::Hand).await.unwrap_err();
         assert!(matches!(err, EditFailed::NotSaved(_)), "{err}");
         assert_eq!(board.snapshot().await.unwrap(), seed::board());
+
+        // Once the way is clear, the next change saves the whole board, and then changes alone.
+        std::fs::remove_dir_all(file.path()).unwrap();
+        for (revision, card) in [(1, "card-002"), (2, "card-003")] {
+            let change = board.apply(Edit::Delete { card_id: card.into() }, Source::Hand).await.unwrap();
+            assert_eq!(change.revision, revision);
+        }
+        let saved = file.load(0).into_board();
+        assert_eq!(saved, board.snapshot().await.unwrap());
+        assert_eq!(saved.card_count(), 3);
+        assert!(std::fs::metadata(file.journal_path()).unwrap().len() > 0, "the second change is in the journal");
     }
 }

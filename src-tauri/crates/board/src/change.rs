@@ -46,6 +46,18 @@ pub struct Change {
 }
 
 impl Change {
+    /// The change's text in UTF-8 bytes (who, what was asked, the card before and after):
+    /// what the activity log's size cap counts.
+    pub fn text_bytes(&self) -> usize {
+        let source = match &self.source {
+            Source::Hand => 0,
+            Source::Voice { call_id, transcript } => call_id.len() + transcript.as_ref().map_or(0, String::len),
+            Source::Participant { name } => name.len(),
+        };
+        let card = |placed: &Option<PlacedCard>| placed.as_ref().map_or(0, |p| p.card.text_bytes());
+        source + self.operation.text_bytes() + card(&self.before) + card(&self.after)
+    }
+
     /// The id of the card this change touched.
     pub fn card_id(&self) -> &str {
         self.after.as_ref().or(self.before.as_ref()).map(|p| p.card.id.as_str()).unwrap_or_default()

@@ -56,6 +56,23 @@ impl Edit {
             Edit::Create { .. } | Edit::Undo { .. } => None,
         }
     }
+
+    /// The edit's text in UTF-8 bytes, as it was asked (see [`crate::Change::text_bytes`]).
+    pub fn text_bytes(&self) -> usize {
+        let tags = |tags: &[String]| tags.iter().map(String::len).sum::<usize>();
+        match self {
+            Edit::Create { title, notes, tags: t, .. } => title.len() + notes.len() + tags(t),
+            Edit::Move { card_id, .. } | Edit::Delete { card_id } => card_id.len(),
+            Edit::AddTags { card_id, tags: t } => card_id.len() + tags(t),
+            Edit::Update { card_id, title, notes, tags: t } => {
+                card_id.len()
+                    + title.as_ref().map_or(0, String::len)
+                    + notes.as_ref().map_or(0, String::len)
+                    + t.as_deref().map_or(0, tags)
+            }
+            Edit::Undo { .. } => 0,
+        }
+    }
 }
 
 /// Why an edit was refused. The board is unchanged whenever one of these is returned.
@@ -75,6 +92,10 @@ pub enum BoardError {
     TooManyTagsNamed { named: usize },
     #[error("the tag \"{tag}\" is too long; tags can be at most {max} characters", max = limits::MAX_TAG_CHARS)]
     TagTooLong { tag: String },
+    #[error("the board is full: it holds {max} cards, the most it can; delete some first", max = limits::MAX_CARDS)]
+    TooManyCards,
+    #[error("the board is full: its cards would hold {kib} KB of text and the limit is {max} KB; shorten or delete some cards first", max = limits::MAX_CARDS_TEXT_BYTES / 1024)]
+    BoardTooBig { kib: usize },
     #[error("nothing to change: {0}")]
     NothingToChange(String),
     #[error("change {0} is not in the activity log (only the latest {ACTIVITY_LIMIT} are kept)")]
@@ -85,9 +106,24 @@ pub enum BoardError {
     Stale { seen: u64, current: u64 },
 }
 
+/// An applied edit with what it takes to revert it (see [`Board::revert`]).
+#[derive(Debug)]
+pub(crate) struct Applied {
+    pub change: Change,
+    next_card_number: u64,
+    /// The oldest changes the activity log dropped to make room for this one.
+    dropped: Vec<Change>,
+}
+
 impl Board {
     /// Validates and applies `edit`; on success the revision goes up by one and the change is logged.
     pub fn apply(&mut self, edit: Edit, source: Source, at: i64) -> Result<Change, BoardError> {
+        self.apply_revertibly(edit, source, at).map(|applied| applied.change)
+    }
+
+    /// [`Board::apply`], keeping what [`Board::revert`] needs to take the edit back.
+    pub(crate) fn apply_revertibly(&mut self, edit: Edit, source: Source, at: i64) -> Result<Applied, BoardError> {
+        let next_card_number = self.next_card_number;
         let (before, after) = match &edit {
             Edit::Create { status, title, notes, tags, position } => {
                 let card = Card {
@@ -97,6 +133,7 @@ impl Board {
                     notes: limits::notes(notes)?,
                     tags: limits::tags(tags)?,
                 };
+                self.room_for(&card, None)?;
                 self.next_card_number += 1;
                 (None, Some(self.insert(card, *position)))
             }
@@ -117,7 +154,9 @@ impl Board {
                 if merged == card.tags {
                     return Err(BoardError::NothingToChange(format!("\"{}\" already has those tags", card.title)));
                 }
-                self.replace(slot, |c| c.tags = merged)
+                let updated = Card { tags: merged, ..card.clone() };
+                self.room_for(&updated, Some(card))?;
+                self.replace(slot, |c| *c = updated)
             }
             Edit::Update { card_id, title, notes, tags } => {
                 let (slot, card) = self.existing(card_id)?;
@@ -134,6 +173,7 @@ impl Board {
                 if &updated == card {
                     return Err(BoardError::NothingToChange(format!("\"{}\" already reads like that", card.title)));
                 }
+                self.room_for(&updated, Some(card))?;
                 self.replace(slot, |c| *c = updated)
             }
             Edit::Delete { card_id } => {
@@ -146,17 +186,40 @@ impl Board {
         };
         self.revision += 1;
         let change = Change { revision: self.revision, at, source, operation: edit, before, after };
-        if self.activity.len() == ACTIVITY_LIMIT {
-            self.activity.pop_front();
-        }
-        self.activity.push_back(change.clone());
-        Ok(change)
+        let dropped = self.log(change.clone());
+        Ok(Applied { change, next_card_number, dropped })
     }
 
-    /// Applies `edit` made by someone who last saw the board at revision `seen`. Changes made
-    /// since then to other cards do not matter; if one touched the card this edit is about (or
-    /// they are too old to tell), the edit is refused as stale rather than overwriting them.
+    /// Takes back the edit `applied` records, which must be the last one applied: the board
+    /// is again exactly as it was before it. For when a change could not be saved.
+    pub(crate) fn revert(&mut self, applied: Applied) {
+        let Applied { change, next_card_number, dropped } = applied;
+        debug_assert_eq!(self.activity.back(), Some(&change), "only the last change can be reverted");
+        if let Some(after) = &change.after {
+            self.cards_mut(after.card.status).remove(after.position as usize);
+        }
+        if let Some(before) = change.before {
+            self.insert(before.card, Some(before.position));
+        }
+        self.activity.pop_back();
+        for old in dropped.into_iter().rev() {
+            self.activity.push_front(old);
+        }
+        self.next_card_number = next_card_number;
+        self.revision -= 1;
+    }
+
+    /// Applies `edit` made by someone who last saw the board at revision `seen` (see [`Board::check_seen`]).
     pub fn apply_seen(&mut self, edit: Edit, source: Source, at: i64, seen: u64) -> Result<Change, BoardError> {
+        self.check_seen(&edit, seen)?;
+        self.apply(edit, source, at)
+    }
+
+    /// Whether `edit`, made by someone who last saw the board at revision `seen`, may be
+    /// applied. Changes made since then to other cards do not matter; if one touched the card
+    /// this edit is about (or they are too old to tell), the edit is refused as stale rather
+    /// than overwriting them.
+    pub fn check_seen(&self, edit: &Edit, seen: u64) -> Result<(), BoardError> {
         if seen < self.revision {
             let stale = BoardError::Stale { seen, current: self.revision };
             let oldest_kept = self.activity.front().map_or(self.revision + 1, |c| c.revision);
@@ -169,7 +232,24 @@ impl Board {
                 }
             }
         }
-        self.apply(edit, source, at)
+        Ok(())
+    }
+
+    /// Refuses to put `new` in place of `old` (`None`: add it) when that would take the board
+    /// past [`limits::MAX_CARDS`] or [`limits::MAX_CARDS_TEXT_BYTES`]. A board already past a
+    /// cap (saved by an older version) may still shrink.
+    fn room_for(&self, new: &Card, old: Option<&Card>) -> Result<(), BoardError> {
+        if old.is_none() && self.card_count() >= limits::MAX_CARDS {
+            return Err(BoardError::TooManyCards);
+        }
+        let (grown, shrunk) = (new.text_bytes(), old.map_or(0, Card::text_bytes));
+        if grown > shrunk {
+            let bytes = self.cards_text_bytes() - shrunk + grown;
+            if bytes > limits::MAX_CARDS_TEXT_BYTES {
+                return Err(BoardError::BoardTooBig { kib: bytes.div_ceil(1024) });
+            }
+        }
+        Ok(())
     }
 
     /// Puts back the card as it was before change `revision`, if nothing has touched it since.
@@ -193,11 +273,13 @@ impl Board {
                 if self.slot(&before.card.id).is_some() {
                     return Err(conflict(&before.card));
                 }
+                self.room_for(&before.card, None)?;
                 Ok((None, Some(self.insert(before.card, Some(before.position)))))
             }
             // A move or an edit: restore the old card; a move also restores the old place.
             (Some(before), Some(after)) => {
                 let slot = self.slot(&after.card.id).ok_or_else(|| conflict(&after.card))?;
+                self.room_for(&before.card, Some(&after.card))?;
                 let current = self.remove_if_equal(slot, &after.card).ok_or_else(|| conflict(&after.card))?;
                 let was_move = before.card.status != after.card.status || before.position != after.position;
                 let position = if was_move { before.position } else { slot.index as u32 };
@@ -246,4 +328,100 @@ impl Board {
 
 fn placed(card: Card, slot: Slot) -> PlacedCard {
     PlacedCard { card, position: slot.index as u32 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seed;
+
+    /// Applies `edit`, checks that reverting it gives the board back exactly, then applies it again.
+    fn apply_and_revert(board: &mut Board, edit: Edit) {
+        let before = board.clone();
+        let applied = board.apply_revertibly(edit.clone(), Source::Hand, 7).unwrap();
+        board.revert(applied);
+        assert_eq!(*board, before, "reverting {edit:?}");
+        board.apply(edit, Source::Hand, 7).unwrap();
+    }
+
+    #[test]
+    fn reverting_gives_the_board_back() {
+        let mut board = seed::board();
+        let card = |id: &str| id.to_owned();
+        let edits = [
+            Edit::Create {
+                status: Status::Done,
+                title: "New".into(),
+                notes: "n".into(),
+                tags: vec!["a".into()],
+                position: Some(0),
+            },
+            Edit::Move { card_id: card("card-002"), status: Status::Blocked, position: None },
+            Edit::Move { card_id: card("card-004"), status: Status::Backlog, position: Some(0) },
+            Edit::AddTags { card_id: card("card-001"), tags: vec!["urgent".into()] },
+            Edit::Update { card_id: card("card-003"), title: Some("Renamed".into()), notes: None, tags: None },
+            Edit::Delete { card_id: card("card-005") },
+            Edit::Undo { revision: 6 },
+            Edit::Undo { revision: 1 },
+            Edit::Undo { revision: 2 },
+            Edit::Undo { revision: 5 },
+        ];
+        for edit in edits {
+            apply_and_revert(&mut board, edit);
+        }
+        // Past the activity log's cap the oldest change is dropped, and put back by a revert.
+        for n in 0..ACTIVITY_LIMIT {
+            let status = if n % 2 == 0 { Status::Done } else { Status::Backlog };
+            board.apply(Edit::Move { card_id: card("card-001"), status, position: Some(0) }, Source::Hand, 0).unwrap();
+        }
+        apply_and_revert(&mut board, Edit::Delete { card_id: card("card-001") });
+        board.check().unwrap();
+    }
+
+    #[test]
+    fn the_board_is_capped_in_cards_and_text() {
+        let card = |n: usize, notes: usize| Card {
+            id: format!("c{n}"),
+            status: Status::ALL[n % 4],
+            title: "t".into(),
+            notes: "n".repeat(notes),
+            tags: vec![],
+        };
+        let create = |notes: usize| Edit::Create {
+            status: Status::Backlog,
+            title: "One more".into(),
+            notes: "n".repeat(notes),
+            tags: vec![],
+            position: None,
+        };
+        let mut full = Board::with_cards((0..limits::MAX_CARDS).map(|n| card(n, 0)).collect());
+        let err = full.apply(create(0), Source::Hand, 0).unwrap_err();
+        assert_eq!(err, BoardError::TooManyCards);
+        assert_eq!(err.to_string(), "the board is full: it holds 2000 cards, the most it can; delete some first");
+        full.apply(Edit::Delete { card_id: "c0".into() }, Source::Hand, 0).unwrap();
+        full.apply(create(0), Source::Hand, 0).unwrap();
+        // Undoing that delete would make one card too many.
+        assert_eq!(full.apply(Edit::Undo { revision: 1 }, Source::Hand, 0), Err(BoardError::TooManyCards));
+
+        // 261 cards of 8,000 bytes of notes leave less than one card's notes of room.
+        let mut big = Board::with_cards((0..261).map(|n| card(n, limits::MAX_NOTES_CHARS)).collect());
+        let room = limits::MAX_CARDS_TEXT_BYTES - big.cards_text_bytes();
+        let new_card = "kanban-card-001".len() + "One more".len();
+        let err = big.apply(create(room), Source::Hand, 0).unwrap_err();
+        let kib = (limits::MAX_CARDS_TEXT_BYTES + new_card).div_ceil(1024);
+        assert_eq!(err, BoardError::BoardTooBig { kib });
+        let message = format!("the board is full: its cards would hold {kib} KB of text and the limit is 2048 KB");
+        assert!(err.to_string().starts_with(&message), "{err}");
+        big.apply(create(room - new_card - 5), Source::Hand, 0).unwrap();
+        let grow = Edit::Update { card_id: "c1".into(), title: Some("much longer".into()), notes: None, tags: None };
+        assert!(matches!(big.apply(grow, Source::Hand, 0), Err(BoardError::BoardTooBig { .. })));
+        let tag = Edit::AddTags { card_id: "c1".into(), tags: vec!["x".repeat(limits::MAX_TAG_CHARS)] };
+        assert!(matches!(big.apply(tag, Source::Hand, 0), Err(BoardError::BoardTooBig { .. })));
+        // What shrinks, keeps or moves a card always goes through.
+        let shrink = Edit::Update { card_id: "c1".into(), title: None, notes: Some("short".into()), tags: None };
+        big.apply(shrink, Source::Hand, 0).unwrap();
+        big.apply(Edit::Move { card_id: "c2".into(), status: Status::Done, position: Some(0) }, Source::Hand, 0)
+            .unwrap();
+        assert_eq!(big.apply(Edit::Undo { revision: 2 }, Source::Hand, 0).map(|c| c.revision), Ok(4));
+    }
 }

@@ -1,20 +1,26 @@
-//! Crash-safe persistence of the board: each save writes a temporary file, syncs it and
-//! renames it over the old one, so a crash at any instant leaves either the old or the new
-//! state on disk. A file that cannot be read back is moved aside, never overwritten.
+//! Where the board is saved and how it is read back. The board is kept as a snapshot,
+//! `board.json`, written whole and crash-safely (a temporary file, synced, renamed over the
+//! old one, the folder synced), and a journal, `board.journal`, of the changes made since
+//! (see `journal` and `store`). Loading replays the journal onto the snapshot. Files that
+//! cannot be read back are moved aside, never overwritten. Only their owner may read them.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::journal;
 use crate::model::Board;
 use crate::seed;
 
 const FILE_NAME: &str = "board.json";
-const FORMAT: u32 = 1;
+const JOURNAL_NAME: &str = "board.journal";
+/// 2: the snapshot has a journal beside it. 1 had none; such a file loads as it is.
+const FORMAT: u32 = 2;
+const FORMATS_READ: [u32; 2] = [1, FORMAT];
 
-/// The saved file: the board with a format number, so later versions can migrate it.
+/// The snapshot: the board with a format number, so later versions can migrate it.
 #[derive(Serialize, Deserialize)]
 struct Saved<B> {
     format: u32,
@@ -25,6 +31,7 @@ struct Saved<B> {
 #[derive(Debug, Clone)]
 pub struct BoardFile {
     path: PathBuf,
+    journal: PathBuf,
 }
 
 /// What was found at start.
@@ -72,11 +79,11 @@ impl LoadOutcome {
         match self {
             LoadOutcome::New(_) | LoadOutcome::Loaded(_) => None,
             LoadOutcome::MovedAside { moved_to, reason, .. } => Some(format!(
-                "Your saved board could not be opened because {reason}. It was kept at {} and a fresh board was started.",
+                "Your saved board could not be opened because {reason}. It was kept at {} (with its journal of recent changes beside it, if it had one) and a fresh board was started.",
                 moved_to.display()
             )),
             LoadOutcome::Unusable { reason, .. } => Some(format!(
-                "Your saved board at {} could not be opened because {reason}. A fresh board was started and will not be saved, so the old file is left as it is. Move it away and restart to save again.",
+                "Your saved board at {} could not be opened because {reason}. A fresh board was started and will not be saved, so the old files are left as they are. Move it and {JOURNAL_NAME} beside it away and restart to save again.",
                 file.path().display()
             )),
         }
@@ -93,30 +100,70 @@ impl LoadOutcome {
 
 impl BoardFile {
     pub fn in_dir(dir: &Path) -> Self {
-        BoardFile { path: dir.join(FILE_NAME) }
+        BoardFile { path: dir.join(FILE_NAME), journal: dir.join(JOURNAL_NAME) }
     }
 
+    /// The snapshot.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Reads the saved board; `now_ms` names the moved-aside copy of a bad file.
+    pub fn journal_path(&self) -> &Path {
+        &self.journal
+    }
+
+    fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// Reads the saved board; `now_ms` names the moved-aside copies of bad files.
     pub fn load(&self, now_ms: i64) -> LoadOutcome {
-        let reason = match fs::read(&self.path) {
-            Ok(bytes) => match Self::decode(&bytes) {
-                Ok(board) => return LoadOutcome::Loaded(board),
-                Err(reason) => reason,
-            },
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return LoadOutcome::New(seed::board()),
-            Err(err) => format!("it could not be read: {err}"),
+        match self.read() {
+            Ok(Some(board)) => LoadOutcome::Loaded(board),
+            Ok(None) => LoadOutcome::New(seed::board()),
+            Err(reason) => self.move_aside(now_ms, reason),
+        }
+    }
+
+    /// The saved board: the snapshot with the journal's changes replayed; `None` when
+    /// nothing was saved yet.
+    fn read(&self) -> Result<Option<Board>, String> {
+        let snapshot = read_if_any(&self.path).map_err(|err| format!("it could not be read: {err}"))?;
+        let journal = read_if_any(&self.journal)
+            .map_err(|err| format!("its journal of changes could not be read: {err}"))?
+            .unwrap_or_default();
+        let records = journal::records(&journal)?;
+        let Some(snapshot) = snapshot else {
+            if records.is_empty() {
+                return Ok(None);
+            }
+            return Err("its journal holds changes but the board they were made on is missing".into());
         };
-        let aside = self.path.with_file_name(format!("board.corrupt-{now_ms}.json"));
-        match fs::rename(&self.path, &aside) {
-            Ok(()) => LoadOutcome::MovedAside { board: seed::board(), moved_to: aside, reason },
-            Err(err) => LoadOutcome::Unusable {
-                board: seed::board(),
-                reason: format!("{reason}; moving it aside failed: {err}"),
-            },
+        let mut board = Self::decode(&snapshot)?;
+        journal::replay(&mut board, &records)?;
+        board.check().map_err(|err| format!("it is inconsistent once its journal is replayed: {err}"))?;
+        Ok(Some(board))
+    }
+
+    /// Moves the snapshot and the journal, those that exist, to `board.corrupt-<now_ms>.*`.
+    fn move_aside(&self, now_ms: i64, reason: String) -> LoadOutcome {
+        let mut moved_to = None;
+        for (from, extension) in [(&self.path, "json"), (&self.journal, "journal")] {
+            if fs::symlink_metadata(from).is_err() {
+                continue;
+            }
+            let aside = from.with_file_name(format!("board.corrupt-{now_ms}.{extension}"));
+            if let Err(err) = fs::rename(from, &aside) {
+                let reason = format!("{reason}; moving it aside failed: {err}");
+                return LoadOutcome::Unusable { board: seed::board(), reason };
+            }
+            // Kept for the person to look at; it stays theirs alone.
+            let _ = private_files::restrict_file(&aside);
+            moved_to.get_or_insert(aside);
+        }
+        match moved_to {
+            Some(moved_to) => LoadOutcome::MovedAside { board: seed::board(), moved_to, reason },
+            None => LoadOutcome::Unusable { board: seed::board(), reason: format!("{reason}; it has gone since") },
         }
     }
 
@@ -125,32 +172,49 @@ impl BoardFile {
         serde_json::to_vec(&Saved { format: FORMAT, board }).expect("a board always serialises")
     }
 
-    /// Reads a board in the saved format, checking its invariants.
+    /// Reads a board in the saved format (or an older one), checking its invariants.
     pub fn decode(bytes: &[u8]) -> Result<Board, String> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err("the file is empty".into());
         }
         let saved: Saved<Board> =
             serde_json::from_slice(bytes).map_err(|err| format!("it is not a valid board file ({err})"))?;
-        if saved.format != FORMAT {
+        if !FORMATS_READ.contains(&saved.format) {
             return Err(format!("it has format {} and this version reads format {FORMAT}", saved.format));
         }
         saved.board.check().map_err(|err| format!("it is inconsistent: {err}"))?;
         Ok(saved.board)
     }
 
-    /// Atomically replaces the saved board with `bytes` (from [`BoardFile::encode`]).
+    /// Atomically replaces the snapshot with `bytes` (from [`BoardFile::encode`]). The
+    /// journal's records up to the snapshot's revision are skipped from then on.
     pub fn save(&self, bytes: &[u8]) -> io::Result<()> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir)?;
+        let dir = self.create_dir()?;
         let temp = self.path.with_extension("json.tmp");
-        let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&temp)?;
+        let mut file = private_files::options().create(true).write(true).truncate(true).open(&temp)?;
+        // A temporary file left by an older version may still be readable by others.
+        private_files::restrict_file(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&temp, &self.path)?;
         // The rename itself must reach the disk too, or a power cut could bring back the old name.
         File::open(dir)?.sync_all()
+    }
+
+    /// Creates the folder, only its owner may enter.
+    pub(crate) fn create_dir(&self) -> io::Result<&Path> {
+        let dir = self.dir();
+        private_files::dir(dir)?;
+        Ok(dir)
+    }
+}
+
+fn read_if_any(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
     }
 }
 
@@ -210,5 +274,98 @@ mod tests {
                 other => panic!("{name}: expected the file to be moved aside, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_board_of_format_1_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = BoardFile::in_dir(dir.path());
+        let board = edited_board();
+        let old = serde_json::to_vec(&Saved { format: 1, board: &board }).unwrap();
+        fs::write(file.path(), old).unwrap();
+        assert_eq!(file.load(0).into_board(), board);
+    }
+
+    /// The board as saved with the journal holding `edits` changes after the snapshot.
+    fn journalled(dir: &Path, edits: usize) -> (BoardFile, Board) {
+        let file = BoardFile::in_dir(dir);
+        let mut board = seed::board();
+        let mut store = crate::Store::open(file.clone(), &BoardFile::encode(&board)).unwrap();
+        for n in 0..edits {
+            let status = Status::ALL[n % 4];
+            let change =
+                board.apply(Edit::Move { card_id: "card-001".into(), status, position: None }, Source::Hand, 0);
+            store.append(&change.unwrap()).unwrap();
+        }
+        (file, board)
+    }
+
+    #[test]
+    fn a_torn_last_record_is_dropped_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, board) = journalled(dir.path(), 3);
+        let full = fs::read(file.journal_path()).unwrap();
+        let mut journal = fs::OpenOptions::new().append(true).open(file.journal_path()).unwrap();
+        // Part of a record, as a crash while appending leaves it.
+        let first_line = full.iter().position(|&b| b == b'\n').unwrap();
+        journal.write_all(&full[..first_line / 2]).unwrap();
+        assert_eq!(file.load(0).into_board(), board);
+    }
+
+    #[test]
+    fn a_damaged_journal_is_moved_aside_with_its_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, _) = journalled(dir.path(), 3);
+        let mut journal = fs::read(file.journal_path()).unwrap();
+        journal[10] = b'#';
+        fs::write(file.journal_path(), &journal).unwrap();
+        let snapshot = fs::read(file.path()).unwrap();
+        match file.load(42) {
+            LoadOutcome::MovedAside { board, moved_to, reason } => {
+                assert_eq!(board, seed::board());
+                assert!(reason.contains("journal of changes is damaged at line 1"), "{reason}");
+                assert_eq!(moved_to, dir.path().join("board.corrupt-42.json"));
+                assert_eq!(fs::read(&moved_to).unwrap(), snapshot);
+                assert_eq!(fs::read(dir.path().join("board.corrupt-42.journal")).unwrap(), journal);
+                assert!(!file.path().exists() && !file.journal_path().exists());
+            }
+            other => panic!("expected the files to be moved aside, got {other:?}"),
+        }
+
+        // A journal with changes but no board they were made on.
+        let (file, _) = journalled(dir.path(), 1);
+        fs::remove_file(file.path()).unwrap();
+        match file.load(43) {
+            LoadOutcome::MovedAside { moved_to, reason, .. } => {
+                assert!(reason.contains("the board they were made on is missing"), "{reason}");
+                assert_eq!(moved_to, dir.path().join("board.corrupt-43.journal"));
+            }
+            other => panic!("expected the journal to be moved aside, got {other:?}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_the_owner_may_read_the_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("data");
+        let (file, _) = journalled(&dir, 2);
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(file.path()), 0o600);
+        assert_eq!(mode(file.journal_path()), 0o600);
+        // A file an older version left readable by others is replaced by a private one.
+        fs::set_permissions(file.path(), fs::Permissions::from_mode(0o644)).unwrap();
+        fs::set_permissions(file.journal_path(), fs::Permissions::from_mode(0o644)).unwrap();
+        crate::Store::open(file.clone(), &BoardFile::encode(&file.load(0).into_board())).unwrap();
+        assert_eq!(mode(file.path()), 0o600);
+        assert_eq!(mode(file.journal_path()), 0o600);
+        // So is what is moved aside.
+        fs::write(file.path(), b"garbage").unwrap();
+        fs::set_permissions(file.path(), fs::Permissions::from_mode(0o644)).unwrap();
+        let moved_to = file.load(7).moved_to().unwrap().to_path_buf();
+        assert_eq!(mode(&moved_to), 0o600);
+        assert_eq!(mode(&dir.join("board.corrupt-7.journal")), 0o600);
     }
 }

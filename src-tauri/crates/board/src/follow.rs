@@ -5,7 +5,7 @@
 //! the whole board.
 
 use crate::change::Change;
-use crate::model::{generated_number, Board, ACTIVITY_LIMIT};
+use crate::model::{generated_number, Board};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Followed {
@@ -39,10 +39,7 @@ impl Board {
             cards.insert(position, after.card.clone());
         }
         self.revision = change.revision;
-        if self.activity.len() == ACTIVITY_LIMIT {
-            self.activity.pop_front();
-        }
-        self.activity.push_back(change.clone());
+        self.log(change.clone());
         Followed::Applied
     }
 }

@@ -1,16 +1,19 @@
 //! The Kanban board: the pure model and its validated operations (`model`, `edit`,
 //! `limits`), the change log with undo (`change`), the seed cards (`seed`),
-//! crash-safe persistence (`file`), the single actor every edit goes through (`actor`), and
-//! following a board kept elsewhere from its change records (`follow`).
+//! crash-safe persistence (`file` reads and writes the whole board, `journal` is the format
+//! of the changes saved since, `store` appends them), the single actor every edit goes
+//! through (`actor`), and following a board kept elsewhere from its change records (`follow`).
 
 pub mod actor;
 pub mod change;
 pub mod edit;
 pub mod file;
 pub mod follow;
+mod journal;
 pub mod limits;
 pub mod model;
 pub mod seed;
+pub mod store;
 
 pub use actor::{BoardActor, BoardHandle, EditFailed};
 pub use change::{Change, PlacedCard, Source};
@@ -18,3 +21,4 @@ pub use edit::{BoardError, Edit};
 pub use file::{BoardFile, LoadOutcome};
 pub use follow::Followed;
 pub use model::{Board, Card, Column, Status};
+pub use store::Store;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::change::Change;
+use crate::limits::MAX_ACTIVITY_TEXT_BYTES;
 
 /// A column of the board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
@@ -72,6 +73,13 @@ pub struct Card {
     pub title: String,
     pub notes: String,
     pub tags: Vec<String>,
+}
+
+impl Card {
+    /// The card's text in UTF-8 bytes (id, title, notes, tags): what the board's size cap counts.
+    pub fn text_bytes(&self) -> usize {
+        self.id.len() + self.title.len() + self.notes.len() + self.tags.iter().map(String::len).sum::<usize>()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -139,6 +147,11 @@ impl Board {
         self.columns.iter().map(|c| c.cards.len()).sum()
     }
 
+    /// The text all cards hold (see [`Card::text_bytes`]).
+    pub fn cards_text_bytes(&self) -> usize {
+        self.cards().map(Card::text_bytes).sum()
+    }
+
     pub fn card(&self, id: &str) -> Option<&Card> {
         self.slot(id).map(|slot| &self.columns[slot.status.index()].cards[slot.index])
     }
@@ -151,6 +164,20 @@ impl Board {
 
     pub(crate) fn cards_mut(&mut self, status: Status) -> &mut Vec<Card> {
         &mut self.columns[status.index()].cards
+    }
+
+    /// Adds `change` to the activity log, dropping the oldest changes past [`ACTIVITY_LIMIT`]
+    /// or [`MAX_ACTIVITY_TEXT_BYTES`] (the newest is always kept); returns them, oldest first.
+    pub(crate) fn log(&mut self, change: Change) -> Vec<Change> {
+        let mut text = change.text_bytes() + self.activity.iter().map(Change::text_bytes).sum::<usize>();
+        self.activity.push_back(change);
+        let mut dropped = Vec::new();
+        while self.activity.len() > 1 && (self.activity.len() > ACTIVITY_LIMIT || text > MAX_ACTIVITY_TEXT_BYTES) {
+            let oldest = self.activity.pop_front().expect("the log holds more than one change");
+            text -= oldest.text_bytes();
+            dropped.push(oldest);
+        }
+        dropped
     }
 
     /// Checks what every board must satisfy; a saved file that breaks any of it is treated as corrupt.

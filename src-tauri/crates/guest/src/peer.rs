@@ -6,13 +6,11 @@
 use std::sync::Arc;
 
 use audio::Sources;
-use meeting::voice_track;
+use meeting::opus::{self, OpusTrack};
 use tokio::sync::mpsc;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
-use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
-use webrtc::track::track_local::TrackLocal;
 use webrtc::track::track_remote::TrackRemote;
 
 /// Offers waiting to be answered. The room makes one at a time and offers again when an
@@ -35,7 +33,7 @@ pub struct CallAudio {
     /// Where the voices the room forwards go (the mix the speakers play).
     pub sources: Sources,
     /// This machine's microphone, encoded; `None` joins to listen only.
-    pub microphone: Option<Arc<TrackLocalStaticSample>>,
+    pub microphone: Option<OpusTrack>,
 }
 
 /// One connection's call; closed with [`Call::close`] (or when the room closes it).
@@ -50,12 +48,7 @@ impl Call {
     pub async fn open(network: &meeting::PeerNetwork, audio: CallAudio) -> Result<Call, PeerError> {
         let connection = meeting::new_peer(network).await.map_err(|err| PeerError(err.to_string()))?;
         if let Some(microphone) = audio.microphone {
-            let sender = connection.add_track(microphone as Arc<dyn TrackLocal + Send + Sync>).await?;
-            // RTCP must be read for the interceptors (NACK, reports) to work.
-            tokio::spawn(async move {
-                let mut buffer = vec![0u8; 1500];
-                while sender.read(&mut buffer).await.is_ok() {}
-            });
+            meeting::add_track(&connection, microphone).await?;
         }
         connection.on_peer_connection_state_change(Box::new(|state| {
             log::info!("the call's connection is {state}");
@@ -125,7 +118,7 @@ async fn play(remote: Arc<TrackRemote>, sources: Sources) {
     }
     // The room names each forwarded track's stream after the participant it carries.
     let owner = remote.stream_id();
-    let mut receiver = match voice_track::Receiver::new(sources.feed(&owner)) {
+    let mut receiver = match opus::Receiver::new(sources.feed(&owner)) {
         Ok(receiver) => receiver,
         Err(err) => return log::error!("no Opus decoder for {owner}'s voice: {err}"),
     };

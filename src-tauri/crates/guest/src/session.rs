@@ -10,20 +10,18 @@ use std::time::{Duration, Instant};
 
 use board::{Board, Change, Edit, Followed};
 use meeting::status::{OperatorStatus, TranscriptLine};
-use room::protocol::{ClientMessage, ErrorCode, Participant, ServerMessage, PROTOCOL_VERSION};
+use room_protocol::{
+    ClientMessage, IceServer, Participant, ServerMessage, COMEBACK_RETRY, PROTOCOL_VERSION, REJOIN_GRACE,
+};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use crate::comeback::{Comeback, Next};
 use crate::invite::Invite;
 use crate::peer::{Call, CallAudio};
 use crate::signaling::{ConnectError, Socket};
 use crate::tls::RoomTls;
 
-/// How long the room keeps a dropped participant's place (`REJOIN_GRACE` there).
-const COMEBACK_WINDOW: Duration = Duration::from_secs(30);
-/// Waits between attempts to come back, as the participant page does.
-const RETRY: [Duration; 4] =
-    [Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4), Duration::from_secs(8)];
 /// Commands waiting for the session task; a caller waits for room when it is full.
 const COMMANDS: usize = 64;
 /// Board changes and transcript lines waiting for a slow reader, who then misses the oldest
@@ -210,21 +208,11 @@ enum Ended {
     Dropped(String),
 }
 
-/// What carries over from one connection to the next.
-#[derive(Default)]
-struct Comeback {
-    /// The key from the welcome: the room knows us by it.
-    resume: Option<String>,
-    /// When the connection dropped, while coming back.
-    dropped_at: Option<Instant>,
-    attempt: usize,
-}
-
 async fn run(request: JoinRequest, audio: GuestAudio, commands: mpsc::Receiver<Command>, published: Arc<Published>) {
     // One microphone track for the whole session: each call (one per connection) carries it.
     let (microphone, sending) = match audio.microphone {
         Some(feed) => {
-            let (track, task) = meeting::voice_track::send(feed, "guest");
+            let (track, task) = meeting::opus::send_voice(feed, "guest");
             (Some(track), Some(task))
         }
         None => (None, None),
@@ -241,7 +229,7 @@ async fn stay(request: JoinRequest, audio: CallAudio, mut commands: mpsc::Receiv
         Ok(tls) => tls,
         Err(err) => return end(published, format!("The room's certificate cannot be checked: {err}.")),
     };
-    let mut comeback = Comeback::default();
+    let mut comeback = Comeback::new(REJOIN_GRACE, &COMEBACK_RETRY);
     loop {
         let outcome = match Socket::connect(&request.invite, &tls).await {
             Ok(socket) => {
@@ -261,7 +249,7 @@ async fn stay(request: JoinRequest, audio: CallAudio, mut commands: mpsc::Receiv
                 ended
             }
             // Never in yet: nothing to come back to.
-            Err(err) if comeback.resume.is_none() => Ended::Over(sentence(&err.to_string())),
+            Err(err) if comeback.resume().is_none() => Ended::Over(sentence(&err.to_string())),
             Err(ConnectError::InvalidLink) => Ended::Over("The room has ended.".into()),
             Err(err) => Ended::Dropped(sentence(&err.to_string())),
         };
@@ -269,12 +257,10 @@ async fn stay(request: JoinRequest, audio: CallAudio, mut commands: mpsc::Receiv
             Ended::Over(reason) => return end(published, reason),
             Ended::Dropped(reason) => reason,
         };
-        let since = *comeback.dropped_at.get_or_insert_with(Instant::now);
-        let wait = RETRY[comeback.attempt.min(RETRY.len() - 1)];
-        if comeback.resume.is_none() || since.elapsed() + wait > COMEBACK_WINDOW {
-            return end(published, format!("Lost the connection to the room. {reason}"));
-        }
-        comeback.attempt += 1;
+        let wait = match comeback.dropped(Instant::now()) {
+            Next::Retry { wait } => wait,
+            Next::GiveUp => return end(published, format!("Lost the connection to the room. {reason}")),
+        };
         let reason = format!("{reason} Trying again in {} s…", wait.as_secs());
         published.status.send_replace(GuestStatus::Reconnecting { reason });
         // Commands meanwhile are answered, not kept for a socket that is not there.
@@ -338,7 +324,7 @@ impl Connection<'_> {
         let hello = ClientMessage::Hello {
             version: PROTOCOL_VERSION,
             name: request.name.clone(),
-            resume: comeback.resume.clone(),
+            resume: comeback.resume().map(str::to_owned),
             device: request.device.clone(),
         };
         if let Err(err) = self.socket.send(&hello).await {
@@ -419,7 +405,7 @@ impl Connection<'_> {
                         None
                     }
                 };
-                *comeback = Comeback { resume: Some(resume), dropped_at: None, attempt: 0 };
+                comeback.welcomed(resume);
                 published.board.send_replace(Some(board));
                 published.participants.send_replace(participants);
                 published.voice.send_replace(voice);
@@ -429,6 +415,8 @@ impl Connection<'_> {
                 published.status.send_replace(GuestStatus::In { participant_id });
             }
             ServerMessage::Edited { request, change } => {
+                // The answer travels apart from the change stream and may overtake a change
+                // before it: a gap here is not a lost change, which the stream brings.
                 self.follow(&change);
                 if let Some(reply) = self.pending.remove(&request) {
                     let _ = reply.send(Ok(change));
@@ -439,7 +427,13 @@ impl Connection<'_> {
                     let _ = reply.send(Err(EditError::Refused(sentence(&message))));
                 }
             }
-            ServerMessage::BoardChanged { change } => self.follow(&change),
+            ServerMessage::BoardChanged { change } => {
+                // The room sends changes in order on this socket, so a gap means one was lost:
+                // the whole board is asked for, and the changes after it follow.
+                if self.follow(&change) == Followed::Gap && self.socket.send(&ClientMessage::GetBoard).await.is_err() {
+                    return Some(Ended::Dropped("The connection to the room dropped.".into()));
+                }
+            }
             ServerMessage::Board { board } => {
                 published.board.send_replace(Some(board));
             }
@@ -459,29 +453,22 @@ impl Connection<'_> {
                 None => log::debug!("an offer before the welcome (or with no call) was ignored"),
             },
             ServerMessage::Error { code, message } => {
-                let closing = matches!(
-                    code,
-                    ErrorCode::RoomFull
-                        | ErrorCode::BadName
-                        | ErrorCode::UnsupportedVersion
-                        | ErrorCode::TooManyErrors
-                        | ErrorCode::Removed
-                        | ErrorCode::Locked
-                        | ErrorCode::Declined
-                );
-                if closing {
+                if code.is_final() {
                     return Some(Ended::Over(sentence(&message)));
                 }
                 log::warn!("the room refused a message: {message}");
             }
             ServerMessage::Goodbye { reason } => return Some(Ended::Over(sentence(&reason))),
+            // The call gathered once, with the welcome's servers; a comeback is a new call,
+            // with fresh credentials from its own welcome.
+            ServerMessage::IceServers { .. } => {}
         }
         None
     }
 
     /// Where the call may look for a path to the room: the room's STUN and TURN servers, and
     /// loopback when the room is on this same computer.
-    fn network(&self, ice_servers: Vec<room::ice::IceServer>) -> meeting::PeerNetwork {
+    fn network(&self, ice_servers: Vec<IceServer>) -> meeting::PeerNetwork {
         meeting::PeerNetwork {
             include_loopback: self.invite.on_this_computer,
             ice_servers: ice_servers.into_iter().map(Into::into).collect(),
@@ -490,7 +477,7 @@ impl Connection<'_> {
     }
 
     /// Places a change on the published board; it is passed on only once it applies.
-    fn follow(&self, change: &Change) {
+    fn follow(&self, change: &Change) -> Followed {
         let mut followed = Followed::Stale;
         self.published.board.send_if_modified(|board| match board {
             Some(board) => {
@@ -503,9 +490,9 @@ impl Connection<'_> {
             Followed::Applied => {
                 let _ = self.published.changes.send(Arc::new(change.clone()));
             }
-            // The room sends changes in order on one socket, so this means a message was lost.
             Followed::Gap => log::warn!("missed a change before revision {}", change.revision),
             Followed::Stale => {}
         }
+        followed
     }
 }

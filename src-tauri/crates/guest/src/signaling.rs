@@ -3,10 +3,11 @@
 //! can act on; then typed messages both ways (the room's own protocol types).
 
 use futures_util::{SinkExt, StreamExt};
-use room::protocol::{ClientMessage, ServerMessage};
+use room_protocol::{ClientMessage, ServerMessage, MAX_ROOM_MESSAGE_BYTES};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::WebSocketStream;
 
@@ -77,7 +78,11 @@ impl Socket {
         } else {
             Box::new(tcp)
         };
-        match tokio_tungstenite::client_async(invite.socket.as_str(), stream).await {
+        // Accepts what the room may send (a board at its caps in one welcome), and no more.
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(MAX_ROOM_MESSAGE_BYTES))
+            .max_frame_size(Some(MAX_ROOM_MESSAGE_BYTES));
+        match tokio_tungstenite::client_async_with_config(invite.socket.as_str(), stream, Some(config)).await {
             Ok((inner, _)) => Ok(Socket { inner }),
             Err(tungstenite::Error::Http(response)) => Err(match response.status() {
                 StatusCode::FORBIDDEN | StatusCode::NOT_FOUND => ConnectError::InvalidLink,

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use room::tls::{provider, system_roots, TlsError};
+use room_protocol::crypto::{provider, system_roots, NoTrustedRoots};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -21,7 +21,7 @@ pub struct RoomTls {
 }
 
 impl RoomTls {
-    pub fn new(pin: Option<Fingerprint>) -> Result<RoomTls, TlsError> {
+    pub fn new(pin: Option<Fingerprint>) -> Result<RoomTls, NoTrustedRoots> {
         let builder = ClientConfig::builder_with_provider(provider())
             .with_protocol_versions(rustls::DEFAULT_VERSIONS)
             .expect("ring supports the default protocol versions");

@@ -1,13 +1,14 @@
 //! The host's controls on standard input, one command a line: let people in or not, lock
-//! the room, mute or remove someone. People are named by their name or their id (`p1`,
-//! `w1`), as the status lines show them. Plain Rust: a line and the room as it is now in,
-//! what to do out.
+//! the room, mute or remove someone. People are named by their id (`p1`, `w1`), shown beside
+//! each name in the status lines, never by their name: anyone can call themselves "w2". Plain
+//! Rust: a line and the room as it is now in, what to do out.
 
-use room::protocol::Participant;
 use room::Lobby;
+use room_protocol::Participant;
 
-pub const HELP: &str = "commands: admit WHO, decline WHO, remove WHO, allow WHO (back in after a removal), \
-mute WHO, unmute WHO, lock, unlock, ask (newcomers wait for you), open (they come straight in)";
+pub const HELP: &str = "commands: admit ID, decline ID, remove ID, allow ID (back in after a removal), \
+mute ID, unmute ID, lock, unlock, ask (newcomers wait for you), open (they come straight in); \
+ID is the one shown beside each name in the participants and lobby lines, such as p1 or w1";
 
 /// What the host asked for, with the id it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,11 +26,12 @@ pub enum Action {
 pub fn parse(line: &str, people: &[Participant], lobby: &Lobby) -> Result<Action, String> {
     let line = line.trim();
     let (command, who) = line.split_once(char::is_whitespace).map_or((line, ""), |(c, w)| (c, w.trim()));
-    let in_room = || find(who, people.iter().filter(|p| !p.host).map(|p| (&p.id, &p.name)), "in the room");
+    let in_room = || find(who, people.iter().filter(|p| !p.host).map(|p| &p.id), "in the room");
+    let waiting = || find(who, lobby.waiting.iter().map(|p| &p.id), "waiting");
     match command {
-        "admit" => find(who, lobby.waiting.iter().map(|p| (&p.id, &p.name)), "waiting").map(Action::Admit),
-        "decline" => find(who, lobby.waiting.iter().map(|p| (&p.id, &p.name)), "waiting").map(Action::Decline),
-        "allow" => find(who, lobby.removed.iter().map(|p| (&p.id, &p.name)), "removed").map(Action::AllowBack),
+        "admit" => waiting().map(Action::Admit),
+        "decline" => waiting().map(Action::Decline),
+        "allow" => find(who, lobby.removed.iter().map(|p| &p.id), "removed").map(Action::AllowBack),
         "remove" => in_room().map(Action::Remove),
         "mute" => in_room().map(|id| Action::Mute(id, true)),
         "unmute" => in_room().map(|id| Action::Mute(id, false)),
@@ -41,26 +43,21 @@ pub fn parse(line: &str, people: &[Participant], lobby: &Lobby) -> Result<Action
     }
 }
 
-/// The id of whoever `who` names (an id, or a name as shown) among `people`.
-fn find<'a>(
-    who: &str,
-    mut people: impl Iterator<Item = (&'a String, &'a String)>,
-    where_: &str,
-) -> Result<String, String> {
+/// `who`, if it is the id of someone among `ids`.
+fn find<'a>(who: &str, mut ids: impl Iterator<Item = &'a String>, where_: &str) -> Result<String, String> {
     if who.is_empty() {
-        return Err(format!("say who: a name or an id of someone {where_}"));
+        return Err(format!("say who: the id of someone {where_}, as shown beside their name"));
     }
-    people
-        .find(|(id, name)| id.as_str() == who || name.as_str() == who)
-        .map(|(id, _)| id.clone())
-        .ok_or_else(|| format!("nobody called \"{who}\" is {where_}"))
+    ids.find(|id| id.as_str() == who)
+        .cloned()
+        .ok_or_else(|| format!("nobody with id \"{who}\" is {where_} (use the id shown beside the name, not the name)"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use room::admission::Person;
-    use room::protocol::Connection;
+    use room_protocol::Connection;
 
     fn person(id: &str, name: &str, host: bool) -> Participant {
         Participant {
@@ -74,25 +71,32 @@ mod tests {
     }
 
     #[test]
-    fn people_are_named_by_name_or_id_where_they_are() {
-        let people = [person("host", "Host", true), person("p1", "Ana", false)];
+    fn people_are_named_by_their_id_where_they_are_never_by_their_name() {
+        let people = [person("host", "Host", true), person("p1", "Ana", false), person("p2", "w1", false)];
         let lobby = Lobby {
-            waiting: vec![Person { id: "w1".into(), name: "Bo Li".into() }],
+            waiting: vec![Person { id: "w1".into(), name: "w2".into() }, Person { id: "w2".into(), name: "p1".into() }],
             removed: vec![Person { id: "p0".into(), name: "Cy".into() }],
             ..Lobby::default()
         };
         let parse = |line| parse(line, &people, &lobby);
-        assert_eq!(parse("admit Bo Li"), Ok(Action::Admit("w1".into())));
-        assert_eq!(parse("  decline w1 "), Ok(Action::Decline("w1".into())));
-        assert_eq!(parse("remove Ana"), Ok(Action::Remove("p1".into())));
+        assert_eq!(parse("admit w2"), Ok(Action::Admit("w2".into())), "w2, not w1 who calls themselves \"w2\"");
+        assert_eq!(parse("  decline w2 "), Ok(Action::Decline("w2".into())));
+        assert_eq!(parse("remove p1"), Ok(Action::Remove("p1".into())));
         assert_eq!(parse("mute p1"), Ok(Action::Mute("p1".into(), true)));
-        assert_eq!(parse("unmute Ana"), Ok(Action::Mute("p1".into(), false)));
-        assert_eq!(parse("allow Cy"), Ok(Action::AllowBack("p0".into())));
+        assert_eq!(parse("unmute p2"), Ok(Action::Mute("p2".into(), false)));
+        assert_eq!(parse("allow p0"), Ok(Action::AllowBack("p0".into())));
         assert_eq!(parse("lock"), Ok(Action::Lock(true)));
         assert_eq!(parse("open"), Ok(Action::AskToJoin(false)));
-        assert_eq!(parse("admit Ana"), Err("nobody called \"Ana\" is waiting".into()));
-        assert_eq!(parse("remove Host"), Err("nobody called \"Host\" is in the room".into()));
-        assert_eq!(parse("remove"), Err("say who: a name or an id of someone in the room".into()));
+        let not = |id: &str, where_: &str| {
+            Err(format!("nobody with id \"{id}\" is {where_} (use the id shown beside the name, not the name)"))
+        };
+        assert_eq!(parse("admit Ana"), not("Ana", "waiting"), "names are not ids");
+        assert_eq!(parse("remove Ana"), not("Ana", "in the room"));
+        assert_eq!(parse("allow Cy"), not("Cy", "removed"));
+        assert_eq!(parse("admit p1"), not("p1", "waiting"), "Ana is in the room, whatever w2 calls themselves");
+        assert_eq!(parse("remove w1"), not("w1", "in the room"), "w1 waits, whatever p2 calls themselves");
+        assert_eq!(parse("remove host"), not("host", "in the room"));
+        assert_eq!(parse("remove"), Err("say who: the id of someone in the room, as shown beside their name".into()));
         assert_eq!(parse("dance"), Err(HELP.into()));
     }
 }

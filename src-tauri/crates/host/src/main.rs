@@ -21,6 +21,7 @@ use tokio::sync::watch;
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    room::descriptors::raise_limit();
     let options = match options::parse(std::env::args().skip(1), |name| std::env::var(name).ok()) {
         Ok(Parsed::Run(options)) => *options,
         Ok(Parsed::Help) => {
@@ -57,13 +58,16 @@ async fn run(options: options::Options) -> Result<(), String> {
             VoiceChoice::Unavailable { reason: "No OPENAI_API_KEY: the board and audio run, but nobody listens".into() }
         }
     };
-    // The flags are fixed for the host's life: the settings never change.
+    // The flags are fixed for the host's life: the settings never change. Whether newcomers
+    // wait for the host changes by the `ask` and `open` commands.
+    let (ask_to_join, asking) = watch::channel(options.room.as_ref().is_some_and(|room| room.ask_to_join));
     let config = RuntimeConfig {
         program: "boardroom-host",
         microphone: watch::channel(device).1,
         echo_cancellation: watch::channel(!options.headset).1,
         voice: watch::channel(voice).1,
         listening: Listening::Always,
+        ask_to_join: asking,
     };
     let (runtime, opened) = Runtime::start(&options.data_dir, config).map_err(|err| err.to_string())?;
     if let Some(problem) = &opened.problem {
@@ -94,7 +98,7 @@ async fn run(options: options::Options) -> Result<(), String> {
     });
 
     if let Some(config) = options.room.clone() {
-        let open = runtime.hosting.start(config, options.speakers).await.map_err(|err| err.to_string())?;
+        let open = runtime.start_room(config, options.speakers).await.map_err(|err| err.to_string())?;
         say(format!("room: {}", open.invite_link));
         if let Some(certificate) = &open.certificate {
             say(report::certificate(certificate));
@@ -113,7 +117,7 @@ async fn run(options: options::Options) -> Result<(), String> {
             }
         });
         print_each(open.hub.lobby(), report::lobby, &Lobby::default());
-        take_commands(open.hub.clone());
+        take_commands(open.hub.clone(), ask_to_join);
     }
     if options.microphone != Microphone::None {
         runtime.audio.join();
@@ -149,7 +153,7 @@ async fn run(options: options::Options) -> Result<(), String> {
 
 /// The host's controls, one command a line on standard input, each answered with a
 /// `control:` line; a closed standard input (a service) just means no commands.
-fn take_commands(hub: HubHandle) {
+fn take_commands(hub: HubHandle, ask_to_join: watch::Sender<bool>) {
     // A plain thread reads, since a blocking read would hold up the runtime's shutdown; the
     // process ends it. The queue holds a few lines; the reader waits while it is full.
     let (lines_tx, mut lines) = tokio::sync::mpsc::channel::<String>(8);
@@ -171,7 +175,7 @@ fn take_commands(hub: HubHandle) {
             }
             let parsed = control::parse(&line, &hub.roster().borrow(), &hub.lobby().borrow());
             let outcome = match parsed {
-                Ok(action) => act(&hub, action).await,
+                Ok(action) => act(&hub, &ask_to_join, action).await,
                 Err(why) => Err(why),
             };
             say(match outcome {
@@ -182,7 +186,7 @@ fn take_commands(hub: HubHandle) {
     });
 }
 
-async fn act(hub: &HubHandle, action: Action) -> Result<(), String> {
+async fn act(hub: &HubHandle, ask_to_join: &watch::Sender<bool>, action: Action) -> Result<(), String> {
     match action {
         Action::Admit(id) => hub.admit(&id).await.map_err(|err| err.to_string()),
         Action::Decline(id) => hub.decline(&id).await.map_err(|err| err.to_string()),
@@ -194,7 +198,7 @@ async fn act(hub: &HubHandle, action: Action) -> Result<(), String> {
             Ok(())
         }
         Action::AskToJoin(ask) => {
-            hub.ask_to_join(ask).await;
+            ask_to_join.send_replace(ask);
             Ok(())
         }
     }

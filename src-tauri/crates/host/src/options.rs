@@ -22,17 +22,19 @@ Options:
                        `none` for no microphone (default: default)
   --play FILE.wav      also play a WAV file into the room, looping (any rate and channels)
   --model MODEL        Realtime model (default: $OPENAI_REALTIME_MODEL, else gpt-realtime-2)
-  --base-url URL       API base (default: $OPENAI_BASE_URL, else https://api.openai.com/v1)
+  --base-url URL       API base (default: $OPENAI_BASE_URL, else https://api.openai.com/v1);
+                       https://, or http:// only to this machine (the key is sent with it)
   --room               host a meeting room: prints an invite link people open in a browser
   --room-lan           let people on the network join over HTTPS, with a certificate this
                        installation makes once and keeps (browsers warn about it; the
                        fingerprint is printed). Implies --room; default: this machine only
   --room-port PORT     the room's port (implies --room; default: any free port, 443 with --domain)
   --room-cap N         at most N participants (default: 16)
-  --ask-to-join        newcomers wait until you let them in: type `admit NAME` or
-                       `decline NAME` on standard input (implies --room; without it,
-                       everyone with the link comes straight in). Also on standard input:
-                       lock, unlock, remove, allow (back in), mute, unmute, ask, open
+  --ask-to-join        newcomers wait until you let them in: type `admit ID` or
+                       `decline ID` on standard input, with the id shown beside their
+                       name in the lobby line (implies --room; without it, everyone with
+                       the link comes straight in). Also on standard input, by id:
+                       remove, allow (back in), mute, unmute; and lock, unlock, ask, open
   --tls-cert FILE      serve HTTPS with this PEM certificate chain (implies --room-lan);
   --tls-key FILE       and its key. Renewed files are picked up without a restart
   --domain NAME        get and renew a certificate for NAME over ACME (TLS-ALPN-01, so the
@@ -158,6 +160,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
         let room = options.room.get_or_insert_with(room::RoomConfig::default);
         network.apply(room, &options.data_dir)?;
     }
+    realtime::api::check_base_url(&options.base_url).map_err(|err| format!("the API address {err}"))?;
     Ok(Parsed::Run(Box::new(options)))
 }
 
@@ -258,12 +261,12 @@ mod tests {
         let Parsed::Run(options) = parse(args(&["--speakers", "--headset"]), env).unwrap() else { panic!() };
         assert_eq!((options.speakers, options.headset), (true, true), "a headset: no echo to cancel");
         let flags =
-            args(&["--data-dir", "/srv/room", "--microphone", "none", "--play", "a.wav", "--base-url", "http://x/v1"]);
+            args(&["--data-dir", "/srv/room", "--microphone", "none", "--play", "a.wav", "--base-url", "https://x/v1"]);
         let Parsed::Run(options) = parse(flags, env).unwrap() else { panic!() };
         assert_eq!(options.data_dir, PathBuf::from("/srv/room"));
         assert_eq!(options.microphone, Microphone::None);
         assert_eq!(options.play, Some(PathBuf::from("a.wav")));
-        assert_eq!(options.base_url, "http://x/v1");
+        assert_eq!(options.base_url, "https://x/v1");
         assert_eq!(options.room, None);
         let Parsed::Run(options) = parse(args(&["--room-port", "8080", "--room-cap", "4"]), env).unwrap() else {
             panic!()
@@ -288,6 +291,12 @@ mod tests {
         assert!(turn.contains("shared secret"), "{turn}");
         assert!(parse(args(&["--ice-server", "http://x"]), |_| None).unwrap_err().contains("not a STUN or TURN"));
         assert!(parse(args(&["--udp-ports", "9-1"]), |_| None).unwrap_err().contains("port range"));
+        let in_clear = parse(args(&["--base-url", "http://api.example.com/v1"]), |_| None).unwrap_err();
+        assert!(
+            in_clear.starts_with("the API address \"http://api.example.com/v1\" would send the API key unencrypted")
+        );
+        let from_env = |name: &str| (name == "OPENAI_BASE_URL").then(|| "http://10.0.0.5/v1".to_owned());
+        assert!(parse(args(&[]), from_env).unwrap_err().contains("use https://"), "the environment is checked too");
     }
 
     fn room_of(list: &[&str], env: impl Fn(&str) -> Option<String>) -> room::RoomConfig {

@@ -3,8 +3,8 @@
 use board::{Change, Edit, Source};
 use meeting::OperatorStatus;
 use room::acme::AcmeStatus;
-use room::protocol::{Connection, Participant};
 use room::{CertificateInfo, CertificateKind, Lobby};
+use room_protocol::{Connection, Participant};
 
 pub fn status(status: &OperatorStatus) -> String {
     match status {
@@ -41,10 +41,14 @@ pub fn acme(status: &AcmeStatus) -> String {
     }
 }
 
-/// Who is in the room: "participants: Host, Ana (joining), Bo (muted by the host)".
+/// Who is in the room, each guest with the id the commands take: "participants: Host,
+/// Ana (p1, joining), Bo (p2, muted by the host)".
 pub fn participants(people: &[Participant]) -> String {
     let describe = |p: &Participant| {
         let mut notes = Vec::new();
+        if !p.host {
+            notes.push(p.id.as_str());
+        }
         match p.connection {
             Connection::Joining => notes.push("joining"),
             Connection::Reconnecting => notes.push("reconnecting"),
@@ -122,6 +126,23 @@ mod tests {
         let waiting =
             OperatorStatus::Reconnecting { attempt: 2, retry_in_secs: 3, reason: "Could not reach the API".into() };
         assert_eq!(status(&waiting), "status: reconnecting in 3 s (attempt 2): Could not reach the API");
+    }
+
+    #[test]
+    fn participants_read_as_one_line_with_their_ids() {
+        let person = |id: &str, name: &str, host: bool, connection: Connection| Participant {
+            id: id.into(),
+            name: name.into(),
+            host,
+            muted: false,
+            muted_by_host: false,
+            connection,
+        };
+        let mut bo = person("p2", "w1", false, Connection::Connected);
+        bo.muted_by_host = true;
+        let people =
+            [person("host", "Dee", true, Connection::Connected), person("p1", "Ana", false, Connection::Joining), bo];
+        assert_eq!(participants(&people), "participants: Dee, Ana (p1, joining), w1 (p2, muted by the host)");
     }
 
     #[test]

@@ -1,16 +1,24 @@
 //! The whole stack through the headless host binary: a WAV played into the room reaches the
 //! fake Realtime service as Opus, a spoken-for tool call changes the board file, status
-//! lines appear on stdout, and SIGTERM hangs up cleanly.
+//! lines appear on stdout, and SIGTERM hangs up cleanly; the host's commands on standard
+//! input act on the ids shown beside names, never on names. Under the usual 1,024-descriptor
+//! limit, a flood of idle connections leaves participants' edits saved and newcomers in.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use audio::signal::{left, steady_frequency};
 use board::{BoardFile, Status};
 use fake_realtime::FakeRealtime;
-use serde_json::json;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
 
 const KEY: &str = "sk-test-host";
 
@@ -32,17 +40,27 @@ fn write_tone(path: &std::path::Path) {
 
 struct Host {
     child: Child,
+    commands: ChildStdin,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
+    /// Lines read while waiting for another: status lines of different kinds come in no set order.
+    unclaimed: Vec<String>,
 }
 
 impl Host {
     fn start(data_dir: &std::path::Path, wav: &std::path::Path, base_url: &str) -> Host {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_boardroom-host"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_boardroom-host"));
+        command
             .args(["--data-dir", data_dir.to_str().unwrap(), "--microphone", "none", "--play", wav.to_str().unwrap()])
             .env("OPENAI_API_KEY", KEY)
-            .env("OPENAI_BASE_URL", base_url)
+            .env("OPENAI_BASE_URL", base_url);
+        Host::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Host {
+        let mut child = command
             .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .expect("the host starts");
@@ -53,19 +71,35 @@ impl Host {
                 let _ = tx.send(line);
             }
         });
-        Host { child, lines, seen: Vec::new() }
+        let commands = child.stdin.take().unwrap();
+        Host { child, commands, lines, seen: Vec::new(), unclaimed: Vec::new() }
     }
 
-    /// Waits for a stdout line starting with `prefix`.
+    /// Types a command on the host's standard input.
+    fn command(&mut self, line: &str) {
+        writeln!(self.commands, "{line}").unwrap();
+        self.commands.flush().unwrap();
+    }
+
+    /// Waits for a stdout line starting with `prefix` that no earlier call took.
     fn expect_line(&mut self, prefix: &str) -> String {
+        if let Some(at) = self.unclaimed.iter().position(|line| line.starts_with(prefix)) {
+            return self.unclaimed.remove(at);
+        }
         let deadline = Instant::now() + Duration::from_secs(20);
         while let Ok(line) = self.lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             self.seen.push(line.clone());
             if line.starts_with(prefix) {
                 return line;
             }
+            self.unclaimed.push(line);
         }
         panic!("no line starting {prefix:?}; the host said: {:#?}", self.seen);
+    }
+
+    /// How many files the host has open.
+    fn descriptors(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).unwrap().count()
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {
@@ -128,4 +162,197 @@ async fn the_headless_host_runs_the_room_and_the_voice_operator() {
     let board = BoardFile::in_dir(&data_dir).load(0).into_board();
     assert_eq!(board.card("card-003").unwrap().status, Status::Done, "the board file holds the change");
     assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+/// The usual soft limit on open files, as hard limit too: the host cannot raise it.
+const DESCRIPTORS: u64 = 1024;
+/// Idle connections in the flood: more than the host could open.
+const FLOOD: usize = 1200;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_a_low_descriptor_limit_a_flood_of_idle_connections_leaves_edits_saved_and_newcomers_in() {
+    // The flood takes a thousand descriptors of this test's own.
+    room::descriptors::raise_limit();
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("room");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_boardroom-host"));
+    command
+        .args(["--data-dir", data_dir.to_str().unwrap(), "--microphone", "none", "--room"])
+        .env_remove("OPENAI_API_KEY");
+    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| rlimit::setrlimit(rlimit::Resource::NOFILE, DESCRIPTORS, DESCRIPTORS));
+    }
+    let mut host = Host::spawn(command);
+    let invite = tokio::task::block_in_place(|| host.expect_line("room: "))["room: ".len()..].to_owned();
+    let address: SocketAddr = invite["http://".len()..].split('/').next().unwrap().parse().unwrap();
+    let socket_url = format!("{}/ws", invite.replacen("http://", "ws://", 1));
+    let (mut ana, _) = tokio_tungstenite::connect_async(&socket_url).await.unwrap();
+    say(&mut ana, json!({"type": "hello", "version": 2, "name": "Ana", "device": "browser-of-Ana-0123456789"})).await;
+    next_of(&mut ana, "welcome").await;
+
+    // 1,200 idle connections (more than the limit) from 24 addresses (127.0.0.2 and up: Linux routes all of
+    // 127/8 to the loopback interface), each reopened after the room closes it.
+    let flooding = Arc::new(AtomicBool::new(true));
+    let opened = Arc::new(AtomicUsize::new(0));
+    let flood: Vec<_> = (0..FLOOD)
+        .map(|i| {
+            let (flooding, opened) = (Arc::clone(&flooding), Arc::clone(&opened));
+            let from = Ipv4Addr::new(127, 0, 0, 2 + (i % 24) as u8);
+            tokio::spawn(async move {
+                while flooding.load(Ordering::Relaxed) {
+                    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+                    socket.bind((from, 0).into()).unwrap();
+                    if let Ok(mut idle) = socket.connect(address).await {
+                        opened.fetch_add(1, Ordering::Relaxed);
+                        let _ = idle.read(&mut [0u8; 1024]).await;
+                    }
+                    // A breath before reopening, so the flood does not take the test machine's cores.
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while opened.load(Ordering::Relaxed) < FLOOD {
+        assert!(Instant::now() < deadline, "the flood did not get going");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The host has taken in what it takes of the flood when its descriptors stop growing.
+    let (mut held, mut steady) = (0, 0);
+    while steady < 5 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = host.descriptors();
+        (held, steady) = if now > held { (now, 0) } else { (held, steady + 1) };
+        assert!(Instant::now() < deadline + Duration::from_secs(20), "the host's descriptors keep growing: {now}");
+    }
+
+    // Ana's edits are saved, one after another.
+    for (request, status) in [(1, "Done"), (2, "Blocked"), (3, "Done")] {
+        let edit = json!({"type": "move", "cardId": "card-003", "status": status, "position": null});
+        say(&mut ana, json!({"type": "edit", "request": request, "seen": request - 1, "edit": edit})).await;
+        let reply = next_of_either(&mut ana, ["edited", "refused"]).await;
+        assert_eq!(reply["type"], "edited", "the edit is saved: {reply}");
+    }
+    // A newcomer gets the page and joins.
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let path = &invite[invite.find("/r/").unwrap()..];
+    stream
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut page = String::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_string(&mut page)).await.unwrap().unwrap();
+    assert!(page.starts_with("HTTP/1.1 200") || page.contains("participant page was not built"), "{page}");
+    let (mut bo, _) = tokio_tungstenite::connect_async(&socket_url).await.expect("a newcomer joins");
+    say(&mut bo, json!({"type": "hello", "version": 2, "name": "Bo", "device": "browser-of-Bo-0123456789"})).await;
+    assert_eq!(next_of(&mut bo, "welcome").await["board"]["revision"], 3);
+    let opened = opened.load(Ordering::Relaxed);
+    println!("edits saved and a newcomer in while {opened} idle connections were opened; the host held {held} of {DESCRIPTORS} descriptors");
+
+    flooding.store(false, Ordering::Relaxed);
+    for connection in flood {
+        connection.abort();
+    }
+    let status = tokio::task::block_in_place(|| host.terminate());
+    assert!(status.success(), "the host exits cleanly on SIGTERM: {status}");
+    let board = BoardFile::in_dir(&data_dir).load(0).into_board();
+    assert_eq!(board.card("card-003").unwrap().status, Status::Done, "the board file holds the edits");
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn say(socket: &mut Socket, message: Value) {
+    socket.send(Message::text(message.to_string())).await.unwrap();
+}
+
+async fn next_of(socket: &mut Socket, kind: &str) -> Value {
+    next_of_either(socket, [kind, kind]).await
+}
+
+/// The next message of either kind, skipping others (offers, participants…).
+async fn next_of_either(socket: &mut Socket, kinds: [&str; 2]) -> Value {
+    let read = async {
+        loop {
+            if let Message::Text(text) = socket.next().await.expect("open").expect("ok") {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                if kinds.iter().any(|kind| value["type"] == *kind) {
+                    return value;
+                }
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), read).await.unwrap_or_else(|_| panic!("no {kinds:?} within 20 s"))
+}
+
+/// A page saying hello to the room from its own browser; it then waits for the host.
+async fn knock(invite: &str, name: &str, device: &str) -> Socket {
+    let url = format!("{}/ws", invite.replacen("http://", "ws://", 1));
+    let mut socket = tokio_tungstenite::connect_async(url).await.unwrap().0;
+    let hello = json!({"type": "hello", "version": 2, "name": name, "device": device, "resume": null});
+    socket.send(Message::text(hello.to_string())).await.unwrap();
+    assert_eq!(next_within(&mut socket, "waiting", Duration::from_secs(10)).await.unwrap()["type"], "waiting");
+    socket
+}
+
+/// The next message of `kind` within `within`, skipping others; `None` if none came.
+async fn next_within(socket: &mut Socket, kind: &str, within: Duration) -> Option<Value> {
+    let found = tokio::time::timeout(within, async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Text(text) = message {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                if value["type"] == kind {
+                    return Some(value);
+                }
+            }
+        }
+        None
+    });
+    found.await.ok().flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hosts_commands_act_on_the_ids_beside_the_names_never_on_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_boardroom-host"));
+    command.args(["--data-dir", dir.path().to_str().unwrap(), "--microphone", "none", "--ask-to-join"]);
+    command.env_remove("OPENAI_API_KEY");
+    let mut host = Host::spawn(command);
+    let invite = tokio::task::block_in_place(|| host.expect_line("room: ")).trim_start_matches("room: ").to_owned();
+
+    // Someone calls themselves "w2" and knocks first, so the real w2 is someone else.
+    let mut impostor = knock(&invite, "w2", "browser-of-the-impostor").await;
+    let mut bo = knock(&invite, "Bo", "browser-of-bo-0123456").await;
+    let lobby = tokio::task::block_in_place(|| host.expect_line("lobby: ask to join; waiting: w2 (w1), Bo (w2)"));
+    assert_eq!(lobby, "lobby: ask to join; waiting: w2 (w1), Bo (w2)");
+
+    host.command("admit w2");
+    tokio::task::block_in_place(|| host.expect_line("control: done: admit w2"));
+    let welcome = next_within(&mut bo, "welcome", Duration::from_secs(10)).await.expect("Bo, who is w2, is let in");
+    assert_eq!(welcome["participantId"], "p1");
+    let roster = tokio::task::block_in_place(|| host.expect_line("participants: Host, Bo (p1"));
+    assert!(roster.starts_with("participants: Host, Bo (p1"), "{roster}");
+    assert!(
+        next_within(&mut impostor, "welcome", Duration::from_millis(500)).await.is_none(),
+        "the impostor still waits"
+    );
+
+    // Names are never taken for ids, and the answer says what to type instead.
+    host.command("remove Bo");
+    let answer = tokio::task::block_in_place(|| host.expect_line("control: "));
+    assert_eq!(
+        answer,
+        "control: nobody with id \"Bo\" is in the room (use the id shown beside the name, not the name)"
+    );
+    host.command("decline w1");
+    tokio::task::block_in_place(|| host.expect_line("control: done: decline w1"));
+    assert_eq!(next_within(&mut impostor, "error", Duration::from_secs(10)).await.unwrap()["code"], "declined");
+    host.command("remove p1");
+    tokio::task::block_in_place(|| host.expect_line("control: done: remove p1"));
+    host.command("help");
+    let help = tokio::task::block_in_place(|| host.expect_line("control: commands:"));
+    assert!(help.contains("admit ID") && help.contains("beside each name"), "{help}");
+
+    let status = tokio::task::block_in_place(|| host.terminate());
+    assert!(status.success(), "the host exits cleanly on SIGTERM: {status}");
 }

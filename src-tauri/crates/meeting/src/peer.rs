@@ -1,6 +1,7 @@
 //! New webrtc-rs peer connections: the default codecs and interceptors (NACK, RTCP
-//! reports), and the network a peer may use — STUN/TURN servers, a 1:1 NAT address, a UDP
-//! port range, loopback for a counterpart on the same machine, relay only.
+//! reports), the network a peer may use — STUN/TURN servers, a 1:1 NAT address, a UDP
+//! port range, loopback for a counterpart on the same machine, relay only — and the tracks
+//! it sends, whose RTCP is read for those interceptors.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::policy::ice_transport_policy::RTCIceTransportPolicy;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::track::track_local::TrackLocal;
 
 /// Candidates gathered by then go into an offer or answer; a STUN or TURN server that has
 /// not answered yet (or never will) does not hold the call up.
@@ -81,6 +83,21 @@ pub async fn new_peer(network: &PeerNetwork) -> Result<Arc<RTCPeerConnection>, P
         ..RTCConfiguration::default()
     };
     Ok(Arc::new(api.new_peer_connection(configuration).await?))
+}
+
+/// Adds `track` to what `connection` sends, and reads the RTCP that comes back for it until
+/// the track is removed or the connection closes: the interceptors (NACK, reports) work only
+/// while it is read.
+pub async fn add_track(
+    connection: &RTCPeerConnection,
+    track: Arc<dyn TrackLocal + Send + Sync>,
+) -> Result<(), webrtc::Error> {
+    let sender = connection.add_track(track).await?;
+    tokio::spawn(async move {
+        let mut buffer = vec![0u8; 1500];
+        while sender.read(&mut buffer).await.is_ok() {}
+    });
+    Ok(())
 }
 
 /// Sets `description` (an offer or answer just made) as the peer's own and returns its SDP

@@ -62,7 +62,7 @@ async fn frame_to_packet(fake: &FakeRealtime) {
         clock.tick().await;
         let started = Instant::now();
         let packet = encoder.encode(&frames[i % frames.len()]).unwrap();
-        out.send(packet).await.unwrap();
+        meeting::opus::write_packet(&out, packet).await.unwrap();
         timings.push(started.elapsed());
     }
     let cpu = thread_cpu().saturating_sub(cpu_before);

@@ -45,10 +45,37 @@ impl Endpoint {
     /// Whether the endpoint is on this machine (tests, local proxies): then loopback ICE
     /// candidates are worth offering.
     pub fn is_local(&self) -> bool {
-        reqwest::Url::parse(&self.base_url)
-            .ok()
-            .and_then(|url| url.host_str().map(str::to_owned))
-            .is_some_and(|host| host == "localhost" || host == "[::1]" || host.starts_with("127."))
+        url::Url::parse(&self.base_url).is_ok_and(|url| is_loopback(&url))
+    }
+}
+
+/// Why an address cannot be the API base.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BaseUrlError {
+    #[error("\"{0}\" is not an http(s) address like https://api.openai.com/v1")]
+    NotHttp(String),
+    #[error("\"{0}\" would send the API key unencrypted over the network: use https://, or http:// only for this machine (localhost, 127.0.0.1 or [::1])")]
+    InClear(String),
+}
+
+/// An API base the key may be sent to: https anywhere, plain http only to this machine (a
+/// local proxy or a test service), since the key travels in a header.
+pub fn check_base_url(base_url: &str) -> Result<(), BaseUrlError> {
+    let url = url::Url::parse(base_url).ok().filter(|url| url.host().is_some());
+    match url.as_ref().map(|url| url.scheme()) {
+        Some("https") => Ok(()),
+        Some("http") if url.as_ref().is_some_and(is_loopback) => Ok(()),
+        Some("http") => Err(BaseUrlError::InClear(base_url.to_owned())),
+        _ => Err(BaseUrlError::NotHttp(base_url.to_owned())),
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -137,4 +164,39 @@ fn without_url(err: reqwest::Error) -> String {
         cause = inner.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_goes_in_clear_only_to_this_machine() {
+        for ok in [
+            "https://api.openai.com/v1",
+            "https://10.0.0.5:8443/v1",
+            "http://127.0.0.1:9000/v1",
+            "http://127.1.2.3/v1",
+            "http://localhost:9000/v1",
+            "http://LOCALHOST/v1",
+            "http://[::1]:9000/v1",
+        ] {
+            assert_eq!(check_base_url(ok), Ok(()), "{ok}");
+        }
+        for in_clear in [
+            "http://api.openai.com/v1",
+            "http://10.0.0.5:9000/v1",
+            "http://[2001:db8::1]/v1",
+            "http://localhost.example.com/v1",
+        ] {
+            assert_eq!(check_base_url(in_clear), Err(BaseUrlError::InClear(in_clear.into())), "{in_clear}");
+        }
+        let told = BaseUrlError::InClear("http://x/v1".into()).to_string();
+        assert!(told.contains("unencrypted") && told.contains("use https://"), "{told}");
+        for wrong in ["ftp://example.com", "not a url", "https://", "file:///etc/passwd"] {
+            assert_eq!(check_base_url(wrong), Err(BaseUrlError::NotHttp(wrong.into())), "{wrong}");
+        }
+        let local = |base_url: &str| Endpoint { base_url: base_url.into(), api_key: "k".into() }.is_local();
+        assert!(local("http://127.0.0.1:9/v1") && local("http://[::1]/v1") && !local("https://api.openai.com/v1"));
+    }
 }

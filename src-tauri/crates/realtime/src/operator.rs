@@ -1,27 +1,28 @@
 //! The voice operator: keeps one call to the Realtime API going while the room is open.
-//! It feeds the room mix to the call as Opus, applies the model's tool calls to the board
-//! exactly once each and answers every one, keeps the model's copy of the board fresh with
-//! coalesced `session.update`s, reconnects with backoff after faults, renews the call before
-//! the server's 60-minute limit, and reports its state and the transcript.
+//! It feeds the room mix to the call as Opus (one encoder, moved to each new call's track
+//! through a watch), applies the model's tool calls to the board exactly once each and
+//! answers every one, keeps the model's copy of the board fresh with coalesced
+//! `session.update`s, reconnects with backoff after faults, renews the call before the
+//! server's 60-minute limit, and reports its state and the transcript.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use audio::{MixReceiver, OpusEncoder};
+use audio::MixReceiver;
 use board::{actor::now_ms, BoardHandle, Source};
 use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
+use meeting::opus::{self, OpusTrack};
 use meeting::status::{OperatorStatus, TranscriptLine};
 
 use crate::api::{CallsApi, Endpoint};
-use crate::backoff::Backoff;
+use crate::call_plan::{CallPlan, Due};
 use crate::calls::{CallLedger, Sighting, Verdict};
 use crate::fault::Fault;
-use crate::peer::{AudioOut, Call, PeerEvent};
+use crate::peer::{Call, PeerEvent};
 use crate::protocol::{self, ClientEvent, OutputItem, ServerEvent};
 use crate::session;
 use crate::tools::{self, ToolAction};
@@ -72,12 +73,12 @@ impl Operator {
     pub fn start(config: OperatorConfig, board: BoardHandle, mix: MixReceiver, notify: Notify) -> Operator {
         let (out_tx, out_rx) = watch::channel(None);
         let (stop, stopped) = oneshot::channel();
-        let pump = tokio::spawn(pump(mix, out_rx));
+        let pump = opus::send(mix, BITRATE, out_rx, "the room mix for the model");
         let task = tokio::spawn(async move {
             let mut operator = Running {
                 api: CallsApi::new(config.endpoint),
                 model: config.model,
-                renew_after: config.renew_after,
+                plan: CallPlan::new(config.renew_after, UPDATE_EVERY),
                 changes_board: board.subscribe(),
                 board,
                 notify,
@@ -113,30 +114,6 @@ impl Drop for Operator {
     }
 }
 
-/// Encodes every mix frame and sends it on the current call, if there is one.
-async fn pump(mut mix: MixReceiver, out: watch::Receiver<Option<AudioOut>>) {
-    let mut encoder = match OpusEncoder::new(BITRATE) {
-        Ok(encoder) => encoder,
-        Err(err) => {
-            log::error!("the Opus encoder could not start, so the model hears nothing: {err}");
-            return;
-        }
-    };
-    while let Some(frame) = mix.recv().await {
-        let Some(track) = out.borrow().clone() else {
-            continue;
-        };
-        match encoder.encode(&frame) {
-            Ok(packet) => {
-                if let Err(err) = track.send(packet).await {
-                    log::debug!("room audio not sent: {err}");
-                }
-            }
-            Err(err) => log::warn!("a room frame could not be encoded: {err}"),
-        }
-    }
-}
-
 /// How a call ended.
 enum End {
     /// The person left the room.
@@ -150,11 +127,13 @@ enum End {
 struct Running {
     api: CallsApi,
     model: String,
-    renew_after: Duration,
+    /// When the call is renewed, the model's board refreshed and a fault retried.
+    plan: CallPlan,
     board: BoardHandle,
     changes_board: tokio::sync::broadcast::Receiver<Arc<board::Change>>,
     notify: Notify,
-    audio_out: watch::Sender<Option<AudioOut>>,
+    /// The track the room mix is encoded onto: the current call's, if there is one.
+    audio_out: watch::Sender<Option<OpusTrack>>,
     ledger: CallLedger,
     transcripts: Transcripts,
     /// Whether the last session config needed the compact board (logged when it changes).
@@ -167,7 +146,6 @@ impl Running {
     }
 
     async fn run(&mut self, mut stopped: oneshot::Receiver<()>) {
-        let mut backoff = Backoff::new();
         let mut ready: Option<(Call, mpsc::Receiver<PeerEvent>)> = None;
         loop {
             let connected = match ready.take() {
@@ -182,7 +160,7 @@ impl Running {
             };
             let fault = match connected {
                 Ok((call, events)) => {
-                    backoff.reset();
+                    self.plan.connected(now());
                     self.audio_out.send_replace(Some(call.audio_out()));
                     log::info!("listening on call {}", call.call_id);
                     self.status(OperatorStatus::Listening { call_id: call.call_id.clone() });
@@ -212,21 +190,22 @@ impl Running {
                 Err(fault) => fault,
             };
             self.audio_out.send_replace(None);
+            let told = fault.told(&self.api.endpoint().api_key);
             if fault.is_final() {
-                log::error!("the voice operator stopped: {fault}");
-                self.status(OperatorStatus::Stopped { reason: capitalised(&fault.to_string()) });
+                log::error!("the voice operator stopped: {told}");
+                self.status(OperatorStatus::Stopped { reason: told });
                 let _ = stopped.await;
                 return;
             }
-            let delay = backoff.next_delay(rand::random());
-            log::warn!("voice operator: {fault}; trying again in {:.1} s", delay.as_secs_f64());
+            let retry = self.plan.failed(now(), rand::random());
+            log::warn!("voice operator: {told}; trying again in {:.1} s", retry.delay.as_secs_f64());
             self.status(OperatorStatus::Reconnecting {
-                attempt: backoff.attempt() - 1,
-                retry_in_secs: delay.as_secs_f64().ceil() as u32,
-                reason: capitalised(&fault.to_string()),
+                attempt: retry.attempt,
+                retry_in_secs: retry.delay.as_secs_f64().ceil() as u32,
+                reason: told,
             });
             tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
+                () = tokio::time::sleep_until(retry.at.into()) => {}
                 _ = &mut stopped => return,
             }
         }
@@ -304,13 +283,9 @@ impl Running {
         mut events: mpsc::Receiver<PeerEvent>,
         stopped: &mut oneshot::Receiver<()>,
     ) -> End {
-        let renew_at = Instant::now() + self.renew_after;
-        let mut last_update = Instant::now();
-        let mut board_changed = false;
         loop {
             tokio::select! {
                 _ = &mut *stopped => return End::Stopped(call),
-                _ = tokio::time::sleep_until(renew_at) => return End::Renew(call, events, "the call is near the server's time limit"),
                 event = events.recv() => match event {
                     Some(PeerEvent::Message(text)) => {
                         if let Some(why) = self.on_message(&call, &text).await {
@@ -321,22 +296,27 @@ impl Running {
                     None => return End::Lost(call, "the call ended".into()),
                 },
                 change = self.changes_board.recv() => match change {
-                    Ok(_) | Err(RecvError::Lagged(_)) => board_changed = true,
+                    Ok(_) | Err(RecvError::Lagged(_)) => self.plan.board_changed(),
                     Err(RecvError::Closed) => return End::Stopped(call),
                 },
-                _ = tokio::time::sleep_until(last_update + UPDATE_EVERY), if board_changed => {
-                    board_changed = false;
-                    last_update = Instant::now();
-                    match self.session().await {
-                        Ok(session) => {
-                            if let Err(err) = call.send(&ClientEvent::SessionUpdate { session }.to_json()).await {
-                                log::warn!("the board update could not be sent to the model: {err}");
-                            }
-                        }
-                        Err(err) => log::warn!("the board update was not made: {err}"),
-                    }
+                () = sleep_until(self.plan.poll_timeout()) => match self.plan.poll(now()) {
+                    Some(Due::Renew) => return End::Renew(call, events, "the call is near the server's time limit"),
+                    Some(Due::Update) => self.update(&call).await,
+                    None => {}
+                },
+            }
+        }
+    }
+
+    /// Sends the model the board as it is now.
+    async fn update(&mut self, call: &Call) {
+        match self.session().await {
+            Ok(session) => {
+                if let Err(err) = call.send(&ClientEvent::SessionUpdate { session }.to_json()).await {
+                    log::warn!("the board update could not be sent to the model: {err}");
                 }
             }
+            Err(err) => log::warn!("the board update was not made: {err}"),
         }
     }
 
@@ -453,7 +433,15 @@ impl Running {
     }
 }
 
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+/// The plan's clock is Tokio's, so a test that pauses Tokio's time pauses the plan too.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// Waits until `at`; never, for `None`.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
 }

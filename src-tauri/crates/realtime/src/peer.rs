@@ -1,25 +1,21 @@
 //! One WebRTC call to the Realtime API (webrtc-rs): a send-only-in-practice Opus track for
-//! the room mix and the `oai-events` data channel, both made before the offer; the offer
-//! goes out once ICE gathering is complete (no trickle), through [`CallsApi::create_call`].
+//! the room mix (`meeting::opus`; the operator encodes onto it) and the `oai-events` data
+//! channel, both made before the offer; the offer goes out once ICE gathering is complete
+//! (no trickle), through [`CallsApi::create_call`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::mpsc;
-use webrtc::api::media_engine::MIME_TYPE_OPUS;
 use webrtc::data_channel::data_channel_message::DataChannelMessage;
 use webrtc::data_channel::RTCDataChannel;
-use webrtc::media::Sample;
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
-use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
-use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
-use webrtc::track::track_local::TrackLocal;
 
-use meeting::peer::{new_peer, PeerNetwork};
+use meeting::opus::{self, Fmtp, OpusTrack};
+use meeting::peer::{add_track, new_peer, PeerNetwork};
 
 use crate::api::CallsApi;
 use crate::fault::Fault;
@@ -29,7 +25,6 @@ pub const EVENTS_CHANNEL: &str = "oai-events";
 pub const DISCONNECT_GRACE: Duration = Duration::from_secs(5);
 /// How long the data channel may take to open once the answer is in.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(15);
-const FRAME_DURATION: Duration = Duration::from_millis(20);
 
 /// What a call reports while it runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,20 +40,8 @@ pub enum PeerEvent {
 pub struct Call {
     pub call_id: String,
     peer: Arc<RTCPeerConnection>,
-    track: Arc<TrackLocalStaticSample>,
+    track: OpusTrack,
     channel: Arc<RTCDataChannel>,
-}
-
-/// Something that carries encoded room audio to the model; cheap to clone.
-#[derive(Clone)]
-pub struct AudioOut(Arc<TrackLocalStaticSample>);
-
-impl AudioOut {
-    /// Sends one 20 ms Opus packet.
-    pub async fn send(&self, packet: &[u8]) -> Result<(), Fault> {
-        let sample = Sample { data: Bytes::copy_from_slice(packet), duration: FRAME_DURATION, ..Default::default() };
-        self.0.write_sample(&sample).await.map_err(|err| Fault::Connection(err.to_string()))
-    }
 }
 
 impl Call {
@@ -81,24 +64,8 @@ impl Call {
         session: &Value,
         peer: Arc<RTCPeerConnection>,
     ) -> Result<(Call, mpsc::Receiver<PeerEvent>), Fault> {
-        let track = Arc::new(TrackLocalStaticSample::new(
-            RTCRtpCodecCapability {
-                mime_type: MIME_TYPE_OPUS.to_owned(),
-                clock_rate: audio::SAMPLE_RATE,
-                channels: 2,
-                sdp_fmtp_line: "minptime=10;useinbandfec=1;stereo=1".to_owned(),
-                rtcp_feedback: vec![],
-            },
-            "room-mix".to_owned(),
-            "boardroom".to_owned(),
-        ));
-        let sender =
-            peer.add_track(Arc::clone(&track) as Arc<dyn TrackLocal + Send + Sync>).await.map_err(webrtc_fault)?;
-        // RTCP must be read for the interceptors (NACK, reports) to work.
-        tokio::spawn(async move {
-            let mut buffer = vec![0u8; 1500];
-            while sender.read(&mut buffer).await.is_ok() {}
-        });
+        let track = opus::track("room-mix", "boardroom", Fmtp::Stereo);
+        add_track(&peer, Arc::clone(&track) as _).await.map_err(webrtc_fault)?;
 
         let channel = peer.create_data_channel(EVENTS_CHANNEL, None).await.map_err(webrtc_fault)?;
         // Server events waiting for the operator. When full, the data channel's reader
@@ -153,8 +120,9 @@ impl Call {
         }
     }
 
-    pub fn audio_out(&self) -> AudioOut {
-        AudioOut(Arc::clone(&self.track))
+    /// The track that carries the room mix to the model.
+    pub fn audio_out(&self) -> OpusTrack {
+        Arc::clone(&self.track)
     }
 
     /// Sends one client event on the events channel.

@@ -6,7 +6,11 @@
 //! - join → first audio in the mix: from `hello` to the room's levels showing the newcomer
 //!   speaking (levels go out every 100 ms, and the mixer holds 60 ms against jitter);
 //! - board change propagation: from one participant's edit to the change arriving at every
-//!   other participant (p50/p99 of the slowest receiver, 8 participants taking turns).
+//!   other participant (p50/p99 of the slowest receiver, 8 participants taking turns);
+//! - the edit round trip (edit sent → `edited` back, p50/p95) while 12 participants edit at
+//!   their limit (10 at once, then 5 a second) creating cards with the most text a card
+//!   takes, both theirs and a 13th participant's ordinary edits: on a `boardroom-host --room`
+//!   process, which saves the board as it changes.
 //!
 //! The join and CPU figures are measured twice: on the direct path, and with every
 //! participant relayed through a TURN server (coturn on loopback, credentials minted by the
@@ -35,12 +39,17 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use webrtc::api::media_engine::MIME_TYPE_OPUS;
 use webrtc::ice_transport::ice_server::RTCIceServer;
-use webrtc::media::Sample;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
 use webrtc::track::track_local::track_local_static_sample::TrackLocalStaticSample;
 
 const CPU_WINDOW: Duration = Duration::from_secs(10);
+/// Participants editing at their limit for the edit round trip figure, and for how long.
+const LOADERS: usize = 12;
+const LOAD_WINDOW: Duration = Duration::from_secs(30);
+/// The documented edit limit: a burst of ten, then one every 200 ms.
+const EDIT_BURST: usize = 10;
+const EDIT_PACE: Duration = Duration::from_millis(200);
 const EDITS: usize = 200;
 /// Edits take turns among the participants at this pace, within each one's edit rate limit.
 const EDIT_EVERY: Duration = Duration::from_millis(50);
@@ -224,11 +233,7 @@ async fn media_peer(
         "audio".into(),
         "bench".into(),
     ));
-    let sender = peer.add_track(Arc::clone(&track) as _).await.unwrap();
-    tokio::spawn(async move {
-        let mut buffer = vec![0u8; 1500];
-        while sender.read(&mut buffer).await.is_ok() {}
-    });
+    meeting::add_track(&peer, Arc::clone(&track) as _).await.unwrap();
     peer.on_track(Box::new(move |remote, _, _| {
         let received = Arc::clone(&received);
         // Spawned: webrtc-rs holds the handler while its future runs (see the room's peer.rs).
@@ -243,8 +248,7 @@ async fn media_peer(
         let mut clock = tokio::time::interval(Duration::from_millis(20));
         for packet in packets.iter().cycle() {
             clock.tick().await;
-            let sample = Sample { data: packet.clone(), duration: Duration::from_millis(20), ..Default::default() };
-            if track.write_sample(&sample).await.is_err() {
+            if meeting::opus::write_packet(&track, packet).await.is_err() {
                 return;
             }
         }
@@ -488,6 +492,106 @@ async fn forwarding_cpu(binary: &PathBuf, turn: Option<&Turn>, path: Path) {
     }
 }
 
+/// A card with the most text a card takes: the longest title and notes, and every tag as long
+/// as tags go.
+fn maximal_card(editor: usize, n: usize) -> Value {
+    use board::limits::{MAX_NOTES_CHARS, MAX_TAGS, MAX_TAG_CHARS, MAX_TITLE_CHARS};
+    let text = |len: usize, seed: &str| seed.chars().cycle().take(len).collect::<String>();
+    let title = text(MAX_TITLE_CHARS, &format!("Editor {editor} card {n} "));
+    let notes = text(MAX_NOTES_CHARS, &format!("Notes {n} of editor {editor}, as long as notes go. "));
+    let tags: Vec<String> = (0..MAX_TAGS).map(|t| text(MAX_TAG_CHARS, &format!("tag{t}-"))).collect();
+    json!({"type": "create", "status": "Backlog", "title": title, "notes": notes, "tags": tags, "position": null})
+}
+
+/// Sends `edit` as `client`'s next request on the given pace (made on the latest revision it
+/// heard of) and measures each one's round trip (until `until`): `(applied round trips, refused)`.
+async fn edit_on_pace(
+    mut client: Client,
+    pace: Duration,
+    burst: usize,
+    until: Instant,
+    edit: impl Fn(usize) -> Value,
+) -> (Vec<Duration>, usize) {
+    let (mut sent, mut round_trips, mut refused) = (std::collections::HashMap::new(), Vec::new(), 0);
+    let mut clock = tokio::time::interval(pace);
+    let (mut request, mut seen) = (0, 0);
+    while Instant::now() < until || !sent.is_empty() {
+        tokio::select! {
+            _ = clock.tick(), if Instant::now() < until => {
+                let due = if request == 0 { burst } else { 1 };
+                for _ in 0..due {
+                    request += 1;
+                    let message = json!({"type": "edit", "request": request, "seen": seen, "edit": edit(request)});
+                    sent.insert(request, Instant::now());
+                    let _ = client.outgoing.send(message);
+                }
+            }
+            message = client.messages.recv() => {
+                let Some(message) = message else { break };
+                let kind = message["type"].as_str().unwrap_or_default();
+                seen = seen.max(message["change"]["revision"].as_u64().unwrap_or_default());
+                if kind != "edited" && kind != "refused" {
+                    continue;
+                }
+                let Some(at) = message["request"].as_u64().and_then(|r| sent.remove(&(r as usize))) else { continue };
+                if kind == "edited" {
+                    round_trips.push(at.elapsed());
+                } else {
+                    refused += 1;
+                }
+            }
+            _ = tokio::time::sleep(Duration::from_secs(10)), if Instant::now() >= until => break,
+        }
+    }
+    (round_trips, refused)
+}
+
+fn round_trip_figures(mut round_trips: Vec<Duration>) -> String {
+    if round_trips.is_empty() {
+        return "none applied".to_owned();
+    }
+    round_trips.sort();
+    format!(
+        "p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms (n = {})",
+        ms(percentile(&round_trips, 0.5)),
+        ms(percentile(&round_trips, 0.95)),
+        ms(*round_trips.last().unwrap()),
+        round_trips.len()
+    )
+}
+
+/// The edit round trip on the host while 12 participants edit at their limit with maximal cards.
+async fn edits_at_the_limit(binary: &PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let host = HostProcess::start(binary, dir.path(), None);
+    let until = Instant::now() + LOAD_WINDOW;
+    let mut loaders = Vec::new();
+    for editor in 0..LOADERS {
+        let client = join(&host.invite, &format!("Loader {editor}"), None, Path::Direct).await;
+        loaders
+            .push(tokio::spawn(edit_on_pace(client, EDIT_PACE, EDIT_BURST, until, move |n| maximal_card(editor, n))));
+    }
+    // Someone making ordinary edits meanwhile: a card moved back and forth, twice a second.
+    let ordinary = join(&host.invite, "Ordinary", None, Path::Direct).await;
+    let moves = tokio::spawn(edit_on_pace(ordinary, Duration::from_millis(500), 1, until, |n| {
+        let status = if n % 2 == 0 { "Done" } else { "Backlog" };
+        json!({"type": "move", "cardId": "card-001", "status": status, "position": null})
+    }));
+    let (mut loaded, mut refused) = (Vec::new(), 0);
+    for loader in loaders {
+        let (round_trips, turned_away) = loader.await.unwrap();
+        loaded.extend(round_trips);
+        refused += turned_away;
+    }
+    let (ordinary, _) = moves.await.unwrap();
+    println!(
+        "edit round trip while {LOADERS} participants edit at their limit with maximal cards for {} s: theirs {}, {refused} refused; an ordinary edit meanwhile {}",
+        LOAD_WINDOW.as_secs(),
+        round_trip_figures(loaded),
+        round_trip_figures(ordinary)
+    );
+}
+
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let turn = Turn::start();
@@ -501,9 +605,10 @@ fn main() {
         if let Some(turn) = &turn {
             runtime.block_on(forwarding_cpu(&binary, Some(turn), Path::Relayed));
         }
+        runtime.block_on(edits_at_the_limit(&binary));
     } else {
         println!(
-            "forwarding CPU: skipped, {} is not built (cargo build --release -p boardroom-host)",
+            "forwarding CPU and the edit round trip under load: skipped, {} is not built (cargo build --release -p boardroom-host)",
             binary.display()
         );
     }

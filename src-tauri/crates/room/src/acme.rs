@@ -14,7 +14,9 @@ use rustls_acme::AcmeConfig;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::tls::{self, TlsError};
+use room_protocol::crypto::{provider, system_roots};
+
+use crate::tls::TlsError;
 
 pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
 
@@ -52,8 +54,11 @@ impl Acme {
     /// Starts obtaining (or loading the kept) certificate. The authority is reached over
     /// HTTPS trusting this system's root certificates (`SSL_CERT_FILE` works, as for curl).
     pub fn start(settings: &AcmeSettings) -> Result<Acme, TlsError> {
-        let roots = tls::system_roots()?;
-        let client = ClientConfig::builder_with_provider(tls::provider())
+        let roots = system_roots()?;
+        // The cache holds the account's and the certificate's private keys.
+        let cache = &settings.cache_dir;
+        private_files::dir(cache).map_err(|source| TlsError::Write { path: cache.clone(), source })?;
+        let client = ClientConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
             .expect("ring supports the default TLS versions")
             .with_root_certificates(roots)
@@ -64,7 +69,7 @@ impl Acme {
             .directory(&settings.directory)
             .state();
         let resolver: Arc<dyn ResolvesServerCert> = state.resolver();
-        let challenge = state.challenge_rustls_config_with_provider(tls::provider());
+        let challenge = state.challenge_rustls_config_with_provider(provider());
         let (status_tx, status) = watch::channel(AcmeStatus::Ordering);
         let domains = settings.domains.join(", ");
         let task = tokio::spawn(async move {

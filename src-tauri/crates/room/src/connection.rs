@@ -12,15 +12,23 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::admission::Refusal;
 use crate::hub::{Departure, Entry, HubHandle, JoinRequest, Welcome};
-use crate::limits::{self, RateLimit, HELLO_TIMEOUT};
-use crate::protocol::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
+use crate::limits::{self, Allowance, RateLimit, HELLO_TIMEOUT};
 use crate::registry::JoinError;
+use room_protocol::names;
+use room_protocol::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
 
 /// A page that sends nothing (not even a pong) for this long has lost its network.
 const SILENCE_LIMIT: Duration = Duration::from_secs(30);
 const PING_EVERY: Duration = Duration::from_secs(10);
-/// Messages waiting for a slow page before it counts as gone.
+/// How long a page has to take each message the room sends it (a send only waits once the
+/// socket's buffers are full). A page that stops reading is dropped then, and its queue freed,
+/// instead of holding its connection task (and with it the silence check) forever.
+const SEND_DEADLINE: Duration = Duration::from_secs(10);
+/// Messages from the hub and the peer waiting for this connection to send them. When full,
+/// the hub's are dropped (a slow page's news and roster come again) and the peer's offer waits.
 const OUTBOX: usize = 256;
+/// How long a closed page has to answer the close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// WebSocket close code for "policy violation".
 const POLICY: u16 = 1008;
 /// WebSocket close code for "going away": the room ended, or the page's tab closed.
@@ -43,7 +51,12 @@ struct Session {
 
 impl Session {
     async fn send(&mut self, message: &ServerMessage) -> bool {
-        self.sink.send(Message::Text(Utf8Bytes::from(message.to_json()))).await.is_ok()
+        self.write(Message::Text(Utf8Bytes::from(message.to_json()))).await
+    }
+
+    /// Writes one message to the page within [`SEND_DEADLINE`]; `false` when it could not.
+    async fn write(&mut self, message: Message) -> bool {
+        matches!(tokio::time::timeout(SEND_DEADLINE, self.sink.send(message)).await, Ok(Ok(())))
     }
 
     /// Answers bad input; `false` when this connection has sent too much of it.
@@ -53,10 +66,22 @@ impl Session {
         self.send(&ServerMessage::error(code, message)).await && tolerated
     }
 
-    async fn close(mut self, code: u16, reason: &str) {
+    /// The closing handshake: the page's messages still in flight are read and dropped until
+    /// its own close frame (or `CLOSE_GRACE`). Closing the socket with them unread would reset
+    /// the connection, and the page could lose the error that says why it was closed.
+    async fn close(mut self, stream: &mut Stream, code: u16, reason: &str) {
         let frame = CloseFrame { code, reason: Utf8Bytes::from(reason) };
-        let _ = self.sink.send(Message::Close(Some(frame))).await;
-        let _ = self.sink.close().await;
+        if self.write(Message::Close(Some(frame))).await {
+            let drained = async {
+                while let Some(Ok(message)) = stream.next().await {
+                    if matches!(message, Message::Close(_)) {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(CLOSE_GRACE, drained).await;
+        }
+        let _ = tokio::time::timeout(CLOSE_GRACE, self.sink.close()).await;
     }
 }
 
@@ -65,7 +90,7 @@ pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
     let (sink, mut stream) = socket.split();
     let mut session = Session { sink, abuse: limits::abuse_allowance(Instant::now()) };
     let Some(request) = hello(&mut session, &mut stream).await else {
-        return session.close(POLICY, "no valid hello").await;
+        return session.close(&mut stream, POLICY, "no valid hello").await;
     };
     // Subscribed before joining, so no change to the roster falls between the welcome and the news.
     let mut news = hub.news();
@@ -82,26 +107,25 @@ pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
         Ok(welcome) => welcome,
         Err(Waited::Refused(err)) => {
             let _ = session.send(&ServerMessage::error(refusal_code(&err), err.to_string())).await;
-            return session.close(POLICY, "not admitted").await;
+            return session.close(&mut stream, POLICY, "not admitted").await;
         }
-        Err(Waited::Ended) => return session.close(GOING_AWAY, "the room has ended").await,
+        Err(Waited::Ended) => return session.close(&mut stream, GOING_AWAY, "the room has ended").await,
         Err(Waited::Gone) => return,
-        Err(Waited::Closed(End::Closed { code, reason })) => return session.close(code, &reason).await,
+        Err(Waited::Closed(End::Closed { code, reason })) => return session.close(&mut stream, code, &reason).await,
         Err(Waited::Closed(_)) => return,
     };
     // Subscribe before the snapshot, so no change falls between them.
     let mut changes = board.subscribe();
     let Ok(snapshot) = board.snapshot().await else {
-        return session.close(1011, "the board has shut down").await;
+        return session.close(&mut stream, 1011, "the board has shut down").await;
     };
-    let (id, epoch, name) = (welcome.id.clone(), welcome.epoch, welcome.name.clone());
+    let (id, epoch, name, allowance) =
+        (welcome.id.clone(), welcome.epoch, welcome.name.clone(), welcome.allowance.clone());
     let seen = snapshot.revision();
     if !session.send(&welcome_message(welcome, snapshot)).await {
         return hub.depart(&id, epoch, Departure::Dropped).await;
     }
-    let now = Instant::now();
-    let (edits, signals) = (limits::edit_rate(now), limits::signal_rate(now));
-    let mut joined = Joined { id: id.clone(), epoch, name, hub: hub.clone(), board, edits, signals };
+    let mut joined = Joined { id: id.clone(), epoch, name, hub: hub.clone(), board, allowance };
     let end = joined.run(&mut session, &mut stream, &mut to_send, &mut changes, &mut news, seen).await;
     // Only a dropped connection keeps the participant's place for a comeback; one the room
     // closed (too much bad input, removed, room ended) does not.
@@ -111,7 +135,7 @@ pub async fn serve(socket: WebSocket, hub: HubHandle, board: BoardHandle) {
     };
     hub.depart(&id, epoch, how).await;
     if let End::Closed { code, reason } = end {
-        session.close(code, &reason).await;
+        session.close(&mut stream, code, &reason).await;
     }
 }
 
@@ -147,17 +171,19 @@ async fn wait_for_host(
     mut decision: oneshot::Receiver<Result<Welcome, JoinError>>,
 ) -> Result<Welcome, Waited> {
     let mut ping = tokio::time::interval(PING_EVERY);
-    let mut last_heard = Instant::now();
+    let silence = tokio::time::sleep(SILENCE_LIMIT);
+    tokio::pin!(silence);
     let gone = if session.send(&ServerMessage::Waiting {}).await {
         loop {
             tokio::select! {
+                () = &mut silence => break Waited::Gone,
                 decided = &mut decision => return match decided {
                     Ok(Ok(welcome)) => Ok(welcome),
                     Ok(Err(err)) => Err(Waited::Refused(err)),
                     Err(_) => Err(Waited::Ended),
                 },
                 incoming = stream.next() => {
-                    last_heard = Instant::now();
+                    silence.as_mut().reset(tokio::time::Instant::now() + SILENCE_LIMIT);
                     let refusal = match incoming {
                         Some(Ok(Message::Text(text))) => match ClientMessage::parse(&text) {
                             Ok(ClientMessage::Leave) => break Waited::Gone,
@@ -175,8 +201,7 @@ async fn wait_for_host(
                 // Nothing to show before the welcome; reading keeps the queue from lagging.
                 _ = news.recv() => {}
                 _ = ping.tick() => {
-                    let silent = last_heard.elapsed() > SILENCE_LIMIT;
-                    if silent || session.sink.send(Message::Ping(Default::default())).await.is_err() {
+                    if !session.write(Message::Ping(Default::default())).await {
                         break Waited::Gone;
                     }
                 }
@@ -212,7 +237,7 @@ async fn hello(session: &mut Session, stream: &mut Stream) -> Option<JoinRequest
         };
         let refusal = match ClientMessage::parse(&text) {
             Ok(ClientMessage::Hello { version, name, resume, device }) if version == PROTOCOL_VERSION => {
-                match limits::device(&device) {
+                match names::device(&device) {
                     Ok(()) => return Some(JoinRequest { name, resume, device }),
                     Err(err) => (ErrorCode::Invalid, err.to_string()),
                 }
@@ -251,9 +276,8 @@ struct Joined {
     name: String,
     hub: HubHandle,
     board: BoardHandle,
-    edits: RateLimit,
-    /// Answers and mute toggles, each of which the hub passes on to every page.
-    signals: RateLimit,
+    /// The participant's rates, which outlive this connection.
+    allowance: Allowance,
 }
 
 impl Joined {
@@ -267,11 +291,13 @@ impl Joined {
         seen: u64,
     ) -> End {
         let mut ping = tokio::time::interval(PING_EVERY);
-        let mut last_heard = Instant::now();
+        let silence = tokio::time::sleep(SILENCE_LIMIT);
+        tokio::pin!(silence);
         loop {
             let outgoing = tokio::select! {
+                () = &mut silence => return End::Dropped,
                 incoming = stream.next() => {
-                    last_heard = Instant::now();
+                    silence.as_mut().reset(tokio::time::Instant::now() + SILENCE_LIMIT);
                     match incoming {
                         Some(Ok(Message::Text(text))) => match self.take(session, &text).await {
                             Some(end) => return end,
@@ -313,10 +339,7 @@ impl Joined {
                     Err(broadcast::error::RecvError::Closed) => return End::Closed { code: GOING_AWAY, reason: "the room has ended".into() },
                 },
                 _ = ping.tick() => {
-                    if last_heard.elapsed() > SILENCE_LIMIT {
-                        return End::Dropped;
-                    }
-                    if session.sink.send(Message::Ping(Default::default())).await.is_err() {
+                    if !session.write(Message::Ping(Default::default())).await {
                         return End::Dropped;
                     }
                     continue;
@@ -345,8 +368,11 @@ impl Joined {
                     return Some(too_many_errors(session).await);
                 }
             }
-            ClientMessage::Answer { .. } | ClientMessage::Mute { .. } if !self.signals.allow(Instant::now()) => {
-                let message = "you are sending answers or mute changes faster than the room allows".to_owned();
+            ClientMessage::Answer { .. } | ClientMessage::Mute { .. } | ClientMessage::GetBoard
+                if !self.allowance.signal(Instant::now()) =>
+            {
+                let message =
+                    "you are sending answers, mute changes or board requests faster than the room allows".to_owned();
                 if !session.refuse(ErrorCode::TooFast, message).await {
                     return Some(too_many_errors(session).await);
                 }
@@ -354,8 +380,18 @@ impl Joined {
             ClientMessage::Answer { sdp } => self.hub.answer(&self.id, self.epoch, sdp).await,
             ClientMessage::Mute { muted } => self.hub.self_mute(&self.id, self.epoch, muted).await,
             ClientMessage::Leave => return Some(End::Left),
+            // Changes queued for this page that the board already holds arrive after it and are
+            // seen as old; the ones after it follow in order.
+            ClientMessage::GetBoard => match self.board.snapshot().await {
+                Ok(board) => {
+                    if !session.send(&ServerMessage::Board { board }).await {
+                        return Some(End::Dropped);
+                    }
+                }
+                Err(_) => return Some(End::Closed { code: 1011, reason: "the board has shut down".into() }),
+            },
             ClientMessage::Edit { request, seen, edit } => {
-                let reply = if self.edits.allow(Instant::now()) {
+                let reply = if self.allowance.edit(Instant::now()) {
                     let source = Source::Participant { name: self.name.clone() };
                     match self.board.apply_seen(edit, source, seen).await {
                         Ok(change) => ServerMessage::Edited { request, change: (*change).clone() },

@@ -1,7 +1,8 @@
 //! How the room's audio finds its way across NATs and firewalls: the STUN and TURN servers
 //! (given by the host, used by the room's own peers and sent to every page), TURN
 //! credentials minted per participant from a coturn shared secret (the TURN REST API:
-//! username `expiry:participant`, credential base64(HMAC-SHA1(secret, username))), the
+//! username `expiry:participant`, credential base64(HMAC-SHA1(secret, username)); an hour at
+//! most, renewed for the people in the room, so a removed person's run out soon), the
 //! public address of a server behind a 1:1 NAT, and the UDP port range. Plain Rust but for
 //! [`probe`], which asks a server whether it answers.
 
@@ -9,13 +10,13 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine;
-use serde::{Deserialize, Serialize};
-use specta::Type;
+use room_protocol::IceServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use webrtc::ice_transport::ice_server::RTCIceServer;
 
-/// How long minted TURN credentials stay valid.
-pub const TURN_CREDENTIAL_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long minted TURN credentials stay valid, at most (and unless set otherwise). They
+/// cannot be revoked: someone removed keeps theirs until they expire.
+pub const TURN_CREDENTIAL_TTL: Duration = Duration::from_secs(3600);
 /// A server that has not answered a STUN binding request by then counts as not answering.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -29,6 +30,8 @@ pub enum IceError {
     TurnNeedsSecret,
     #[error("{0:?} is not a UDP port range: write FIRST-LAST, e.g. 40000-40100")]
     BadPortRange(String),
+    #[error("TURN credentials must last between 1 s and 1 h, not {0:?}")]
+    TurnCredentialTtl(Duration),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,23 +139,48 @@ impl std::fmt::Debug for TurnSecret {
 }
 
 /// The room's network settings for audio and video.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IceConfig {
     pub servers: Vec<IceUrl>,
     pub turn_secret: Option<TurnSecret>,
+    /// How long the TURN credentials the room mints last: [`TURN_CREDENTIAL_TTL`] at most.
+    pub turn_credential_ttl: Duration,
     /// The address others reach this machine at, for a server behind a 1:1 NAT.
     pub public_ip: Option<IpAddr>,
     /// The UDP ports the room's peers use, inclusive.
     pub udp_ports: Option<(u16, u16)>,
 }
 
+impl Default for IceConfig {
+    fn default() -> Self {
+        IceConfig {
+            servers: Vec::new(),
+            turn_secret: None,
+            turn_credential_ttl: TURN_CREDENTIAL_TTL,
+            public_ip: None,
+            udp_ports: None,
+        }
+    }
+}
+
 impl IceConfig {
-    /// Checks that every TURN server can be given credentials.
+    /// Checks that every TURN server can be given credentials, short-lived ones.
     pub fn validate(&self) -> Result<(), IceError> {
         if self.turn_secret.is_none() && self.servers.iter().any(IceUrl::is_turn) {
             return Err(IceError::TurnNeedsSecret);
         }
+        let ttl = self.turn_credential_ttl;
+        if ttl < Duration::from_secs(1) || ttl > TURN_CREDENTIAL_TTL {
+            return Err(IceError::TurnCredentialTtl(ttl));
+        }
         Ok(())
+    }
+
+    /// How often the people in the room get fresh TURN credentials: at half their lifetime,
+    /// so theirs never run out. `None` when there are no TURN servers.
+    pub fn turn_renewal(&self) -> Option<Duration> {
+        let turn = self.turn_secret.is_some() && self.servers.iter().any(IceUrl::is_turn);
+        turn.then(|| self.turn_credential_ttl / 2)
     }
 
     /// The servers for one participant's page, with TURN credentials of their own.
@@ -167,7 +195,7 @@ impl IceConfig {
         }
         let turn = urls(true);
         if let (false, Some(secret)) = (turn.is_empty(), &self.turn_secret) {
-            let (username, credential) = turn_credentials(secret, participant, now);
+            let (username, credential) = turn_credentials(secret, participant, now, self.turn_credential_ttl);
             servers.push(IceServer { urls: turn, username: Some(username), credential: Some(credential) });
         }
         servers
@@ -187,32 +215,9 @@ impl IceConfig {
     }
 }
 
-/// One entry of a page's `RTCPeerConnection` `iceServers`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct IceServer {
-    pub urls: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[specta(optional)]
-    pub username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[specta(optional)]
-    pub credential: Option<String>,
-}
-
-impl From<IceServer> for RTCIceServer {
-    fn from(server: IceServer) -> Self {
-        RTCIceServer {
-            urls: server.urls,
-            username: server.username.unwrap_or_default(),
-            credential: server.credential.unwrap_or_default(),
-        }
-    }
-}
-
-/// TURN REST API credentials for `user`, valid for [`TURN_CREDENTIAL_TTL`] from `now`.
-pub fn turn_credentials(secret: &TurnSecret, user: &str, now: SystemTime) -> (String, String) {
-    let expiry = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default() + TURN_CREDENTIAL_TTL;
+/// TURN REST API credentials for `user`, valid for `ttl` from `now`.
+pub fn turn_credentials(secret: &TurnSecret, user: &str, now: SystemTime, ttl: Duration) -> (String, String) {
+    let expiry = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default() + ttl;
     let username = format!("{}:{user}", expiry.as_secs());
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret.0.as_bytes());
     let tag = ring::hmac::sign(&key, username.as_bytes());
@@ -306,8 +311,8 @@ mod tests {
         // The credential coturn computes for this secret and username.
         let secret = TurnSecret::new("north").unwrap();
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let (username, credential) = turn_credentials(&secret, "p1", now);
-        assert_eq!(username, "1700086400:p1");
+        let (username, credential) = turn_credentials(&secret, "p1", now, TURN_CREDENTIAL_TTL);
+        assert_eq!(username, "1700003600:p1", "an hour");
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, b"north");
         ring::hmac::verify(
             &key,
@@ -338,6 +343,25 @@ mod tests {
         assert!(!format!("{config:?}").contains("north"));
         let without = IceConfig { turn_secret: None, ..config };
         assert_eq!(without.validate(), Err(IceError::TurnNeedsSecret));
+    }
+
+    #[test]
+    fn turn_credentials_last_an_hour_at_most_and_are_renewed_at_half_their_life() {
+        let turn = IceConfig {
+            servers: vec![IceUrl::parse("turn:t.example").unwrap()],
+            turn_secret: TurnSecret::new("north"),
+            ..IceConfig::default()
+        };
+        assert_eq!(turn.validate(), Ok(()));
+        assert_eq!(turn.turn_renewal(), Some(Duration::from_secs(1800)));
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(turn.servers_for("p2", now)[0].username.as_deref(), Some("1700003600:p2"));
+        for ttl in [Duration::ZERO, Duration::from_secs(3601), Duration::from_secs(24 * 3600)] {
+            let config = IceConfig { turn_credential_ttl: ttl, ..turn.clone() };
+            assert_eq!(config.validate(), Err(IceError::TurnCredentialTtl(ttl)), "{ttl:?}");
+        }
+        let stun_only = IceConfig { servers: vec![IceUrl::parse("stun:s.example").unwrap()], ..IceConfig::default() };
+        assert_eq!(stun_only.turn_renewal(), None, "nothing to renew");
     }
 
     #[test]

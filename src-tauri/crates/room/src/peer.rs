@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use audio::{SourceFeed, Sources};
-use meeting::voice_track;
-use tokio::sync::{mpsc, watch};
+use meeting::opus;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use webrtc::ice_transport::ice_gathering_state::RTCIceGatheringState;
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::peer_connection::RTCPeerConnection;
@@ -21,7 +23,7 @@ use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
 use webrtc::track::track_local::{TrackLocal, TrackLocalWriter};
 use webrtc::track::track_remote::TrackRemote;
 
-use crate::protocol::{ErrorCode, ServerMessage};
+use room_protocol::{ErrorCode, ServerMessage};
 
 /// A track the SFU sends to participants: someone's forwarded audio or video, or the host's microphone.
 pub type OutgoingTrack = Arc<dyn TrackLocal + Send + Sync>;
@@ -37,6 +39,13 @@ const KEY_FRAME_EVERY: Duration = Duration::from_secs(3);
 /// Answers waiting for the negotiation task. One is expected per offer; when full, the
 /// extra answer is dropped (one that was wanted is asked for again by a new offer).
 const ANSWER_QUEUE: usize = 4;
+/// How long a closing peer waits for an ICE gathering under way to end. webrtc-ice gives up
+/// on a STUN server after 5 s and on a TURN server's seven tries well within this; past it
+/// the peer is closed anyway (and whatever the gathering finds later stays open).
+const GATHERING_END: Duration = Duration::from_secs(60);
+/// How long a closing peer waits for a connection under way (ICE up, DTLS finishing) to be
+/// made or to fail, for the same reason (see [`close_when_settled`]).
+const CONNECTING_END: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 #[error("the audio/video connection could not be set up: {0}")]
@@ -70,11 +79,15 @@ pub enum PeerEvent {
     },
 }
 
+/// A participant's peer, as the hub holds it. Closing it (or dropping it) asks its task to
+/// close the connection; the task owns the connection, so the close never cuts into an offer.
 pub struct GuestPeer {
-    connection: Arc<RTCPeerConnection>,
     /// The tracks this participant should receive: latest wins.
     forwarded: watch::Sender<Vec<OutgoingTrack>>,
     answers: mpsc::Sender<String>,
+    /// Dropped to close the peer.
+    _open: oneshot::Sender<()>,
+    life: JoinHandle<()>,
 }
 
 /// Hands an event to the hub from a callback that must not wait: dropped (and logged) when
@@ -104,12 +117,14 @@ impl GuestPeer {
                 RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Recvonly, send_encodings: vec![] };
             connection.add_transceiver_from_kind(kind, Some(receive_only)).await?;
         }
-        watch_state(&connection, owner, epoch, events.clone());
+        let (state, states) = watch::channel(RTCPeerConnectionState::New);
+        watch_state(&connection, owner, epoch, events.clone(), state);
         receive_tracks(&connection, owner, epoch, events, sources, silenced);
         let (forwarded, wanted) = watch::channel(forward);
         let (answers, answered) = mpsc::channel(ANSWER_QUEUE);
-        tokio::spawn(negotiate(Arc::clone(&connection), wanted, answered, outbox));
-        Ok(GuestPeer { connection, forwarded, answers })
+        let (open, closed) = oneshot::channel();
+        let life = tokio::spawn(live(connection, states, wanted, answered, outbox, closed));
+        Ok(GuestPeer { forwarded, answers, _open: open, life })
     }
 
     /// Sets the tracks this participant hears and sees (a new offer follows).
@@ -123,17 +138,25 @@ impl GuestPeer {
         }
     }
 
-    /// Closes the connection; its tracks end and its reader tasks finish.
-    pub async fn close(self) {
-        if let Err(err) = self.connection.close().await {
-            log::debug!("closing a participant's peer: {err}");
-        }
+    /// Closes the connection, once any offer (and ICE gathering) under way is over: its
+    /// tracks end and its reader tasks finish. Nobody needs to wait for it; the handle says
+    /// when it is done.
+    pub fn close(self) -> JoinHandle<()> {
+        self.life
     }
 }
 
-fn watch_state(connection: &RTCPeerConnection, owner: &str, epoch: u64, events: mpsc::Sender<PeerEvent>) {
+/// Tells the hub, and the peer's own task (`states`), every connection state.
+fn watch_state(
+    connection: &RTCPeerConnection,
+    owner: &str,
+    epoch: u64,
+    events: mpsc::Sender<PeerEvent>,
+    states: watch::Sender<RTCPeerConnectionState>,
+) {
     let owner = owner.to_owned();
     connection.on_peer_connection_state_change(Box::new(move |state| {
+        states.send_replace(state);
         tell(&events, PeerEvent::State { owner: owner.clone(), epoch, state });
         Box::pin(async {})
     }));
@@ -187,7 +210,7 @@ async fn forward_packets(
     mix: Option<(SourceFeed, String, mpsc::Sender<PeerEvent>, u64)>,
     silenced: Option<Silenced>,
 ) {
-    let mut mix = mix.and_then(|(feed, owner, events, epoch)| match voice_track::Receiver::new(feed) {
+    let mut mix = mix.and_then(|(feed, owner, events, epoch)| match opus::Receiver::new(feed) {
         Ok(receiver) => Some((receiver, owner, events, epoch)),
         Err(err) => {
             log::error!("no Opus decoder for a participant: {err}");
@@ -208,41 +231,105 @@ async fn forward_packets(
     }
 }
 
+/// A peer's life after it is opened: it negotiates until the hub closes it, then closes the
+/// connection once no ICE gathering is under way.
+async fn live(
+    connection: Arc<RTCPeerConnection>,
+    states: watch::Receiver<RTCPeerConnectionState>,
+    wanted: watch::Receiver<Vec<OutgoingTrack>>,
+    answers: mpsc::Receiver<String>,
+    outbox: mpsc::Sender<ServerMessage>,
+    mut closed: oneshot::Receiver<()>,
+) {
+    if negotiate(&connection, wanted, answers, outbox, &mut closed).await == Negotiation::Over {
+        // Nothing more to offer (the page is gone, or an offer failed): open until closed.
+        let _ = closed.await;
+    }
+    close_when_settled(&connection, states).await;
+}
+
+/// Closes `connection` once no ICE gathering and no connecting is under way, as webrtc-rs
+/// 0.17 leaves open what a close cuts short there:
+/// - a gathering runs on in webrtc-ice after its agent is closed, and the candidates it finds
+///   then go to the closed agent, their sockets and read tasks never closed (a participant
+///   leaving right after the welcome, while the room gathered for its first offer, left four
+///   UDP sockets and about seven tasks behind one time in ten);
+/// - a close while DTLS is being set up over a connected ICE leaves the DTLS connection that
+///   is being made reading from its mux endpoint, which the close does not close, for good.
+///
+/// Only this task starts gatherings (by an offer, or an answer that restarts ICE), so none
+/// starts after the check.
+async fn close_when_settled(connection: &RTCPeerConnection, mut states: watch::Receiver<RTCPeerConnectionState>) {
+    if connection.ice_gathering_state() == RTCIceGatheringState::Gathering {
+        let mut gathered = connection.gathering_complete_promise().await;
+        if tokio::time::timeout(GATHERING_END, gathered.recv()).await.is_err() {
+            log::warn!("a participant's ICE gathering went on for {} s; closed anyway", GATHERING_END.as_secs());
+        }
+    }
+    let settled = states.wait_for(|state| *state != RTCPeerConnectionState::Connecting);
+    if tokio::time::timeout(CONNECTING_END, settled).await.is_err() {
+        log::debug!(
+            "a participant's connection was still being made after {} s; closed anyway",
+            CONNECTING_END.as_secs()
+        );
+    }
+    if let Err(err) = connection.close().await {
+        log::debug!("closing a participant's peer: {err}");
+    }
+}
+
+/// How negotiating ended.
+#[derive(PartialEq)]
+enum Negotiation {
+    /// The hub closed the peer.
+    Closed,
+    /// No more offers can be made.
+    Over,
+}
+
 /// Makes offers one at a time: the next one only after the page answered the last (or
 /// did not in time), so the peer never has two negotiations going. Changes to the wanted
-/// tracks meanwhile are folded into the next offer.
+/// tracks meanwhile are folded into the next offer. Closing is noticed while waiting, never
+/// in the middle of making an offer (see [`close_when_settled`]).
 async fn negotiate(
-    connection: Arc<RTCPeerConnection>,
+    connection: &RTCPeerConnection,
     mut wanted: watch::Receiver<Vec<OutgoingTrack>>,
     mut answers: mpsc::Receiver<String>,
     outbox: mpsc::Sender<ServerMessage>,
-) {
+    closed: &mut oneshot::Receiver<()>,
+) -> Negotiation {
     let mut offer_again = true; // the first offer
     loop {
         if !offer_again {
             tokio::select! {
-                changed = wanted.changed() => if changed.is_err() { return },
+                _ = &mut *closed => return Negotiation::Closed,
+                changed = wanted.changed() => if changed.is_err() { return Negotiation::Over },
                 stray = answers.recv() => match stray {
                     Some(_) => {
                         log::debug!("an answer came with no offer open; ignored");
                         continue;
                     }
-                    None => return,
+                    None => return Negotiation::Over,
                 },
             }
         }
         let tracks = wanted.borrow_and_update().clone();
-        let sdp = match offer(&connection, &tracks).await {
+        let sdp = match offer(connection, &tracks).await {
             Ok(sdp) => sdp,
             Err(err) => {
                 log::warn!("could not make an offer: {err}");
-                return;
+                return Negotiation::Over;
             }
         };
-        if outbox.send(ServerMessage::Offer { sdp }).await.is_err() {
-            return;
+        tokio::select! {
+            _ = &mut *closed => return Negotiation::Closed,
+            sent = outbox.send(ServerMessage::Offer { sdp }) => if sent.is_err() { return Negotiation::Over },
         }
-        offer_again = match tokio::time::timeout(ANSWER_TIMEOUT, answers.recv()).await {
+        let answered = tokio::select! {
+            _ = &mut *closed => return Negotiation::Closed,
+            answered = tokio::time::timeout(ANSWER_TIMEOUT, answers.recv()) => answered,
+        };
+        offer_again = match answered {
             Ok(Some(sdp)) => {
                 let applied = match RTCSessionDescription::answer(sdp) {
                     Ok(answer) => connection.set_remote_description(answer).await,
@@ -254,12 +341,13 @@ async fn negotiate(
                         log::warn!("a participant's answer was refused: {err}");
                         let message =
                             ServerMessage::error(ErrorCode::Invalid, format!("the answer was refused: {err}"));
-                        let _ = outbox.send(message).await;
+                        // Dropped if their page is that far behind: the offer that follows says it again.
+                        let _ = outbox.try_send(message);
                         true
                     }
                 }
             }
-            Ok(None) => return,
+            Ok(None) => return Negotiation::Over,
             Err(_) => {
                 log::warn!("a participant did not answer an offer within {} s", ANSWER_TIMEOUT.as_secs());
                 true
@@ -285,12 +373,7 @@ async fn offer(connection: &RTCPeerConnection, tracks: &[OutgoingTrack]) -> Resu
     }
     for track in tracks {
         if !present.contains(&key(track.as_ref())) {
-            let sender = connection.add_track(Arc::clone(track)).await?;
-            // RTCP must be read for the interceptors (NACK, reports) to work.
-            tokio::spawn(async move {
-                let mut buffer = vec![0u8; 1500];
-                while sender.read(&mut buffer).await.is_ok() {}
-            });
+            meeting::add_track(connection, Arc::clone(track)).await?;
         }
     }
     let offer = connection.create_offer(None).await?;

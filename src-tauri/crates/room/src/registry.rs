@@ -2,11 +2,9 @@
 //! rejoining after a dropped connection. Plain Rust; the hub owns the one registry.
 
 use crate::admission::Refusal;
-use crate::limits::{self, NameError};
-use crate::protocol::{Connection, Participant};
+use room_protocol::names::{self, NameError};
+use room_protocol::{Connection, Participant, HOST_ID};
 
-/// The host's id in the participants list and in levels.
-pub const HOST_ID: &str = "host";
 pub const DEFAULT_CAP: usize = 16;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,7 +84,8 @@ impl Registry {
             let p = &entry.participant;
             return Ok(Joined { id: p.id.clone(), name: p.name.clone(), resume: entry.resume.clone(), rejoined: true });
         }
-        let name = limits::name(name)?;
+        let name = names::name(name)?;
+        self.check_newcomer(&name)?;
         if self.is_full() {
             return Err(JoinError::Full(self.cap));
         }
@@ -105,11 +104,20 @@ impl Registry {
         Ok(Joined { id, name, resume: fresh_resume, rejoined: false })
     }
 
-    /// Two people called Ana become "Ana" and "Ana (2)", so the list and the activity log can tell them apart.
+    /// Whether a newcomer may go by `name` (cleaned): not as "Host" or "You", nor as a
+    /// look-alike of someone in the room (see `names::newcomer`).
+    pub fn check_newcomer(&self, name: &str) -> Result<(), NameError> {
+        names::newcomer(name, self.names())
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.host.name.as_str()).chain(self.guests.iter().map(|e| e.participant.name.as_str()))
+    }
+
+    /// Two people called Ana become "Ana" and "Ana (2)", so the list and the activity log can
+    /// tell them apart; the number skips past anything that looks like a name in the room.
     fn unique(&self, name: String) -> String {
-        let taken = |candidate: &str| {
-            self.host.name == candidate || self.guests.iter().any(|e| e.participant.name == candidate)
-        };
+        let taken = |candidate: &str| self.names().any(|present| names::alike(present, candidate));
         if !taken(&name) {
             return name;
         }
@@ -186,6 +194,25 @@ mod tests {
         assert!(matches!(room.join("", None, "dev", "k4".into()), Err(JoinError::BadName(_))));
         let names: Vec<_> = room.list().into_iter().map(|p| p.name).collect();
         assert_eq!(names, ["Host", "Ana", "Ana (2)"]);
+    }
+
+    #[test]
+    fn nobody_new_passes_for_the_host_or_someone_present() {
+        let mut room = Registry::new(8, "Maria");
+        room.join("Ana", None, "dev", "k1".into()).unwrap();
+        let refused = |room: &mut Registry, name: &str| match room.join(name, None, "dev", "k".into()) {
+            Err(JoinError::BadName(err)) => err,
+            other => panic!("{name:?} was let in: {other:?}"),
+        };
+        assert_eq!(refused(&mut room, "Host"), NameError::Reserved("Host"));
+        assert_eq!(refused(&mut room, "You"), NameError::Reserved("You"));
+        assert_eq!(refused(&mut room, "MARIA"), NameError::LooksLike("Maria".into()));
+        assert_eq!(refused(&mut room, "ana"), NameError::LooksLike("Ana".into()));
+        assert_eq!(refused(&mut room, "Ana\u{200B}"), NameError::Invisible('\u{200B}'));
+        assert_eq!(room.list().len(), 2, "nobody refused is in the list");
+        // A namesake is numbered, past whatever looks like the number taken.
+        room.join("Ana 2", None, "dev", "k2".into()).unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(room.join("Ana", None, "dev", "k3".into()).unwrap().name, "Ana (3)");
     }
 
     #[test]

@@ -14,14 +14,16 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::acme::{Acme, AcmeStatus};
+use crate::descriptors::{self, TooFewDescriptors};
 use crate::hub::HubHandle;
 use crate::ice::{self, IceConfig, IceError};
-use crate::listener::{Handshake, TlsListener};
+use crate::listener::{self, Callers, Handshake};
 use crate::peer::OutgoingTrack;
-use crate::registry::{Registry, DEFAULT_CAP, HOST_ID};
+use crate::registry::{Registry, DEFAULT_CAP};
 use crate::server::{self, ServerState};
 use crate::tls::{self, CertificateSource, CurrentCertificate, TlsError};
 use crate::token::InviteToken;
+use room_protocol::HOST_ID;
 
 /// Who can reach the room, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +76,8 @@ pub enum RoomError {
     Ice(#[from] IceError),
     #[error("{0:?} is not an https:// address for the room's public link")]
     BadPublicUrl(String),
+    #[error("{0}")]
+    Descriptors(#[from] TooFewDescriptors),
 }
 
 /// The room's certificate, as the window and the host's status lines show it.
@@ -112,22 +116,20 @@ pub struct Room {
     server: JoinHandle<()>,
 }
 
-/// What serves the room's HTTP: plain on loopback, or TLS.
+/// What serves the room's HTTP: plain on loopback, or TLS with `handshake`.
 struct Serving {
-    listener: HttpListener,
+    handshake: Option<Handshake>,
     certificate: Option<CertificateInfo>,
     acme: Option<Acme>,
     renewals: Option<JoinHandle<()>>,
 }
 
-enum HttpListener {
-    Plain(tokio::net::TcpListener),
-    Tls(TlsListener),
-}
-
 impl Room {
     pub async fn start(config: RoomConfig, board: BoardHandle, audio: RoomAudio) -> Result<Room, RoomError> {
         config.ice.validate()?;
+        let websockets = server::connection_limit(config.cap);
+        let places =
+            descriptors::connection_budget(descriptors::limit(), config.cap, listener::places_needed(websockets))?;
         let reachable = matches!(config.access, Access::Network(_));
         let bind = if reachable { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { IpAddr::V4(Ipv4Addr::LOCALHOST) };
         // The address in the link: the public one of a 1:1 NAT, else this machine's on its network.
@@ -142,11 +144,10 @@ impl Room {
         let port = listener.local_addr().map_err(|source| RoomError::Bind { port: config.port, source })?.port();
         let (serving, link_host) = match &config.access {
             Access::ThisComputer | Access::Proxied { .. } => {
-                let serving =
-                    Serving { listener: HttpListener::Plain(listener), certificate: None, acme: None, renewals: None };
+                let serving = Serving { handshake: None, certificate: None, acme: None, renewals: None };
                 (serving, advertised.to_string())
             }
-            Access::Network(source) => secure(listener, source, advertised)?,
+            Access::Network(source) => secure(source, advertised)?,
         };
         let token = Arc::new(InviteToken::generate());
         let invite = match &config.access {
@@ -165,17 +166,18 @@ impl Room {
         let hub =
             HubHandle::start(Registry::new(config.cap, &config.host_name), config.ask_to_join, audio.sources, ice);
         let host_audio = audio.microphone.map(|microphone| {
-            let (track, task) = meeting::voice_track::send(microphone, HOST_ID);
+            let (track, task) = meeting::opus::send_voice(microphone, HOST_ID);
             hub.host_track(Some(track as OutgoingTrack));
             task
         });
-        let connections = Arc::new(tokio::sync::Semaphore::new(server::connection_limit(config.cap)));
-        let app = server::router(ServerState { token, hub: hub.clone(), board, connections });
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = match serving.listener {
-            HttpListener::Plain(listener) => serve(listener, app, stopped),
-            HttpListener::Tls(listener) => serve(listener, app, stopped),
+        let connections = Arc::new(tokio::sync::Semaphore::new(websockets));
+        let (public, callers) = match &config.access {
+            Access::Proxied { public_url } => (Some(authority(public_url)), Callers::Proxy),
+            _ => (None, Callers::Direct),
         };
+        let app = server::router(ServerState { token, hub: hub.clone(), board, connections, public });
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let server = listener::serve(listener, serving.handshake, places, callers, app, stopped);
         log::info!("room open on {}", SocketAddr::new(advertised, port));
         Ok(Room {
             hub,
@@ -238,27 +240,8 @@ impl Room {
     }
 }
 
-fn serve<L>(listener: L, app: axum::Router, stopped: oneshot::Receiver<()>) -> JoinHandle<()>
-where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
-{
-    tokio::spawn(async move {
-        let serving = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = stopped.await;
-        });
-        if let Err(err) = serving.await {
-            log::error!("the room's server stopped: {err}");
-        }
-    })
-}
-
 /// Sets up TLS from `source`; also returns the host name for the link.
-fn secure(
-    listener: tokio::net::TcpListener,
-    source: &CertificateSource,
-    advertised: IpAddr,
-) -> Result<(Serving, String), RoomError> {
+fn secure(source: &CertificateSource, advertised: IpAddr) -> Result<(Serving, String), RoomError> {
     let info = |kind, certificate: &tls::Certificate| CertificateInfo {
         kind,
         fingerprint: Some(certificate.fingerprint.clone()),
@@ -292,9 +275,7 @@ fn secure(
             (handshake, info, Some(acme), None, host)
         }
     };
-    let port = listener.local_addr().map_or(0, |address| address.port());
-    let listener = TlsListener::new(listener, handshake).map_err(|source| RoomError::Bind { port, source })?;
-    let serving = Serving { listener: HttpListener::Tls(listener), certificate: Some(certificate), acme, renewals };
+    let serving = Serving { handshake: Some(handshake), certificate: Some(certificate), acme, renewals };
     Ok((serving, host))
 }
 
@@ -312,6 +293,12 @@ fn https_link(host: &str, port: u16, token: &str) -> String {
 pub fn pinned(link: &str, fingerprint: &str) -> String {
     let hex: String = fingerprint.chars().filter(|c| *c != ':').collect::<String>().to_lowercase();
     format!("{link}#fp=sha256:{hex}")
+}
+
+/// The `host[:port]` of a public address `proxied_link` accepted.
+fn authority(public_url: &str) -> String {
+    let rest = public_url.trim().strip_prefix("https://").unwrap_or_default();
+    rest.split('/').next().unwrap_or_default().to_owned()
 }
 
 fn proxied_link(public_url: &str, token: &str) -> Result<String, RoomError> {

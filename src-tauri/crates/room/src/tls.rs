@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use rustls::crypto::CryptoProvider;
+use room_protocol::crypto::{provider, NoTrustedRoots};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
-use rustls::{RootCertStore, ServerConfig};
+use rustls::ServerConfig;
 
 /// Where a room reachable from other computers gets its certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +53,8 @@ pub enum TlsError {
     BadKey { path: PathBuf, reason: String },
     #[error("a certificate for the room could not be made: {0}")]
     Generate(String),
-    #[error(
-        "this system trusts no root certificate, so the ACME authority cannot be checked: install ca-certificates"
-    )]
-    NoTrustedRoots,
+    #[error("the ACME authority cannot be checked: {0}")]
+    NoTrustedRoots(#[from] NoTrustedRoots),
     #[error("the room's certificate could not be kept in {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
 }
@@ -75,26 +73,6 @@ impl std::fmt::Debug for Certificate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Certificate").field("fingerprint", &self.fingerprint).field("names", &self.names).finish()
     }
-}
-
-/// The crypto the room's TLS uses (ring, as webrtc-rs does).
-pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// The certificate authorities this system trusts (for reaching an ACME authority, or a room
-/// with a certificate from one).
-pub fn system_roots() -> Result<RootCertStore, TlsError> {
-    let mut roots = RootCertStore::empty();
-    let found = rustls_native_certs::load_native_certs();
-    for error in &found.errors {
-        log::debug!("reading the system's root certificates: {error}");
-    }
-    let (added, _) = roots.add_parsable_certificates(found.certs);
-    if added == 0 {
-        return Err(TlsError::NoTrustedRoots);
-    }
-    Ok(roots)
 }
 
 /// Reads and checks a PEM certificate chain and its key: readable, in date, and a matching pair.
@@ -179,7 +157,7 @@ pub fn fingerprint(der: &[u8]) -> String {
 }
 
 /// This installation's own certificate: the one kept in `dir`, or a new one for `names`
-/// (kept there, key readable only by this user) when there is none or it cannot be used.
+/// (kept there, readable only by this user) when there is none or it cannot be used.
 /// A kept one that cannot be used is moved aside, never overwritten.
 pub fn self_signed(dir: &Path, names: &[String], now: SystemTime) -> Result<Certificate, TlsError> {
     let (cert, key) = (dir.join(CERT_FILE), dir.join(KEY_FILE));
@@ -199,9 +177,10 @@ pub fn self_signed(dir: &Path, names: &[String], now: SystemTime) -> Result<Cert
         }
     }
     let (cert_pem, key_pem) = generate(names, now)?;
-    std::fs::create_dir_all(dir).map_err(|source| TlsError::Write { path: dir.into(), source })?;
-    write_private(&key, key_pem.as_bytes())?;
-    std::fs::write(&cert, cert_pem.as_bytes()).map_err(|source| TlsError::Write { path: cert.clone(), source })?;
+    private_files::dir(dir).map_err(|source| TlsError::Write { path: dir.into(), source })?;
+    for (path, pem) in [(&key, &key_pem), (&cert, &cert_pem)] {
+        private_files::write(path, pem.as_bytes()).map_err(|source| TlsError::Write { path: path.clone(), source })?;
+    }
     certificate_from_pem(cert_pem.as_bytes(), key_pem.as_bytes(), &cert, &key, now)
 }
 
@@ -217,16 +196,6 @@ fn generate(names: &[String], now: SystemTime) -> Result<(String, String), TlsEr
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(failed)?;
     let cert = params.self_signed(&key).map_err(failed)?;
     Ok((cert.pem(), key.serialize_pem()))
-}
-
-fn write_private(path: &Path, contents: &[u8]) -> Result<(), TlsError> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(path).and_then(|mut file| file.write_all(contents));
-    written.map_err(|source| TlsError::Write { path: path.into(), source })
 }
 
 /// The certificate the listener serves right now; swapped when renewed files are picked up.
@@ -307,8 +276,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
+            let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dir.path().join(KEY_FILE)), 0o600);
+            assert_eq!(mode(&dir.path().join(CERT_FILE)), 0o600);
+            assert_eq!(mode(dir.path()), 0o700);
         }
     }
 

@@ -1,10 +1,11 @@
 //! Rooms other computers reach are served over HTTPS and WSS: the installation's own
 //! certificate is made once and kept (same fingerprint after a restart), certificate files
 //! are checked at start and picked up again when renewed, and a client that never finishes
-//! its handshake holds up nobody.
+//! its handshake holds up nobody, not even 140 of them from one address.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,7 +38,7 @@ fn trusting(pem: &[u8]) -> tokio_rustls::TlsConnector {
     for cert in CertificateDer::pem_slice_iter(pem) {
         roots.add(cert.unwrap()).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(room::tls::provider())
+    let config = rustls::ClientConfig::builder_with_provider(room_protocol::crypto::provider())
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_root_certificates(roots)
@@ -59,14 +60,18 @@ fn served_fingerprint(stream: &tokio_rustls::client::TlsStream<TcpStream>) -> St
 }
 
 async fn get(link: &str, trusted: &[u8]) -> String {
-    let mut stream = tls_connect(link, trusted).await.unwrap();
+    try_get(link, trusted).await.unwrap()
+}
+
+async fn try_get(link: &str, trusted: &[u8]) -> std::io::Result<String> {
+    let mut stream = tls_connect(link, trusted).await?;
     let authority = link.strip_prefix("https://").unwrap().split('/').next().unwrap();
     let path = &link[link.find("/r/").unwrap()..];
     let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(request.as_bytes()).await?;
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response).await;
-    String::from_utf8_lossy(&response).into_owned()
+    Ok(String::from_utf8_lossy(&response).into_owned())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -123,6 +128,68 @@ async fn a_network_room_serves_https_and_wss_with_a_certificate_it_keeps() {
     let again = network_room(CertificateSource::SelfSigned { dir }, &engine).await.unwrap();
     assert_eq!(again.certificate().unwrap().fingerprint, info.fingerprint);
     again.end().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_connections_from_one_address_cannot_starve_page_loads_from_another() {
+    choose_crypto();
+    let engine = AudioEngine::start(|_| {}).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("room-tls");
+    let room = network_room(CertificateSource::SelfSigned { dir: dir.clone() }, &engine).await.unwrap();
+    let link = room.invite_link().split_once('#').unwrap().0.to_owned();
+    let pem = std::fs::read(dir.join("cert.pem")).unwrap();
+    let port = room.address().port();
+
+    // 140 connections from 127.0.0.2 that never send a ClientHello, each reopened as soon as
+    // the room closes it (Linux routes all of 127/8 to the loopback interface).
+    let attacking = Arc::new(AtomicBool::new(true));
+    let opened = Arc::new(AtomicUsize::new(0));
+    let attackers: Vec<_> = (0..140)
+        .map(|_| {
+            let (attacking, opened) = (Arc::clone(&attacking), Arc::clone(&opened));
+            tokio::spawn(async move {
+                while attacking.load(Ordering::Relaxed) {
+                    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+                    socket.bind((Ipv4Addr::new(127, 0, 0, 2), 0).into()).unwrap();
+                    if let Ok(mut silent) = socket.connect((Ipv4Addr::LOCALHOST, port).into()).await {
+                        opened.fetch_add(1, Ordering::Relaxed);
+                        let _ = silent.read(&mut [0u8; 1]).await;
+                    }
+                    // A short breath, so the attack does not take the test machine's cores.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            })
+        })
+        .collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while opened.load(Ordering::Relaxed) < 140 {
+        assert!(tokio::time::Instant::now() < deadline, "the attack did not get going");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // 99 ordinary page loads from 127.0.0.1, one after another, as people arriving.
+    let mut loaded = 0;
+    for _ in 0..99 {
+        match tokio::time::timeout(Duration::from_secs(10), try_get(&link, &pem)).await {
+            Ok(Ok(page)) if page.starts_with("HTTP/1.1 200") || page.contains("participant page was not built") => {
+                loaded += 1;
+            }
+            Ok(Ok(other)) => println!("a page load got {}", other.lines().next().unwrap_or_default()),
+            Ok(Err(err)) => println!("a page load failed: {err}"),
+            Err(_) => println!("a page load took over 10 s"),
+        }
+    }
+    attacking.store(false, Ordering::Relaxed);
+    for attacker in attackers {
+        attacker.abort();
+    }
+    println!(
+        "{loaded} of 99 page loads got through 140 silent connections ({} opened in all)",
+        opened.load(Ordering::Relaxed)
+    );
+    assert_eq!(loaded, 99);
+    room.end().await;
 }
 
 fn write_pair(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf, String) {

@@ -110,13 +110,13 @@ impl Audio {
     }
 
     /// A new consumer of the room mix (everyone); `None` once the audio thread has stopped.
-    pub fn room_mix(&self, name: &str, queue_frames: usize) -> Option<MixReceiver> {
-        self.shared.engine.attach(Feed::Room, name, queue_frames)
+    pub async fn room_mix(&self, name: &str, queue_frames: usize) -> Option<MixReceiver> {
+        self.shared.engine.attach(Feed::Room, name, queue_frames).await
     }
 
     /// This machine's microphone alone, for the room's participants.
-    pub fn microphone_feed(&self) -> Option<MixReceiver> {
-        self.shared.engine.attach(Feed::Microphone, "room", MICROPHONE_QUEUE_FRAMES)
+    pub async fn microphone_feed(&self) -> Option<MixReceiver> {
+        self.shared.engine.attach(Feed::Microphone, "room", MICROPHONE_QUEUE_FRAMES).await
     }
 
     /// Plays the participants on this machine's speakers, or stops.

@@ -3,7 +3,7 @@
 //! over each other's board. The lock is the operating system's (it goes with the process,
 //! even one that crashed); the file says who holds it, for the message.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
@@ -30,8 +30,8 @@ impl DataLock {
     pub fn acquire(dir: &Path, program: &str) -> Result<DataLock, LockError> {
         let failed =
             |err: std::io::Error| LockError::Failed { dir: dir.display().to_string(), reason: err.to_string() };
-        std::fs::create_dir_all(dir).map_err(failed)?;
-        let mut file = OpenOptions::new()
+        private_files::dir(dir).map_err(failed)?;
+        let mut file = private_files::options()
             .read(true)
             .write(true)
             .create(true)
@@ -71,5 +71,16 @@ mod tests {
         assert!(refused.contains(&expected), "{refused}");
         drop(held);
         DataLock::acquire(dir.path(), "boardroom-host").expect("free once the first one is gone");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_folder_and_the_lock_are_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("data");
+        let _held = DataLock::acquire(&dir, "the Boardroom app").unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!((mode(&dir), mode(&dir.join(LOCK_FILE))), (0o700, 0o600));
     }
 }

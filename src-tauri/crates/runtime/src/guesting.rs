@@ -26,7 +26,7 @@ pub enum JoinError {
     #[error("you are hosting a room; end it before joining another")]
     Hosting,
     #[error(transparent)]
-    Name(#[from] room::limits::NameError),
+    Name(#[from] room_protocol::names::NameError),
     #[error("this computer's key for rooms ({path}) cannot be kept: {reason}")]
     DeviceKey { path: String, reason: String },
 }
@@ -77,7 +77,7 @@ impl Guesting {
     /// the settings choose) and speakers. `hosting` says whether this machine hosts a room.
     pub async fn join(&self, link: &str, name: &str, hosting: bool) -> Result<GuestView, JoinError> {
         let invite = guest::invite::parse(link)?;
-        let name = room::limits::name(name)?;
+        let name = room_protocol::names::name(name)?;
         let shared = &self.shared;
         let mut current = shared.current.lock().await;
         if current.is_some() {
@@ -89,7 +89,7 @@ impl Guesting {
         let device = device_key(&shared.data_dir)?;
         shared.audio.join();
         shared.audio.set_speakers(true);
-        let audio = GuestAudio { sources: shared.audio.sources(), microphone: shared.audio.microphone_feed() };
+        let audio = GuestAudio { sources: shared.audio.sources(), microphone: shared.audio.microphone_feed().await };
         let session = Guest::join(JoinRequest { invite, name, device }, audio);
         let view = session.view();
         let number = shared.sessions.fetch_add(1, Ordering::Relaxed);
@@ -188,14 +188,32 @@ fn device_key(data_dir: &Path) -> Result<String, JoinError> {
     let failed =
         |err: std::io::Error| JoinError::DeviceKey { path: path.display().to_string(), reason: err.to_string() };
     match std::fs::read_to_string(&path) {
-        Ok(key) if room::limits::device(key.trim()).is_ok() => return Ok(key.trim().to_owned()),
+        Ok(key) if room_protocol::names::device(key.trim()).is_ok() => return Ok(key.trim().to_owned()),
         Ok(_) => log::warn!("{} is not a usable key; a new one replaces it", path.display()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
         Err(err) => return Err(failed(err)),
     }
     use rand::distr::{Alphanumeric, SampleString};
     let key = Alphanumeric.sample_string(&mut rand::rng(), DEVICE_KEY_LEN);
-    std::fs::create_dir_all(data_dir).map_err(failed)?;
-    std::fs::write(&path, &key).map_err(failed)?;
+    private_files::write(&path, key.as_bytes()).map_err(failed)?;
     Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_device_key_is_made_once_and_kept_private() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("data");
+        let key = device_key(&dir).unwrap();
+        assert_eq!(device_key(&dir).unwrap(), key, "the same key on every join");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+            assert_eq!((mode(&dir), mode(&dir.join(DEVICE_KEY_FILE))), (0o700, 0o600));
+        }
+    }
 }

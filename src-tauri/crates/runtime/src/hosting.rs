@@ -1,6 +1,7 @@
 //! The meeting room: opened and ended on request, fed while open with what the audio and the
-//! voice operator publish (levels, the host's mute, the operator's status, the transcript),
-//! and published itself for the window and the host's status lines.
+//! voice operator publish (levels, the host's mute, the operator's status, the transcript)
+//! and with whether the host asks newcomers to wait, and published itself for the window and
+//! the host's status lines.
 
 use board::BoardHandle;
 use meeting::{OperatorStatus, TranscriptLine};
@@ -32,6 +33,7 @@ pub struct Hosting {
     board: BoardHandle,
     audio: Audio,
     voice: VoiceNews,
+    ask_to_join: watch::Receiver<bool>,
     open: Mutex<Option<Running>>,
     published: watch::Sender<Option<OpenRoom>>,
 }
@@ -42,19 +44,23 @@ struct Running {
 }
 
 impl Hosting {
-    pub fn new(board: BoardHandle, audio: Audio, voice: &Voice) -> Hosting {
-        Hosting { board, audio, voice: voice.news(), open: Mutex::default(), published: watch::Sender::new(None) }
+    /// `ask_to_join` says whether newcomers wait for the host, in the room open then and as it changes.
+    pub fn new(board: BoardHandle, audio: Audio, voice: &Voice, ask_to_join: watch::Receiver<bool>) -> Hosting {
+        let published = watch::Sender::new(None);
+        Hosting { board, audio, voice: voice.news(), ask_to_join, open: Mutex::default(), published }
     }
 
     /// Opens the room (or returns the one already open). With `speakers`, this machine plays
     /// the participants while it is open.
-    pub async fn start(&self, config: RoomConfig, speakers: bool) -> Result<OpenRoom, RoomError> {
+    pub async fn start(&self, mut config: RoomConfig, speakers: bool) -> Result<OpenRoom, RoomError> {
         let mut open = self.open.lock().await;
         if let (Some(_), Some(room)) = (open.as_ref(), self.published.borrow().clone()) {
             return Ok(room);
         }
+        let mut ask_to_join = self.ask_to_join.clone();
+        config.ask_to_join = *ask_to_join.borrow_and_update();
         let lan = config.access != Access::ThisComputer;
-        let audio = RoomAudio { sources: self.audio.sources(), microphone: self.audio.microphone_feed() };
+        let audio = RoomAudio { sources: self.audio.sources(), microphone: self.audio.microphone_feed().await };
         let room = Room::start(config, self.board.clone(), audio).await?;
         // The host hears the participants (and never themselves) while the room is open.
         self.audio.set_speakers(speakers);
@@ -72,6 +78,7 @@ impl Hosting {
             self.audio.muted(),
             self.voice.status.clone(),
             self.voice.transcript(),
+            ask_to_join,
         ));
         *open = Some(Running { room, relay });
         self.published.send_replace(Some(opened.clone()));
@@ -98,13 +105,15 @@ impl Hosting {
     }
 }
 
-/// Feeds the room what the audio and the voice operator publish, until the room ends.
+/// Feeds the room what the audio and the voice operator publish, and the host's choice of
+/// asking newcomers to wait, until the room ends.
 async fn relay(
     hub: HubHandle,
     mut levels: watch::Receiver<Option<audio::Levels>>,
     mut muted: watch::Receiver<bool>,
     mut voice: watch::Receiver<OperatorStatus>,
     mut transcript: broadcast::Receiver<TranscriptLine>,
+    mut ask_to_join: watch::Receiver<bool>,
 ) {
     hub.host_muted(*muted.borrow_and_update());
     hub.voice(voice.borrow_and_update().clone());
@@ -118,6 +127,10 @@ async fn relay(
             }
             () = next_change(&mut muted) => hub.host_muted(*muted.borrow_and_update()),
             () = next_change(&mut voice) => hub.voice(voice.borrow_and_update().clone()),
+            () = next_change(&mut ask_to_join) => {
+                let ask = *ask_to_join.borrow_and_update();
+                hub.ask_to_join(ask).await;
+            }
             line = transcript.recv() => match line {
                 Ok(line) => hub.transcript(line),
                 Err(RecvError::Lagged(missed)) => log::warn!("the room missed {missed} transcript lines"),

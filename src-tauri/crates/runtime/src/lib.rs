@@ -7,7 +7,9 @@
 //! muted, microphone status, levels) → [`voice`] (operator status, transcript) →
 //! [`hosting`] (the open room, fed from all of the above). Beside them, [`guesting`] takes
 //! this machine into somebody else's room with the same audio (and keeps the voice operator
-//! off meanwhile: the host's listens).
+//! off meanwhile: the host's listens). [`shown`] is what a window shows of all that: this
+//! machine's own board, people and voice operator, or the room's it is a guest in. A machine
+//! hosts a room or is a guest in one, never both: [`Runtime`] keeps them apart.
 //!
 //! The shells only choose the settings, forward what is published to a window or to status
 //! lines, and call the commands a person gives.
@@ -17,18 +19,21 @@ pub mod data_lock;
 pub mod guesting;
 pub mod hosting;
 pub mod saved_board;
+pub mod shown;
 pub mod voice;
 
 use std::path::Path;
 
 use board::BoardHandle;
-use tokio::sync::watch;
+use room::{RoomConfig, RoomError};
+use tokio::sync::{watch, Mutex};
 
 pub use self::audio::Audio;
 pub use data_lock::{DataLock, LockError};
 pub use guesting::{Guesting, JoinError, Whereabouts};
 pub use hosting::{Hosting, OpenRoom};
 pub use saved_board::BoardOpened;
+pub use shown::{Shown, ShownError};
 pub use voice::{Listening, Voice, VoiceChoice};
 
 /// What the shell decides and may change later (the window's settings; the host's flags).
@@ -41,6 +46,8 @@ pub struct RuntimeConfig {
     pub echo_cancellation: watch::Receiver<bool>,
     pub voice: watch::Receiver<VoiceChoice>,
     pub listening: Listening,
+    /// Newcomers to the room this machine hosts wait until the host lets them in.
+    pub ask_to_join: watch::Receiver<bool>,
 }
 
 /// Everything that runs, each part owning its own state.
@@ -50,6 +57,9 @@ pub struct Runtime {
     pub voice: Voice,
     pub hosting: Hosting,
     pub guesting: Guesting,
+    pub shown: Shown,
+    /// Held while this machine opens a room or joins one, so it never does both.
+    hosting_or_guesting: Mutex<()>,
     /// The data folder is this program's while it runs.
     _lock: DataLock,
 }
@@ -60,6 +70,14 @@ pub enum StartError {
     DataFolder(#[from] LockError),
     #[error("the audio thread could not start: {0}")]
     Audio(#[from] std::io::Error),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartRoomError {
+    #[error("you are in somebody else's room; leave it before starting your own")]
+    Guest,
+    #[error(transparent)]
+    Room(#[from] RoomError),
 }
 
 impl Runtime {
@@ -75,12 +93,25 @@ impl Runtime {
             Listening::Always => watch::channel(true).1,
         };
         let voice = Voice::start(board.clone(), audio.clone(), config.voice, listening);
-        let hosting = Hosting::new(board.clone(), audio.clone(), &voice);
-        Ok((Runtime { board, audio, voice, hosting, guesting, _lock: lock }, opened))
+        let hosting = Hosting::new(board.clone(), audio.clone(), &voice, config.ask_to_join);
+        let shown = Shown::start(board.clone(), voice.news(), hosting.room(), guesting.whereabouts());
+        let hosting_or_guesting = Mutex::new(());
+        Ok((Runtime { board, audio, voice, hosting, guesting, shown, hosting_or_guesting, _lock: lock }, opened))
+    }
+
+    /// Opens a room with this machine as its host (or returns the one open already); not
+    /// while it is a guest in somebody else's. With `speakers`, it plays the participants.
+    pub async fn start_room(&self, config: RoomConfig, speakers: bool) -> Result<OpenRoom, StartRoomError> {
+        let _exclusive = self.hosting_or_guesting.lock().await;
+        if self.guesting.session().is_some() {
+            return Err(StartRoomError::Guest);
+        }
+        Ok(self.hosting.start(config, speakers).await?)
     }
 
     /// Joins somebody else's room as a guest (not while hosting one).
     pub async fn join_room(&self, link: &str, name: &str) -> Result<guest::GuestView, JoinError> {
+        let _exclusive = self.hosting_or_guesting.lock().await;
         let hosting = self.hosting.room().borrow().is_some();
         self.guesting.join(link, name, hosting).await
     }

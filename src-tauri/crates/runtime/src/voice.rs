@@ -134,7 +134,7 @@ impl Run {
                     operator.stop().await;
                 }
                 running = match listen {
-                    true => self.start(&chosen).map(|operator| (operator, chosen)),
+                    true => self.start(&chosen).await.map(|operator| (operator, chosen)),
                     false => {
                         self.publish(OperatorStatus::Off);
                         None
@@ -154,7 +154,7 @@ impl Run {
     }
 
     /// Starts an operator with `choice`, or says why it cannot run.
-    fn start(&self, choice: &VoiceChoice) -> Option<Operator> {
+    async fn start(&self, choice: &VoiceChoice) -> Option<Operator> {
         let (endpoint, model) = match choice {
             VoiceChoice::Ready { endpoint, model } => (endpoint.clone(), model.clone()),
             VoiceChoice::Unavailable { reason } => {
@@ -162,7 +162,7 @@ impl Run {
                 return None;
             }
         };
-        let Some(mix) = self.audio.room_mix(MIX_CONSUMER, MIX_QUEUE_FRAMES) else {
+        let Some(mix) = self.audio.room_mix(MIX_CONSUMER, MIX_QUEUE_FRAMES).await else {
             self.publish(OperatorStatus::Stopped { reason: "The audio thread has stopped.".into() });
             return None;
         };

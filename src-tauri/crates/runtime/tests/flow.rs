@@ -6,7 +6,8 @@ use std::time::Duration;
 use fake_realtime::FakeRealtime;
 use meeting::OperatorStatus;
 use realtime::Endpoint;
-use room::{RoomConfig, ServerMessage};
+use room::RoomConfig;
+use room_protocol::ServerMessage;
 use runtime::{Listening, Runtime, RuntimeConfig, VoiceChoice};
 use serde_json::json;
 use tokio::sync::watch;
@@ -29,6 +30,7 @@ fn start(dir: &std::path::Path, choice: VoiceChoice, listening: Listening) -> (R
         echo_cancellation: watch::channel(true).1,
         voice: choice,
         listening,
+        ask_to_join: watch::channel(false).1,
     };
     let (runtime, opened) = Runtime::start(dir, config).unwrap();
     assert!(opened.new && opened.problem.is_none(), "{opened:?}");
@@ -118,7 +120,7 @@ async fn an_open_room_is_fed_the_hosts_mute_the_voice_status_and_what_was_heard(
     // The host's own mute shows in the room's participants list.
     let mut roster = open.hub.roster();
     runtime.audio.set_muted(true);
-    let host_muted = |people: &Vec<room::Participant>| people.iter().any(|p| p.host && p.muted);
+    let host_muted = |people: &Vec<room_protocol::Participant>| people.iter().any(|p| p.host && p.muted);
     tokio::time::timeout(WAIT, roster.wait_for(host_muted)).await.expect("the host shows as muted").unwrap();
 
     // The voice status reaches the pages too: a service that goes away is reported.
@@ -141,4 +143,111 @@ async fn an_open_room_is_fed_the_hosts_mute_the_voice_status_and_what_was_heard(
     runtime.shutdown().await;
     assert!(runtime.hosting.room().borrow().is_none());
     assert!(std::net::TcpListener::bind(format!("127.0.0.1:{port}")).is_ok(), "ending the room frees its port");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_room_hears_why_the_voice_operator_stopped_but_nothing_of_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeRealtime::start(KEY).await;
+    let no_key = VoiceChoice::Unavailable { reason: "No key yet.".into() };
+    let (runtime, choice) = start(dir.path(), no_key, Listening::Always);
+    let open = runtime.hosting.start(RoomConfig::default(), false).await.unwrap();
+    let mut news = open.hub.news();
+
+    // A wrong key: the service quotes it masked, as the real one does.
+    let wrong = "sk-proj-Wr0ngKeyWr0ngKey9876";
+    let endpoint = Endpoint { base_url: fake.base_url.clone(), api_key: wrong.into() };
+    choice.send_replace(VoiceChoice::Ready { endpoint, model: "model-one".into() });
+    let sent = tokio::time::timeout(WAIT, async {
+        loop {
+            let message = news.recv().await.unwrap();
+            if let ServerMessage::Voice { status: OperatorStatus::Stopped { reason } } = &message {
+                if reason.contains("rejected") {
+                    return message;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the room hears that the voice operator stopped");
+    let page_reads = serde_json::to_string(&sent).unwrap();
+    for fragment in ["sk-", "Wr0n", "9876", "**"] {
+        assert!(!page_reads.contains(fragment), "{fragment:?} reached the pages: {page_reads}");
+    }
+    assert!(page_reads.contains("API key rejected") && page_reads.contains("Check the key"), "{page_reads}");
+    let OperatorStatus::Stopped { reason } = runtime.voice.status().borrow().clone() else { panic!("not stopped") };
+    assert!(!reason.contains("9876") && !reason.contains("sk-"), "nor the host's window: {reason}");
+    runtime.shutdown().await;
+}
+
+/// Waits until `values` holds what `wanted` accepts.
+async fn until<T>(values: &mut watch::Receiver<T>, what: &str, wanted: impl Fn(&T) -> bool) {
+    tokio::time::timeout(WAIT, values.wait_for(|value| wanted(value)))
+        .await
+        .unwrap_or_else(|_| panic!("{what} within {WAIT:?}"))
+        .unwrap();
+}
+
+/// The next board change shown, within the wait.
+async fn next_shown_change(
+    changes: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<board::Change>>,
+) -> board::Change {
+    let change = tokio::time::timeout(WAIT, changes.recv()).await.expect("a change is shown").unwrap();
+    (*change).clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_window_shows_is_its_own_board_or_the_room_it_is_a_guest_in() {
+    let (host_dir, guest_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let no_key = || VoiceChoice::Unavailable { reason: "no key in this test".into() };
+    let (host, _) = start(host_dir.path(), no_key(), Listening::WhileJoined);
+    let (guest, _) = start(guest_dir.path(), no_key(), Listening::WhileJoined);
+    let seen_at_home = guest.shown.board().await.unwrap();
+
+    // At home, edits by hand go to this machine's own board and show as they apply.
+    let mut host_changes = host.shown.changes();
+    let moved = board::Edit::Move { card_id: "card-001".into(), status: board::Status::Done, position: None };
+    let change = host.shown.edit(moved, 0).await.unwrap();
+    assert_eq!(next_shown_change(&mut host_changes).await.revision, change.revision);
+    assert!(host.shown.people().is_empty(), "no room, nobody else");
+
+    // Hosting: the people shown are the room's.
+    let open = host.start_room(RoomConfig::default(), false).await.unwrap();
+    let mut host_people = host.shown.participants();
+    until(&mut host_people, "the host shows in their own room", |people| people.iter().any(|p| p.host)).await;
+    let refused = host.join_room(&open.invite_link, "Host again").await.err();
+    assert!(matches!(refused, Some(runtime::JoinError::Hosting)), "a host joins no other room");
+
+    // A guest: the board, people and edits are the room's; its own board stays as it was.
+    let mut guest_people = guest.shown.participants();
+    guest.join_room(&open.invite_link, "Bo").await.unwrap();
+    until(&mut guest_people, "the guest sees the host", |people| people.iter().any(|p| p.host && p.name != "Bo")).await;
+    let mut in_room = guest.shown.changes();
+    let board = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Ok(board) = guest.shown.board().await {
+                return board;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the room's board arrives");
+    assert_eq!(board.revision(), change.revision, "the guest shows the host's board");
+    let tagged = board::Edit::AddTags { card_id: "card-002".into(), tags: vec!["from-bo".into()] };
+    let by_guest = guest.shown.edit(tagged, board.revision()).await.unwrap();
+    assert_eq!(next_shown_change(&mut in_room).await.revision, by_guest.revision);
+    let on_host = host.board.snapshot().await.unwrap();
+    assert_eq!(on_host.revision(), by_guest.revision, "the guest's edit lands on the host's board");
+    assert!(matches!(guest.start_room(RoomConfig::default(), false).await, Err(runtime::StartRoomError::Guest)));
+    assert!(guest.hosting.room().borrow().is_none(), "a guest opens no room of its own");
+
+    // Home again: its own board as it was left, and nobody else.
+    guest.guesting.leave().await;
+    let home = guest.shown.board().await.unwrap();
+    assert_eq!(home, seen_at_home, "home again, its own board as it was left");
+    until(&mut guest_people, "home again, nobody else", Vec::is_empty).await;
+
+    guest.shutdown().await;
+    host.shutdown().await;
 }

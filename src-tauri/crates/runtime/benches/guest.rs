@@ -7,7 +7,7 @@
 //! - a board change from the host → the app's copy: from the host's edit to the change
 //!   published by the guest session (what the window is sent), p50/p99.
 //!
-//! Run: `cargo bench -p boardroom-guest --bench guest`.
+//! Run: `cargo bench -p boardroom-runtime --bench guest`.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
@@ -54,7 +54,7 @@ fn main() {
 
         let mut joins = Vec::new();
         for n in 0..JOINS {
-            let mut mix = app.attach(Feed::Room, "bench", 500).unwrap();
+            let mut mix = app.attach(Feed::Room, "bench", 500).await.unwrap();
             let request = JoinRequest {
                 invite: invite.clone(),
                 name: format!("Dee {n}"),

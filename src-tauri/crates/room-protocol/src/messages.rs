@@ -1,6 +1,6 @@
-//! The signaling protocol between the room and a participant's page: JSON text messages on
-//! one WebSocket, each an object with a `type`. Documented in `docs/room-protocol.md`; the
-//! page's TypeScript types are generated from these. Plain Rust, no I/O.
+//! The signaling messages between the room and a participant's page (or the app, joined as a
+//! guest): JSON text messages on one WebSocket, each an object with a `type`. Documented in
+//! `docs/room-protocol.md`; the page's TypeScript types are generated from these.
 
 use audio::Level;
 use board::{Board, Change, Edit};
@@ -8,12 +8,7 @@ use meeting::status::{OperatorStatus, TranscriptLine};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::ice::IceServer;
-
-/// Bumped when a message changes in a way an older page could not follow.
-pub const PROTOCOL_VERSION: u32 = 2;
-/// The largest message either side sends; the room refuses bigger ones.
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+use crate::rules::MAX_MESSAGE_BYTES;
 
 /// What a participant's page (or the app, joining as a guest) sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
@@ -43,6 +38,9 @@ pub enum ClientMessage {
     Mute {
         muted: bool,
     },
+    /// The page missed a board change (a revision gap): the room answers with the whole
+    /// `board`, and the changes after it follow as usual.
+    GetBoard,
     Leave,
 }
 
@@ -147,6 +145,36 @@ pub enum ServerMessage {
     Goodbye {
         reason: String,
     },
+    /// Fresh TURN credentials before the ones from `welcome` (or the last of these) expire
+    /// (they last an hour at most): the page's `RTCPeerConnection` takes them with
+    /// `setConfiguration`, for its next gathering or rebuild. Only people in the room get them.
+    IceServers {
+        ice_servers: Vec<IceServer>,
+    },
+}
+
+/// One entry of a page's `RTCPeerConnection` `iceServers`: STUN, or TURN with credentials
+/// minted for that participant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[specta(optional)]
+    pub credential: Option<String>,
+}
+
+impl From<IceServer> for webrtc::ice_transport::ice_server::RTCIceServer {
+    fn from(server: IceServer) -> Self {
+        webrtc::ice_transport::ice_server::RTCIceServer {
+            urls: server.urls,
+            username: server.username.unwrap_or_default(),
+            credential: server.credential.unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -171,6 +199,43 @@ pub enum ErrorCode {
     TooFast,
     /// Too much bad input: the connection is closed.
     TooManyErrors,
+}
+
+impl ErrorCode {
+    /// Every code, for the page's copy of the rules.
+    pub const ALL: [ErrorCode; 12] = [
+        ErrorCode::Invalid,
+        ErrorCode::TooLarge,
+        ErrorCode::UnsupportedVersion,
+        ErrorCode::NotJoined,
+        ErrorCode::AlreadyJoined,
+        ErrorCode::BadName,
+        ErrorCode::RoomFull,
+        ErrorCode::Removed,
+        ErrorCode::Locked,
+        ErrorCode::Declined,
+        ErrorCode::TooFast,
+        ErrorCode::TooManyErrors,
+    ];
+
+    /// Whether the room closes the connection after this error: the other end must not come
+    /// back with the same hello.
+    pub fn is_final(self) -> bool {
+        match self {
+            ErrorCode::UnsupportedVersion
+            | ErrorCode::BadName
+            | ErrorCode::RoomFull
+            | ErrorCode::Removed
+            | ErrorCode::Locked
+            | ErrorCode::Declined
+            | ErrorCode::TooManyErrors => true,
+            ErrorCode::Invalid
+            | ErrorCode::TooLarge
+            | ErrorCode::NotJoined
+            | ErrorCode::AlreadyJoined
+            | ErrorCode::TooFast => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -238,6 +303,7 @@ mod tests {
         let expected = Edit::Move { card_id: "card-001".into(), status: Status::Done, position: None };
         assert_eq!(edit, ClientMessage::Edit { request: 7, seen: 3, edit: expected });
         assert_eq!(ClientMessage::parse(r#"{"type":"leave"}"#).unwrap(), ClientMessage::Leave);
+        assert_eq!(ClientMessage::parse(r#"{"type":"getBoard"}"#).unwrap(), ClientMessage::GetBoard);
     }
 
     #[test]
@@ -253,9 +319,42 @@ mod tests {
     }
 
     #[test]
+    fn every_error_code_is_listed_once() {
+        // Adding a code without listing it fails to compile here (the match has no wildcard).
+        let position = |code: ErrorCode| match code {
+            ErrorCode::Invalid => 0,
+            ErrorCode::TooLarge => 1,
+            ErrorCode::UnsupportedVersion => 2,
+            ErrorCode::NotJoined => 3,
+            ErrorCode::AlreadyJoined => 4,
+            ErrorCode::BadName => 5,
+            ErrorCode::RoomFull => 6,
+            ErrorCode::Removed => 7,
+            ErrorCode::Locked => 8,
+            ErrorCode::Declined => 9,
+            ErrorCode::TooFast => 10,
+            ErrorCode::TooManyErrors => 11,
+        };
+        for (index, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(position(code), index, "{code:?}");
+        }
+    }
+
+    #[test]
     fn server_messages_are_tagged_camel_case_json() {
         let json = ServerMessage::error(ErrorCode::RoomFull, "The room is full").to_json();
         assert_eq!(json, r#"{"type":"error","code":"roomFull","message":"The room is full"}"#);
         assert_eq!(ServerMessage::Waiting {}.to_json(), r#"{"type":"waiting"}"#);
+        let renewed = ServerMessage::IceServers {
+            ice_servers: vec![IceServer {
+                urls: vec!["turn:t.example".into()],
+                username: Some("1700003600:p1".into()),
+                credential: Some("c".into()),
+            }],
+        };
+        assert_eq!(
+            renewed.to_json(),
+            r#"{"type":"iceServers","iceServers":[{"urls":["turn:t.example"],"username":"1700003600:p1","credential":"c"}]}"#
+        );
     }
 }

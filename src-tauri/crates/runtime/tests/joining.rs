@@ -148,9 +148,9 @@ async fn the_app_joins_by_the_pinned_certificate_and_shares_the_board_both_ways(
 #[tokio::test(flavor = "multi_thread")]
 async fn the_call_carries_the_hosts_voice_to_the_app_and_the_apps_to_the_room() {
     let rig = network_room_with(Some(tone_microphone(440.0, 0.3))).await;
-    let mut room_mix = rig.engine.attach(Feed::Room, "test", 100).unwrap();
+    let mut room_mix = rig.engine.attach(Feed::Room, "test", 100).await.unwrap();
     let app = AudioEngine::start(|_| {}).unwrap();
-    let mut app_mix = app.attach(Feed::Room, "test", 100).unwrap();
+    let mut app_mix = app.attach(Feed::Room, "test", 100).await.unwrap();
     let audio = GuestAudio { sources: app.sources(), microphone: Some(tone_microphone(660.0, 0.3)) };
     let dee = join_with(&rig.link(), "Dee", audio);
     until(&mut dee.status(), "the welcome", |s| matches!(s, GuestStatus::In { .. })).await;
