@@ -25,7 +25,9 @@ cargo bench -p boardroom-audio --bench capture_latency 2>&1 | grep -E 'latency'
 pulseaudio --kill 2>/dev/null || true
 
 say "Voice operator against the fake Realtime service"
-cargo bench -p boardroom-realtime --bench realtime 2>/dev/null | grep -E 'instructions|->|CPU'
+cargo bench -p boardroom-realtime --bench realtime 2>/dev/null | grep -E 'instructions|board message|->|CPU'
+say "What a scripted standup sends the model and would cost"
+cargo bench -p boardroom-realtime --bench standup 2>/dev/null | grep -E 'bytes|standup|cost'
 
 say "The meeting room: webrtc-rs participants on loopback against the release host"
 cargo build --release --locked -p boardroom-host

@@ -8,6 +8,7 @@ use audio::{Levels, MicrophoneStatus};
 use board::Change;
 use guest::{GuestStatus, GuestView};
 use meeting::{OperatorStatus, TranscriptLine};
+use realtime::cost::MeetingCost;
 use room::Lobby;
 use room_protocol::Participant;
 use runtime::{OpenRoom, Shown, Whereabouts};
@@ -42,6 +43,12 @@ pub struct AudioLevels {
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct VoiceStatusChanged {
     pub status: OperatorStatus,
+}
+
+/// What this machine's voice operator has cost in this meeting changed (after each response).
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct VoiceCostChanged {
+    pub cost: MeetingCost,
 }
 
 /// Something said in the room was transcribed.
@@ -172,6 +179,11 @@ pub fn forward_shown<R: Runtime>(app: &AppHandle<R>, shown: &Shown) {
         log::info!("heard: {}", line.text);
         TranscriptAdded { line }
     });
+}
+
+/// Sends the window what this machine's voice operator costs as it grows.
+pub fn forward_voice_cost<R: Runtime>(app: &AppHandle<R>, cost: watch::Receiver<MeetingCost>) {
+    forward_changes(app.clone(), cost, |cost| Some(VoiceCostChanged { cost: cost.clone() }));
 }
 
 /// Sends each item of `items` to the window as the event `to_event` makes of it, until its

@@ -10,6 +10,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_store::StoreExt;
 use tokio::sync::watch;
 
+use realtime::cost::Prices;
 use room::ice::{parse_port_range, IceConfig, IceUrl, TurnSecret};
 
 use crate::error::CommandError;
@@ -19,6 +20,7 @@ const THEME_KEY: &str = "theme";
 const MICROPHONE_KEY: &str = "microphone";
 const HEADSET_KEY: &str = "headset";
 const MODEL_KEY: &str = "realtimeModel";
+const PRICES_KEY: &str = "realtimePrices";
 const BASE_URL_KEY: &str = "realtimeBaseUrl";
 const ROOM_LAN_KEY: &str = "roomLan";
 const ROOM_PORT_KEY: &str = "roomPort";
@@ -30,6 +32,8 @@ const YOUR_NAME_KEY: &str = "yourName";
 /// Kept in the store, never sent to the window (it only learns whether one is set).
 const TURN_SECRET_KEY: &str = "turnSecret";
 const MAX_MODEL_CHARS: usize = 100;
+/// No token costs more than this many dollars per million: a higher figure is a typo.
+const MAX_PRICE: f64 = 10_000.0;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -41,7 +45,7 @@ pub enum Theme {
     Dark,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub theme: Theme,
@@ -52,6 +56,9 @@ pub struct Settings {
     pub headset: bool,
     /// The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both).
     pub model: Option<String>,
+    /// What the model's tokens cost, in dollars per million, for the cost meter; `None` uses
+    /// the model's list prices (a model we do not know has none: its tokens are counted only).
+    pub prices: Option<Prices>,
     /// The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both).
     pub base_url: Option<String>,
     /// "Let people on my network join": the room listens on the LAN address, not just loopback.
@@ -87,6 +94,21 @@ impl Settings {
         if let Some(model) = &self.model {
             if model.chars().count() > MAX_MODEL_CHARS || model.chars().any(char::is_whitespace) {
                 return Err(CommandError::invalid(format!("\"{model}\" is not a model name.")));
+            }
+        }
+        if let Some(prices) = &self.prices {
+            let each = [
+                prices.text_in,
+                prices.cached_text_in,
+                prices.audio_in,
+                prices.cached_audio_in,
+                prices.text_out,
+                prices.audio_out,
+            ];
+            if each.iter().any(|price| !price.is_finite() || !(0.0..=MAX_PRICE).contains(price)) {
+                return Err(CommandError::invalid(format!(
+                    "Prices are dollars per million tokens, from 0 to {MAX_PRICE}."
+                )));
             }
         }
         self.ice_servers = self.ice_servers.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
@@ -208,6 +230,7 @@ fn read<R: Runtime>(store: &tauri_plugin_store::Store<R>) -> Settings {
         microphone: value(store, MICROPHONE_KEY),
         headset: value(store, HEADSET_KEY),
         model: value(store, MODEL_KEY),
+        prices: value(store, PRICES_KEY),
         base_url: value(store, BASE_URL_KEY),
         room_lan: value(store, ROOM_LAN_KEY),
         room_port: value(store, ROOM_PORT_KEY),
@@ -271,6 +294,7 @@ pub fn set_settings<R: Runtime>(
     store.set(MICROPHONE_KEY, serde_json::json!(settings.microphone));
     store.set(HEADSET_KEY, serde_json::json!(settings.headset));
     store.set(MODEL_KEY, serde_json::json!(settings.model));
+    store.set(PRICES_KEY, serde_json::json!(settings.prices));
     store.set(BASE_URL_KEY, serde_json::json!(settings.base_url));
     store.set(ROOM_LAN_KEY, serde_json::json!(settings.room_lan));
     store.set(ROOM_PORT_KEY, serde_json::json!(settings.room_port));
@@ -317,6 +341,18 @@ mod tests {
         assert!(with(None, Some("https://api.example.com/v1")).validated().is_ok());
         assert!(with(None, Some("http://localhost:9000/v1")).validated().is_ok());
         assert!(with(Some("two words"), None).validated().is_err());
+    }
+
+    #[test]
+    fn prices_must_be_dollars_per_million_tokens() {
+        let priced = |audio_in: f64| Settings {
+            prices: Some(Prices { audio_in, ..realtime::cost::list_prices("gpt-realtime-2").unwrap() }),
+            ..Settings::default()
+        };
+        assert!(priced(28.5).validated().is_ok());
+        for wrong in [-1.0, f64::NAN, f64::INFINITY, 1e9] {
+            assert!(priced(wrong).validated().is_err(), "{wrong}");
+        }
     }
 
     #[test]

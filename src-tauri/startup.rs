@@ -75,6 +75,7 @@ pub fn install<R: Runtime>(
         (None, false) => log::info!("board loaded from {}", opened.path.display()),
     }
     events::forward_shown(app, &runtime.shown);
+    events::forward_voice_cost(app, runtime.voice.cost());
     audio::forward(app, &runtime.audio);
     hosting::forward(app, &runtime.hosting);
     guesting::forward(app, &runtime.guesting);

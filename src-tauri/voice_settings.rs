@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use realtime::api::{env_value, BASE_URL_VAR, DEFAULT_BASE_URL, KEY_VAR, MODEL_VAR};
+use realtime::cost::{self, Prices};
 use realtime::{session, Endpoint};
 use runtime::VoiceChoice;
 use serde::Serialize;
@@ -25,6 +26,11 @@ const NO_KEY: &str = "No OpenAI API key. Add one in Settings (or set OPENAI_API_
 pub struct VoiceSettings {
     pub key: KeyStatus,
     pub model: String,
+    /// The Realtime models that exist today, to pick from (any other name may be typed).
+    pub models: Vec<String>,
+    /// The model's list prices, if it is one we know, and when they were read.
+    pub list_prices: Option<Prices>,
+    pub prices_as_of: String,
     /// The model is set by `OPENAI_REALTIME_MODEL`, which wins over Settings.
     pub model_from_env: bool,
     pub base_url: String,
@@ -116,7 +122,10 @@ fn choose(environment: &VoiceEnvironment, settings: &Settings, key: Option<Strin
         return VoiceChoice::Unavailable { reason: format!("The API address {err}.") };
     }
     match key {
-        Some(api_key) => VoiceChoice::Ready { endpoint: Endpoint { base_url, api_key }, model },
+        Some(api_key) => {
+            let prices = settings.prices.or_else(|| cost::list_prices(&model));
+            VoiceChoice::Ready { endpoint: Endpoint { base_url, api_key }, model, prices }
+        }
         None => VoiceChoice::Unavailable { reason: NO_KEY.into() },
     }
 }
@@ -165,7 +174,16 @@ pub async fn get_voice_settings(
     let key = tauri::async_runtime::spawn_blocking(move || inner.keys.status())
         .await
         .map_err(|err| CommandError::failed(format!("The API key could not be checked: {err}")))?;
-    Ok(VoiceSettings { key, model, model_from_env, base_url, base_url_from_env })
+    Ok(VoiceSettings {
+        key,
+        models: cost::MODELS.iter().map(|(name, _)| (*name).to_owned()).collect(),
+        list_prices: cost::list_prices(&model),
+        prices_as_of: cost::PRICES_AS_OF.to_owned(),
+        model,
+        model_from_env,
+        base_url,
+        base_url_from_env,
+    })
 }
 
 /// Stores a key entered in Settings; when in the room, the operator reconnects with it.

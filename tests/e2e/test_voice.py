@@ -40,8 +40,12 @@ def test_the_voice_operator_edits_the_board_in_the_window(data_dir: Path, fake_r
         # Joining starts the call.
         window.driver.find_element(By.XPATH, '//button[text()="Join room"]').click()
         window.wait(lambda _: "listening" in status_text(window), timeout=30, message=status_text(window))
+        def board_message(call: dict) -> str:
+            return next((e["item"]["content"][0]["text"] for e in call["events"] if e["type"] == "conversation.item.create" and e["item"]["type"] == "message"), "")
+
+        window.wait(lambda _: "card-003" in board_message(fake_realtime.state()["calls"][-1]), message="the board message")
         call = fake_realtime.state()["calls"][-1]
-        assert "card-003" in call["session"]["instructions"]
+        assert "card-003" not in call["session"]["instructions"], "the board is a message, so the instructions stay cached"
 
         # The model hears "done" and moves the card; the window shows it, with the words.
         said = "The ICE restart card is done."
@@ -56,17 +60,28 @@ def test_the_voice_operator_edits_the_board_in_the_window(data_dir: Path, fake_r
         window.wait(lambda _: said in activity.text, message=activity.text)
         window.screenshot("voice-operator")
 
-        # The model got its answer and, after the change, the new board.
+        # The model got its answer (which tells it the change), and the instructions stayed as they were.
         def answered(state: dict) -> bool:
             latest = state["calls"][-1]
-            updated = any(e["type"] == "session.update" and '"Done"' in e["session"]["instructions"] for e in latest["events"])
-            return bool(latest["outputs"]) and updated
+            prefix_kept = all("instructions" not in e["session"] and "tools" not in e["session"] for e in latest["events"] if e["type"] == "session.update")
+            return bool(latest["outputs"]) and prefix_kept
 
         window.wait(lambda _: answered(fake_realtime.state()), message=json.dumps(fake_realtime.state())[:2000])
         state = fake_realtime.state()
         assert state["calls"][-1]["outputs"][0]["output"]["ok"] is True
         assert state["calls"][-1]["audio_samples"] > 0, "the room mix reaches the model"
         assert state["problems"] == [], state["problems"]
+
+        # The response's bill reaches the status bar, priced at the model's list prices.
+        usage = {"total_tokens": 2025, "input_tokens": 2000, "output_tokens": 25,
+                 "input_token_details": {"text_tokens": 1500, "audio_tokens": 500, "image_tokens": 0, "cached_tokens": 1024,
+                                         "cached_tokens_details": {"text_tokens": 1024, "audio_tokens": 0, "image_tokens": 0}},
+                 "output_token_details": {"text_tokens": 25, "audio_tokens": 0}}
+        fake_realtime.send({"type": "response.done", "response": {"id": "resp_1", "status": "completed", "output": [], "usage": usage}})
+        cost = lambda: window.driver.find_element(By.CSS_SELECTOR, '[data-testid="voice-cost"]').text
+        window.wait(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="voice-cost"]'), message="no cost in the status bar")
+        # 476 text at $4, 500 audio at $32, 1,024 cached at $0.40, 25 out at $24 (per million).
+        assert cost() == "· $0.019 · 2,000 tokens, 51 % cached", cost()
 
         # A network blip: the service stops answering (frozen, no goodbye). After 5 s of
         # silence ICE reports the call disconnected, 5 s later it counts as lost, and the

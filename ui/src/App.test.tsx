@@ -13,6 +13,7 @@ const backend = vi.hoisted(() => ({
   levels: null as ((event: { payload: { levels: unknown } }) => void) | null,
   voice: null as ((event: { payload: { status: unknown } }) => void) | null,
   transcript: null as ((event: { payload: { line: unknown } }) => void) | null,
+  cost: null as ((event: { payload: { cost: unknown } }) => void) | null,
   keyStatus: { configured: false, source: "none", storedIn: "file", file: "/home/me/.config/boardroom/openai-api-key" } as Record<string, unknown>,
   setApiKey: vi.fn(),
   setSettings: vi.fn(async (_: unknown) => ({ status: "ok", data: null }) as { status: string; data?: null; error?: { message: string } }),
@@ -50,9 +51,19 @@ vi.mock("./bindings", () => ({
     setTurnSecret: backend.setTurnSecret,
     setSettings: backend.setSettings,
     getVoiceStatus: vi.fn(async () => ({ state: "off" })),
+    getVoiceCost: vi.fn(async () => null),
     getVoiceSettings: vi.fn(async () => ({
       status: "ok",
-      data: { key: backend.keyStatus, model: "gpt-realtime-2", modelFromEnv: false, baseUrl: "https://api.openai.com/v1", baseUrlFromEnv: false },
+      data: {
+        key: backend.keyStatus,
+        model: "gpt-realtime-2",
+        models: ["gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini"],
+        listPrices: { textIn: 4, cachedTextIn: 0.4, audioIn: 32, cachedAudioIn: 0.4, textOut: 24, audioOut: 64 },
+        pricesAsOf: "2026-11-30",
+        modelFromEnv: false,
+        baseUrl: "https://api.openai.com/v1",
+        baseUrlFromEnv: false,
+      },
     })),
     setApiKey: backend.setApiKey,
     forgetApiKey: vi.fn(async () => ({ status: "ok", data: backend.keyStatus })),
@@ -104,6 +115,12 @@ vi.mock("./bindings", () => ({
     transcriptAdded: {
       listen: vi.fn(async (listener: (event: { payload: { line: unknown } }) => void) => {
         backend.transcript = listener;
+        return () => {};
+      }),
+    },
+    voiceCostChanged: {
+      listen: vi.fn(async (listener: (event: { payload: { cost: unknown } }) => void) => {
+        backend.cost = listener;
         return () => {};
       }),
     },
@@ -462,6 +479,36 @@ describe("the voice operator", () => {
     expect(backend.setApiKey).toHaveBeenCalledWith("sk-secret");
     expect(input.value).toBe("");
     expect(dialog.textContent).not.toContain("sk-secret");
+  });
+
+  it("shows what the meeting has cost so far in the status bar", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    expect(screen.queryByTestId("voice-cost")).toBeNull();
+    const tokens = { textIn: 1500, cachedTextIn: 1500, audioIn: 1180, cachedAudioIn: 420, textOut: 50, audioOut: 0, transcriptionIn: 100, transcriptionOut: 18 };
+    act(() => backend.cost!({ payload: { cost: { tokens, dollars: 0.045258, unpriced: false } } }));
+    const cost = await screen.findByTestId("voice-cost");
+    expect(cost.textContent).toBe("· $0.045 · 4,600 tokens, 41 % cached");
+    expect(cost.getAttribute("title")).toContain("Output: 50 tokens");
+  });
+
+  it("offers today's models and saves prices of one's own, blank ones from the list", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    fireEvent.click(screen.getByRole("button", { name: "Voice settings" }));
+    const dialog = await screen.findByRole("dialog", { name: "Voice operator" });
+    await within(dialog).findByText(/list prices of 2026-11-30/);
+    const options = [...dialog.querySelectorAll("#realtime-models option")].map((o) => o.getAttribute("value"));
+    expect(options).toEqual(["gpt-realtime-2", "gpt-realtime-2.1", "gpt-realtime-2.1-mini"]);
+    fireEvent.change(within(dialog).getByLabelText("Audio in"), { target: { value: "28.5" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Save model and address" }));
+    await waitFor(() => expect(backend.setSettings).toHaveBeenCalled());
+    const calls = backend.setSettings.mock.calls;
+    const saved = calls[calls.length - 1][0] as { prices: Record<string, number> };
+    expect(saved.prices).toEqual({ textIn: 4, cachedTextIn: 0.4, audioIn: 28.5, cachedAudioIn: 0.4, textOut: 24, audioOut: 64 });
+    fireEvent.change(within(dialog).getByLabelText("Text out"), { target: { value: "lots" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Save model and address" }));
+    await within(dialog).findByText('Text out: "lots" is not a price.');
   });
 
   it("shows a refused model or address and keeps the dialog open", async () => {

@@ -143,7 +143,7 @@ export default function App() {
           <ActivityPanel activity={board.board?.activity ?? []} onUndo={board.undo} />
         </aside>
       </main>
-      <StatusBar board={board.board} microphone={mic.microphone} voice={voice.voice} guest={guest} />
+      <StatusBar board={board.board} microphone={mic.microphone} voice={voice.voice} cost={voice.cost} guest={guest} />
       {visit.joinDialog && (
         <JoinMeetingDialog
           key={visit.joinDialog.link ?? ""}

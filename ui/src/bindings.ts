@@ -48,6 +48,8 @@ export const commands = {
 	getParticipants: () => typedError<Participant[], CommandError>(__TAURI_INVOKE("get_participants")),
 	/**  The status of the voice operator that listens: this machine's, or the room's host's. */
 	getVoiceStatus: () => __TAURI_INVOKE<OperatorStatus>("get_voice_status"),
+	/**  What this machine's voice operator has cost in this meeting (or the last one). */
+	getVoiceCost: () => __TAURI_INVOKE<MeetingCost>("get_voice_cost"),
 	getVoiceSettings: () => typedError<VoiceSettings_Serialize, CommandError>(__TAURI_INVOKE("get_voice_settings")),
 	/**  Stores a key entered in Settings; when in the room, the operator reconnects with it. */
 	setApiKey: (key: string) => typedError<KeyStatus_Serialize, CommandError>(__TAURI_INVOKE("set_api_key", { key })),
@@ -92,6 +94,7 @@ export const events = {
 	participantsChanged: makeEvent<ParticipantsChanged, ParticipantsChanged>("participants-changed"),
 	roomChanged: makeEvent<RoomChanged_Serialize, RoomChanged_Deserialize>("room-changed"),
 	transcriptAdded: makeEvent<TranscriptAdded, TranscriptAdded>("transcript-added"),
+	voiceCostChanged: makeEvent<VoiceCostChanged, VoiceCostChanged>("voice-cost-changed"),
 	voiceStatusChanged: makeEvent<VoiceStatusChanged, VoiceStatusChanged>("voice-status-changed"),
 	whereaboutsChanged: makeEvent<WhereaboutsChanged_Serialize, WhereaboutsChanged_Deserialize>("whereabouts-changed"),
 };
@@ -406,6 +409,18 @@ export type LobbyChanged = {
 	lobby: Lobby,
 };
 
+/**
+ *  What the meeting has cost so far, for the status bar, the host's status lines and the
+ *  meeting's record.
+ */
+export type MeetingCost = {
+	tokens: Tokens,
+	/**  Each response priced at the prices in force when it was made. */
+	dollars: number | null,
+	/**  Some tokens were of a model with no known price (and none set): `dollars` leaves them out. */
+	unpriced: boolean,
+};
+
 /**  The microphone started, stopped, went missing or came back. */
 export type MicrophoneChanged = {
 	status: MicrophoneStatus,
@@ -460,6 +475,16 @@ export type PlacedCard = {
 	card: Card,
 	/**  Index in the column named by `card.status`. */
 	position: number,
+};
+
+/**  Dollars per million tokens. */
+export type Prices = {
+	textIn: number | null,
+	cachedTextIn: number | null,
+	audioIn: number | null,
+	cachedAudioIn: number | null,
+	textOut: number | null,
+	audioOut: number | null,
 };
 
 /**  The room opened or closed. */
@@ -620,6 +645,11 @@ export type Settings_Deserialize = {
 	headset: boolean,
 	/**  The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both). */
 	model?: string | null,
+	/**
+	 *  What the model's tokens cost, in dollars per million, for the cost meter; `None` uses
+	 *  the model's list prices (a model we do not know has none: its tokens are counted only).
+	 */
+	prices?: Prices | null,
 	/**  The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both). */
 	baseUrl?: string | null,
 	/**  "Let people on my network join": the room listens on the LAN address, not just loopback. */
@@ -649,6 +679,11 @@ export type Settings_Serialize = {
 	headset: boolean,
 	/**  The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both). */
 	model: string | null,
+	/**
+	 *  What the model's tokens cost, in dollars per million, for the cost meter; `None` uses
+	 *  the model's list prices (a model we do not know has none: its tokens are counted only).
+	 */
+	prices: Prices | null,
 	/**  The API base URL; `None` uses OpenAI's (`OPENAI_BASE_URL` wins over both). */
 	baseUrl: string | null,
 	/**  "Let people on my network join": the room listens on the LAN address, not just loopback. */
@@ -726,6 +761,23 @@ export type Theme =
 /**  Follow the operating system's light or dark preference. */
 "system" | "light" | "dark";
 
+/**
+ *  Tokens billed in a meeting, by kind. (Exported to TypeScript as plain numbers: a
+ *  meeting's tokens stay far below 2^32.)
+ */
+export type Tokens = {
+	/**  Input text not read from the cache. */
+	textIn: number,
+	cachedTextIn: number,
+	audioIn: number,
+	cachedAudioIn: number,
+	textOut: number,
+	audioOut: number,
+	/**  The input transcription's audio in and text out. */
+	transcriptionIn: number,
+	transcriptionOut: number,
+};
+
 /**  Something said in the room was transcribed. */
 export type TranscriptAdded = {
 	line: TranscriptLine,
@@ -747,6 +799,11 @@ export type TurnSecretState = {
 	configured: boolean,
 };
 
+/**  What this machine's voice operator has cost in this meeting changed (after each response). */
+export type VoiceCostChanged = {
+	cost: MeetingCost,
+};
+
 /**  The voice settings as the window may see them. */
 export type VoiceSettings = VoiceSettings_Serialize | VoiceSettings_Deserialize;
 
@@ -754,6 +811,11 @@ export type VoiceSettings = VoiceSettings_Serialize | VoiceSettings_Deserialize;
 export type VoiceSettings_Deserialize = {
 	key: KeyStatus_Deserialize,
 	model: string,
+	/**  The Realtime models that exist today, to pick from (any other name may be typed). */
+	models: string[],
+	/**  The model's list prices, if it is one we know, and when they were read. */
+	listPrices?: Prices | null,
+	pricesAsOf: string,
 	/**  The model is set by `OPENAI_REALTIME_MODEL`, which wins over Settings. */
 	modelFromEnv: boolean,
 	baseUrl: string,
@@ -765,6 +827,11 @@ export type VoiceSettings_Deserialize = {
 export type VoiceSettings_Serialize = {
 	key: KeyStatus_Serialize,
 	model: string,
+	/**  The Realtime models that exist today, to pick from (any other name may be typed). */
+	models: string[],
+	/**  The model's list prices, if it is one we know, and when they were read. */
+	listPrices: Prices | null,
+	pricesAsOf: string,
 	/**  The model is set by `OPENAI_REALTIME_MODEL`, which wins over Settings. */
 	modelFromEnv: boolean,
 	baseUrl: string,

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-const TOOLS: [&str; 6] = ["create_ticket", "move_ticket", "add_tags", "update_ticket", "delete_ticket", "do_nothing"];
+const TOOLS: [&str; 7] =
+    ["create_ticket", "move_ticket", "add_tags", "update_ticket", "delete_ticket", "find_cards", "do_nothing"];
 const CLIENT_EVENTS: [&str; 4] =
     ["session.update", "conversation.item.create", "response.create", "input_audio_buffer.clear"];
 
@@ -25,7 +26,7 @@ pub fn check_session(session: &Value) -> Vec<String> {
     expect(input["noise_reduction"]["type"] == "near_field", "audio.input.noise_reduction.type must be near_field");
     let tools = session["tools"].as_array().cloned().unwrap_or_default();
     let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
-    expect(names == TOOLS, "tools must be the six board tools in order");
+    expect(names == TOOLS, "tools must be the seven board tools in order");
     for tool in &tools {
         let name = tool["name"].as_str().unwrap_or("?");
         let parameters = &tool["parameters"];
@@ -43,7 +44,67 @@ pub fn check_session(session: &Value) -> Vec<String> {
         _ => session.get("reasoning").is_none(),
     };
     expect(reasoning_ok, "reasoning must be given for gpt-realtime-2 and only for it");
+    if let Some(truncation) = session.get("truncation") {
+        let ratio = truncation["retention_ratio"].as_f64().unwrap_or(-1.0);
+        expect(truncation["type"] == "retention_ratio", "truncation.type must be retention_ratio");
+        expect((0.0..=1.0).contains(&ratio), "truncation.retention_ratio must be between 0 and 1");
+    }
     problems
+}
+
+/// Problems with a `session.update` that changes only some fields: each given is checked as
+/// in a full session; one that gives instructions or tools must be whole.
+fn check_session_update(session: &Value) -> Vec<String> {
+    if session.get("instructions").is_some() || session.get("tools").is_some() {
+        return check_session(session);
+    }
+    let mut problems = Vec::new();
+    if session["type"] != "realtime" {
+        problems.push("type must be \"realtime\"".to_owned());
+    }
+    if let Some(transcription) = session["audio"]["input"].get("transcription") {
+        if !transcription["model"].is_string() {
+            problems.push("audio.input.transcription.model is missing".to_owned());
+        }
+        if transcription.get("prompt").is_some_and(|prompt| !prompt.is_string()) {
+            problems.push("audio.input.transcription.prompt must be a string".to_owned());
+        }
+    }
+    problems
+}
+
+/// Problems with a conversation item a client creates.
+fn check_item(item: &Value) -> Vec<String> {
+    match item["type"].as_str() {
+        Some("function_call_output") => {
+            let output_ok = item["output"]
+                .as_str()
+                .and_then(|o| serde_json::from_str::<Value>(o).ok())
+                .is_some_and(|o| o["ok"].is_boolean());
+            let mut problems = Vec::new();
+            if !item["call_id"].is_string() {
+                problems.push(format!("function_call_output needs a call_id: {item}"));
+            }
+            if !output_ok {
+                problems.push(format!("function_call_output.output must be a JSON string with ok: {item}"));
+            }
+            problems
+        }
+        Some("message") => {
+            let content = item["content"].as_array().cloned().unwrap_or_default();
+            let text_ok = !content.is_empty()
+                && content.iter().all(|part| part["type"] == "input_text" && part["text"].as_str().is_some_and(|t| !t.is_empty()));
+            let mut problems = Vec::new();
+            if !matches!(item["role"].as_str(), Some("system" | "user")) {
+                problems.push(format!("a message item needs the role system or user: {item}"));
+            }
+            if !text_ok {
+                problems.push(format!("a message item needs input_text content with text: {item}"));
+            }
+            problems
+        }
+        _ => vec![format!("unexpected conversation item {item}")],
+    }
 }
 
 /// Problems with one client event.
@@ -54,23 +115,9 @@ pub fn check_client_event(event: &Value) -> Vec<String> {
     }
     match kind {
         "session.update" => {
-            check_session(&event["session"]).into_iter().map(|p| format!("session.update: {p}")).collect()
+            check_session_update(&event["session"]).into_iter().map(|p| format!("session.update: {p}")).collect()
         }
-        "conversation.item.create" => {
-            let item = &event["item"];
-            let output_ok = item["output"]
-                .as_str()
-                .and_then(|o| serde_json::from_str::<Value>(o).ok())
-                .is_some_and(|o| o["ok"].is_boolean());
-            let mut problems = Vec::new();
-            if item["type"] != "function_call_output" || !item["call_id"].is_string() {
-                problems.push(format!("unexpected conversation item {item}"));
-            }
-            if !output_ok {
-                problems.push(format!("function_call_output.output must be a JSON string with ok: {item}"));
-            }
-            problems
-        }
+        "conversation.item.create" => check_item(&event["item"]),
         _ => Vec::new(),
     }
 }

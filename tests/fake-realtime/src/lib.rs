@@ -195,6 +195,27 @@ impl FakeCall {
             .collect()
     }
 
+    /// The texts of the system messages received: what the client told the model that nobody said.
+    pub fn system_messages(&self) -> Vec<String> {
+        self.events_of("conversation.item.create")
+            .iter()
+            .filter(|e| e["item"]["type"] == "message" && e["item"]["role"] == "system")
+            .filter_map(|e| e["item"]["content"][0]["text"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The `session.update`s that changed the set-up's instructions or tools: each makes the
+    /// service bill the whole conversation again without its cache.
+    pub fn prefix_changes(&self) -> Vec<Value> {
+        self.events_of("session.update")
+            .into_iter()
+            .filter(|e| {
+                let changed = |field: &str| e["session"].get(field).is_some_and(|v| *v != self.session[field]);
+                changed("instructions") || changed("tools")
+            })
+            .collect()
+    }
+
     /// Waits until `done` holds for the events received, or panics after `within`.
     pub async fn wait_for(&self, within: Duration, what: &str, done: impl Fn(&FakeCall) -> bool) {
         let deadline = tokio::time::Instant::now() + within;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Board, GuestRoom_Serialize as GuestRoom, MicrophoneStatus, OperatorStatus } from "../bindings";
+import type { Board, GuestRoom_Serialize as GuestRoom, MeetingCost, MicrophoneStatus, OperatorStatus } from "../bindings";
 import { describeMicrophone } from "./ParticipantsPanel";
 
 /** The voice operator's state in words; `secondsLeft` counts down a reconnect, and
@@ -35,10 +35,33 @@ function useCountdown(status: OperatorStatus): number | undefined {
   return left;
 }
 
+/** What this machine's voice operator has cost in the meeting, in a few words; the breakdown
+ * goes in the tooltip. Nothing before the first response. */
+export function describeCost(cost: MeetingCost | null | undefined): { short: string; detail: string } | null {
+  if (!cost) return null;
+  const t = cost.tokens;
+  const input = t.textIn + t.cachedTextIn + t.audioIn + t.cachedAudioIn;
+  if (input === 0) return null;
+  const cached = Math.floor(((t.cachedTextIn + t.cachedAudioIn) * 100) / input);
+  const thousands = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : n.toLocaleString("en-US"));
+  const dollars = cost.dollars ?? 0;
+  const money = `$${dollars.toFixed(dollars < 10 ? 3 : 2)}${cost.unpriced ? " + unpriced tokens" : ""}`;
+  return {
+    short: `${money} · ${thousands(input)} tokens, ${cached} % cached`,
+    detail:
+      `Input: ${t.audioIn.toLocaleString("en-US")} audio and ${t.textIn.toLocaleString("en-US")} text tokens, ` +
+      `${(t.cachedAudioIn + t.cachedTextIn).toLocaleString("en-US")} from the cache. ` +
+      `Output: ${(t.textOut + t.audioOut).toLocaleString("en-US")} tokens. ` +
+      `Transcription: ${t.transcriptionIn.toLocaleString("en-US")} in, ${t.transcriptionOut.toLocaleString("en-US")} out.`,
+  };
+}
+
 type Props = {
   board: Board | null;
   microphone: MicrophoneStatus;
   voice: OperatorStatus;
+  /** This machine's operator's cost; not shown while the window shows someone else's room. */
+  cost?: MeetingCost | null;
   /** The room the window shows, when it is somebody else's. */
   guest?: GuestRoom | null;
 };
@@ -53,8 +76,9 @@ function describeBoard(board: Board | null, guest: GuestRoom | null | undefined)
   return `${whose} · revision ${board.revision} · ${cards} cards`;
 }
 
-export function StatusBar({ board, microphone, voice, guest }: Props) {
+export function StatusBar({ board, microphone, voice, cost, guest }: Props) {
   const secondsLeft = useCountdown(voice);
+  const spent = guest ? null : describeCost(cost);
   const voiceTone = voice.state === "stopped" || voice.state === "reconnecting" ? "warning" : "muted";
   return (
     <footer className="statusbar" role="status">
@@ -65,6 +89,11 @@ export function StatusBar({ board, microphone, voice, guest }: Props) {
       <span className={voiceTone} data-testid="voice-status">
         · {describeVoice(voice, { secondsLeft })}
       </span>
+      {spent && (
+        <span className="muted" data-testid="voice-cost" title={spent.detail}>
+          · {spent.short}
+        </span>
+      )}
     </footer>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { FormError } from "./FormError";
 import { useEscape } from "./useEscape";
-import { commands, type KeyStatus, type Settings, type VoiceSettings } from "../bindings";
+import { commands, type KeyStatus, type Prices, type Settings, type VoiceSettings } from "../bindings";
 import { call } from "../api";
 import { errorMessage } from "../errors";
 
@@ -29,11 +29,44 @@ export function describeKey(key: KeyStatus): string {
   }
 }
 
+/** The prices a person can set, in the order the dialog shows them. */
+const PRICE_FIELDS: { key: keyof Prices; label: string }[] = [
+  { key: "audioIn", label: "Audio in" },
+  { key: "cachedAudioIn", label: "Cached audio in" },
+  { key: "textIn", label: "Text in" },
+  { key: "cachedTextIn", label: "Cached text in" },
+  { key: "textOut", label: "Text out" },
+  { key: "audioOut", label: "Audio out" },
+];
+
+type PriceInputs = Record<keyof Prices, string>;
+
+function priceInputs(prices: Prices | null | undefined): PriceInputs {
+  const text = (key: keyof Prices) => String(prices?.[key] ?? "");
+  return Object.fromEntries(PRICE_FIELDS.map(({ key }) => [key, text(key)])) as PriceInputs;
+}
+
+/** The prices typed, each blank one taken from the list prices; `null` when none is typed.
+ * Throws, in words, when one is not a number or is blank with no list price to take. */
+export function typedPrices(inputs: PriceInputs, list: Prices | null): Prices | null {
+  if (PRICE_FIELDS.every(({ key }) => inputs[key].trim() === "")) return null;
+  const prices = {} as Prices;
+  for (const { key, label } of PRICE_FIELDS) {
+    const typed = inputs[key].trim();
+    const value = typed === "" ? list?.[key] : Number(typed);
+    if (value === undefined || value === null) throw new Error(`${label}: this model has no list price; give one.`);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${label}: "${typed}" is not a price.`);
+    prices[key] = value;
+  }
+  return prices;
+}
+
 export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props) {
   const [voice, setVoice] = useState<VoiceSettings | null>(null);
   const [key, setKey] = useState("");
   const [model, setModel] = useState(settings.model ?? "");
   const [baseUrl, setBaseUrl] = useState(settings.baseUrl ?? "");
+  const [prices, setPrices] = useState<PriceInputs>(priceInputs(settings.prices));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -71,7 +104,8 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
     setBusy(true);
     setError(null);
     try {
-      await onSaveSettings({ ...settings, model: model.trim() || null, baseUrl: baseUrl.trim() || null });
+      const own = typedPrices(prices, voice?.listPrices ?? null);
+      await onSaveSettings({ ...settings, model: model.trim() || null, baseUrl: baseUrl.trim() || null, prices: own });
       await reload();
     } catch (err) {
       setError(errorMessage(err));
@@ -118,11 +152,15 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
             </span>
             <input
               name="model"
+              list="realtime-models"
               placeholder={voice?.model ?? "gpt-realtime-2"}
               value={voice?.modelFromEnv ? voice.model : model}
               disabled={voice?.modelFromEnv}
               onChange={(e) => setModel(e.target.value)}
             />
+            <datalist id="realtime-models">
+              {voice?.models.map((name) => <option key={name} value={name} />)}
+            </datalist>
           </label>
           <label className="field">
             <span>
@@ -136,6 +174,26 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
               onChange={(e) => setBaseUrl(e.target.value)}
             />
           </label>
+          <fieldset className="prices">
+            <legend>Prices for the cost meter, in dollars per million tokens</legend>
+            <p className="field-help" data-testid="list-prices">
+              {voice?.listPrices
+                ? `Blank fields use ${voice.model}'s list prices of ${voice.pricesAsOf}. Set your own if your contract differs.`
+                : `No list prices are known for ${voice?.model ?? "this model"}: give its prices to see what a meeting costs.`}
+            </p>
+            {PRICE_FIELDS.map(({ key, label }) => (
+              <label className="field price" key={key}>
+                <span>{label}</span>
+                <input
+                  name={`price-${key}`}
+                  inputMode="decimal"
+                  placeholder={String(voice?.listPrices?.[key] ?? "")}
+                  value={prices[key]}
+                  onChange={(e) => setPrices({ ...prices, [key]: e.target.value })}
+                />
+              </label>
+            ))}
+          </fieldset>
           <FormError error={error} />
           <footer className="dialog-actions">
             <span className="spacer" />

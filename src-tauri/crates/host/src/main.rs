@@ -12,6 +12,7 @@ use audio::MicrophoneStatus;
 use control::Action;
 use meeting::OperatorStatus;
 use options::{Microphone, Parsed};
+use realtime::cost::MeetingCost;
 use realtime::Endpoint;
 use room::acme::AcmeStatus;
 use room::{HubHandle, Lobby};
@@ -53,6 +54,7 @@ async fn run(options: options::Options) -> Result<(), String> {
         Some(api_key) => VoiceChoice::Ready {
             endpoint: Endpoint { base_url: options.base_url.clone(), api_key },
             model: options.model.clone(),
+            prices: realtime::cost::list_prices(&options.model),
         },
         None => {
             VoiceChoice::Unavailable { reason: "No OPENAI_API_KEY: the board and audio run, but nobody listens".into() }
@@ -86,6 +88,10 @@ async fn run(options: options::Options) -> Result<(), String> {
     });
     print_each(runtime.audio.microphone(), |status| format!("microphone: {status:?}"), &MicrophoneStatus::Off);
     print_each(runtime.voice.status(), report::status, &OperatorStatus::Off);
+    if options.api_key.is_some() {
+        say(report::prices(&options.model));
+    }
+    print_each(runtime.voice.cost(), report::spent, &MeetingCost::default());
     let mut heard = runtime.voice.transcript();
     tokio::spawn(async move {
         loop {

@@ -21,7 +21,9 @@ Options:
   --microphone NAME    capture this input device; `default` for the system default,
                        `none` for no microphone (default: default)
   --play FILE.wav      also play a WAV file into the room, looping (any rate and channels)
-  --model MODEL        Realtime model (default: $OPENAI_REALTIME_MODEL, else gpt-realtime-2)
+  --model MODEL        Realtime model: gpt-realtime-2, gpt-realtime-2.1, gpt-realtime-2.1-mini
+                       (cheaper) or any other name the API takes (default:
+                       $OPENAI_REALTIME_MODEL, else gpt-realtime-2)
   --base-url URL       API base (default: $OPENAI_BASE_URL, else https://api.openai.com/v1);
                        https://, or http:// only to this machine (the key is sent with it)
   --room               host a meeting room: prints an invite link people open in a browser

@@ -2,6 +2,7 @@
 
 use board::{Change, Edit, Source};
 use meeting::OperatorStatus;
+use realtime::cost::{self, MeetingCost};
 use room::acme::AcmeStatus;
 use room::{CertificateInfo, CertificateKind, Lobby};
 use room_protocol::{Connection, Participant};
@@ -19,6 +20,26 @@ pub fn status(status: &OperatorStatus) -> String {
 }
 
 /// The room's certificate: "tls: self-signed certificate, SHA-256 AB:CD:…".
+/// What the meeting has cost so far.
+pub fn spent(cost: &MeetingCost) -> String {
+    format!("cost: {}", cost.describe())
+}
+
+/// The prices the cost lines use.
+pub fn prices(model: &str) -> String {
+    match cost::list_prices(model) {
+        Some(prices) => format!(
+            "prices: {model} list prices of {}, per million tokens: audio in ${}, text in ${}, cached in ${}, text out ${}",
+            cost::PRICES_AS_OF,
+            prices.audio_in,
+            prices.text_in,
+            prices.cached_audio_in,
+            prices.text_out
+        ),
+        None => format!("prices: none known for the model {model}: the cost lines count its tokens only"),
+    }
+}
+
 pub fn certificate(info: &CertificateInfo) -> String {
     let kind = match info.kind {
         CertificateKind::SelfSigned => {
@@ -126,6 +147,15 @@ mod tests {
         let waiting =
             OperatorStatus::Reconnecting { attempt: 2, retry_in_secs: 3, reason: "Could not reach the API".into() };
         assert_eq!(status(&waiting), "status: reconnecting in 3 s (attempt 2): Could not reach the API");
+    }
+
+    #[test]
+    fn prices_say_where_they_come_from() {
+        assert_eq!(
+            prices("gpt-realtime-2"),
+            "prices: gpt-realtime-2 list prices of 2026-11-30, per million tokens: audio in $32, text in $4, cached in $0.4, text out $24"
+        );
+        assert!(prices("my-proxy").contains("count its tokens only"));
     }
 
     #[test]

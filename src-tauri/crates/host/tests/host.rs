@@ -155,6 +155,15 @@ async fn the_headless_host_runs_the_room_and_the_voice_operator() {
         line,
         "board: revision 1: moved card-003 \"Implement ICE Restart Handling\" to Done (by voice: \"ICE restarts shipped.\")"
     );
+    // The response's bill, with the usage fields the service sends, becomes a cost line.
+    let usage = json!({ "total_tokens": 2_025, "input_tokens": 2_000, "output_tokens": 25,
+        "input_token_details": { "text_tokens": 1_500, "audio_tokens": 500, "cached_tokens": 1_024,
+            "cached_tokens_details": { "text_tokens": 1_024, "audio_tokens": 0 } },
+        "output_token_details": { "text_tokens": 25, "audio_tokens": 0 } });
+    call.send_json(json!({ "type": "response.done", "response": { "id": "r1", "status": "completed", "output": [], "usage": usage } }))
+        .await;
+    let cost = tokio::task::block_in_place(|| host.expect_line("cost: "));
+    assert_eq!(cost, "cost: 2,000 tokens in (51 % cached), 25 out · $0.019");
 
     let status = tokio::task::block_in_place(|| host.terminate());
     assert!(status.success(), "the host exits cleanly on SIGTERM: {status}");
@@ -162,6 +171,8 @@ async fn the_headless_host_runs_the_room_and_the_voice_operator() {
     let board = BoardFile::in_dir(&data_dir).load(0).into_board();
     assert_eq!(board.card("card-003").unwrap().status, Status::Done, "the board file holds the change");
     assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+    let record = std::fs::read_to_string(data_dir.join("meetings.jsonl")).expect("the meeting's record is kept");
+    assert!(record.contains("\"model\":\"gpt-realtime-2\""), "{record}");
 }
 
 /// The usual soft limit on open files, as hard limit too: the host cannot raise it.

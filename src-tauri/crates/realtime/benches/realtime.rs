@@ -3,20 +3,20 @@
 //!   20 ms room frame, at the real 20 ms cadence (p50/p99), and the CPU it costs;
 //! - tool-call event in → board change out: from the fake sending `response.output_item.done`
 //!   to the board actor broadcasting the saved change (p50/p99);
-//! - the size of the instructions at 5, 100 and 1,000 cards.
+//! - the size of the board message at 5, 100, 1,000 and 2,000 cards.
 //!
 //! Run: `cargo bench -p boardroom-realtime --bench realtime`.
 
-use std::sync::Arc;
+mod on_call;
+
 use std::time::{Duration, Instant};
 
 use audio::signal::tone_frame;
-use audio::{Fanout, OpusEncoder};
-use board::{Board, BoardActor, BoardFile, Card, Status};
+use audio::OpusEncoder;
 use fake_realtime::FakeRealtime;
-use meeting::OperatorStatus;
+use on_call::{board_of, on_call};
 use realtime::peer::Call;
-use realtime::{session, CallsApi, Endpoint, Operator, OperatorConfig, OperatorEvent};
+use realtime::{board_items, session, CallsApi, Endpoint};
 use serde_json::json;
 
 const KEY: &str = "sk-bench";
@@ -48,8 +48,7 @@ fn thread_cpu() -> Duration {
 
 async fn frame_to_packet(fake: &FakeRealtime) {
     let api = CallsApi::new(Endpoint { base_url: fake.base_url.clone(), api_key: KEY.into() });
-    let board = board::seed::board();
-    let session = session::session(session::DEFAULT_MODEL, &session::instructions(&board).text);
+    let session = session::session(session::DEFAULT_MODEL, "");
     let (call, _events) = Call::connect(&api, &session).await.expect("a call to the fake");
     let _server_side = fake.next_call(Duration::from_secs(20)).await;
     let out = call.audio_out();
@@ -76,22 +75,8 @@ async fn frame_to_packet(fake: &FakeRealtime) {
 }
 
 async fn tool_call_to_change(fake: &FakeRealtime) {
-    let dir = tempfile::tempdir().unwrap();
-    let (actor, board) = BoardActor::new(board::seed::board(), Some(BoardFile::in_dir(dir.path())));
-    tokio::spawn(actor.run());
-    let mut fanout = Fanout::new();
-    let mix = fanout.attach("realtime", 50);
-    let (ready_tx, mut ready) = tokio::sync::mpsc::unbounded_channel();
-    let notify = Arc::new(move |event| {
-        if let OperatorEvent::Status(OperatorStatus::Listening { .. }) = event {
-            let _ = ready_tx.send(());
-        }
-    });
-    let config =
-        OperatorConfig::new(Endpoint { base_url: fake.base_url.clone(), api_key: KEY.into() }, "gpt-realtime-2".into());
-    let operator = Operator::start(config, board.clone(), mix, notify);
-    ready.recv().await;
-    let call = fake.next_call(Duration::from_secs(20)).await;
+    let rig = on_call(fake, KEY, board::seed::board()).await;
+    let (board, call) = (&rig.board, &rig.call);
     let mut changes = board.subscribe();
     let mut timings = Vec::with_capacity(TOOL_CALLS);
     for i in 0..TOOL_CALLS {
@@ -104,36 +89,27 @@ async fn tool_call_to_change(fake: &FakeRealtime) {
         timings.push(started.elapsed());
     }
     println!("tool-call event in -> board change out (saved to disk): {}", summary(timings));
-    operator.stop().await;
-    drop(fanout);
+    rig.operator.stop().await;
 }
 
-fn instruction_sizes() {
-    for count in [5usize, 100, 1_000] {
-        let cards = (0..count)
-            .map(|i| Card {
-                id: format!("kanban-card-{i:03}"),
-                status: Status::ALL[i % 4],
-                title: format!("Follow up on item {i} from the standup"),
-                notes: "Owner and context as said in the meeting; the blocker, if any, and what it waits on.".into(),
-                tags: vec!["webrtc".into(), format!("topic-{}", i % 7)],
-            })
-            .collect();
-        let made = session::instructions(&Board::with_cards(cards));
+fn board_message_sizes() {
+    for count in [5usize, 100, 1_000, 2_000] {
+        let made = board_items::snapshot(&board_of(count));
         println!(
-            "instructions at {count} cards: {} bytes{}",
+            "board message at {count} cards: {} bytes, {} cards listed, {} left to find_cards",
             made.text.len(),
-            if made.compact {
-                format!(" (compact board, {} cards left out)", made.cards_left_out)
-            } else {
-                String::new()
-            }
+            made.listed,
+            made.left_out
         );
     }
 }
 
 fn main() {
-    instruction_sizes();
+    println!("instructions and tools: {} bytes, the same for every board", {
+        let session = session::session(session::DEFAULT_MODEL, "");
+        session["instructions"].to_string().len() + session["tools"].to_string().len()
+    });
+    board_message_sizes();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let fake = FakeRealtime::start(KEY).await;

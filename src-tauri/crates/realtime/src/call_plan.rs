@@ -1,6 +1,7 @@
 //! When the operator's call does what, as time passes: a call is renewed a while after it
-//! starts (before the server's limit), the model's copy of the board is refreshed at most
-//! once per interval with the last state always sent, and after a fault the next try waits
+//! starts (before the server's limit), the transcription's hints (the board's words) are
+//! refreshed at most once per interval after the board changes, the last state always
+//! sent, and after a fault the next try waits
 //! as the `backoff` says, starting over once a call is up. Plain Rust: the time (and the
 //! randomness) is passed in.
 
@@ -13,8 +14,8 @@ use crate::backoff::Backoff;
 pub enum Due {
     /// Time for a fresh call.
     Renew,
-    /// Send the model the board as it is now.
-    Update,
+    /// Give the transcription the board's words as they are now.
+    Hints,
 }
 
 /// When to try again after a fault.
@@ -51,7 +52,7 @@ impl OnCall {
 }
 
 impl CallPlan {
-    /// Calls are renewed `renew_after` they start; updates go at most once per `update_every`.
+    /// Calls are renewed `renew_after` they start; hint updates go at most once per `update_every`.
     pub fn new(renew_after: Duration, update_every: Duration) -> Self {
         CallPlan { renew_after, update_every, backoff: Backoff::new(), call: None }
     }
@@ -62,7 +63,7 @@ impl CallPlan {
         self.call = Some(OnCall { renew_at: now + self.renew_after, last_update: now, board_changed: false });
     }
 
-    /// The board changed: the model hears of it at the next update.
+    /// The board changed: its words go to the transcription at the next update.
     pub fn board_changed(&mut self) {
         if let Some(call) = &mut self.call {
             call.board_changed = true;
@@ -83,7 +84,7 @@ impl CallPlan {
         }
         if call.update_at(self.update_every).is_some_and(|at| now >= at) {
             (call.last_update, call.board_changed) = (now, false);
-            return Some(Due::Update);
+            return Some(Due::Hints);
         }
         None
     }
@@ -148,17 +149,17 @@ mod tests {
         plan.board_changed();
         plan.board_changed();
         assert_eq!(plan.poll(t0 + ms(199)), None);
-        assert_eq!(plan.poll(t0 + ms(210)), Some(Due::Update), "three changes, one update");
+        assert_eq!(plan.poll(t0 + ms(210)), Some(Due::Hints), "three changes, one update");
         assert_eq!(plan.poll(t0 + ms(211)), None, "nothing new to send");
         assert_eq!(plan.poll_timeout(), Some(t0 + RENEW));
         // A change right after an update waits for the interval since that update, then goes.
         plan.board_changed();
         assert_eq!(plan.poll_timeout(), Some(t0 + ms(410)));
         assert_eq!(plan.poll(t0 + ms(300)), None);
-        assert_eq!(plan.poll(t0 + ms(410)), Some(Due::Update), "the last change is sent");
+        assert_eq!(plan.poll(t0 + ms(410)), Some(Due::Hints), "the last change is sent");
         // A change after a quiet spell goes as soon as it is looked at.
         plan.board_changed();
-        assert_eq!(plan.poll(t0 + ms(5_000)), Some(Due::Update));
+        assert_eq!(plan.poll(t0 + ms(5_000)), Some(Due::Hints));
     }
 
     #[test]

@@ -1,18 +1,26 @@
 //! The voice operator, in the order a call flows: the calls API over HTTP (`api`), the
 //! WebRTC peer with the room-mix track and the `oai-events` channel (`peer`), the events on
-//! that channel (`protocol`), the session config with the board in its instructions
-//! (`session`), the tools and their parsing (`tools`), exactly-once function calls
-//! (`calls`), which words led to a call (`transcripts`), faults and the retry schedule
-//! (`fault`, `backoff`), when the call is renewed, updated and retried (`call_plan`), and
+//! that channel (`protocol`), the session config whose instructions and tools never change
+//! during a call (`session`), the board told to the model as conversation items and its
+//! words as transcription hints (`board_items`), what the current call has been told of it
+//! (`briefing`), the tools and their parsing (`tools`),
+//! looking cards up (`find`), exactly-once function calls (`calls`), which words led to a
+//! call (`transcripts`), faults and the retry schedule (`fault`, `backoff`), when the call is
+//! renewed, its hints refreshed and a fault retried (`call_plan`), what the meeting costs
+//! (`cost`), and
 //! the operator task that runs it all (`operator`), encoding the room mix onto the current
 //! call's track (`meeting::opus`) and reporting its state (`meeting::status`). Everything but
 //! `api`, `peer` and `operator` is plain Rust without I/O.
 
 pub mod api;
 pub mod backoff;
+pub mod board_items;
+pub mod briefing;
 pub mod call_plan;
 pub mod calls;
+pub mod cost;
 pub mod fault;
+pub mod find;
 pub mod operator;
 pub mod peer;
 pub mod protocol;

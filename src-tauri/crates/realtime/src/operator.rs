@@ -1,8 +1,9 @@
 //! The voice operator: keeps one call to the Realtime API going while the room is open.
 //! It feeds the room mix to the call as Opus (one encoder, moved to each new call's track
 //! through a watch), applies the model's tool calls to the board exactly once each and
-//! answers every one, keeps the model's copy of the board fresh with coalesced
-//! `session.update`s, reconnects with backoff after faults, renews the call before the
+//! answers every one, tells the model the board as conversation items (a board message when
+//! a call starts, then a line per change) so the instructions never change, refreshes the
+//! transcription's hints, reconnects with backoff after faults, renews the call before the
 //! server's 60-minute limit, and reports its state and the transcript.
 
 use std::sync::Arc;
@@ -19,17 +20,21 @@ use meeting::opus::{self, OpusTrack};
 use meeting::status::{OperatorStatus, TranscriptLine};
 
 use crate::api::{CallsApi, Endpoint};
+use crate::board_items;
+use crate::briefing::Briefing;
 use crate::call_plan::{CallPlan, Due};
+use crate::cost::Tokens;
 use crate::calls::{CallLedger, Sighting, Verdict};
 use crate::fault::Fault;
+use crate::find;
 use crate::peer::{Call, PeerEvent};
 use crate::protocol::{self, ClientEvent, OutputItem, ServerEvent};
 use crate::session;
 use crate::tools::{self, ToolAction};
 use crate::transcripts::Transcripts;
 
-/// At most one `session.update` per this long; the last state is always sent.
-pub const UPDATE_EVERY: Duration = Duration::from_millis(200);
+/// The transcription's hints are refreshed at most this often; the last state is always sent.
+pub const HINTS_EVERY: Duration = Duration::from_secs(2);
 /// Calls are renewed this long after they start, before the server's 60-minute limit.
 pub const RENEW_AFTER: Duration = Duration::from_secs(55 * 60);
 /// The room mix is encoded at this rate: plenty for speech recognition.
@@ -57,6 +62,8 @@ impl OperatorConfig {
 pub enum OperatorEvent {
     Status(OperatorStatus),
     Transcript(TranscriptLine),
+    /// Tokens the service billed: a response's or a transcription's.
+    Billed(Tokens),
 }
 
 pub type Notify = Arc<dyn Fn(OperatorEvent) + Send + Sync>;
@@ -78,14 +85,15 @@ impl Operator {
             let mut operator = Running {
                 api: CallsApi::new(config.endpoint),
                 model: config.model,
-                plan: CallPlan::new(config.renew_after, UPDATE_EVERY),
+                plan: CallPlan::new(config.renew_after, HINTS_EVERY),
                 changes_board: board.subscribe(),
                 board,
                 notify,
                 audio_out: out_tx,
                 ledger: CallLedger::new(),
                 transcripts: Transcripts::new(),
-                compact_logged: false,
+                briefing: Briefing::default(),
+                setup_hints: String::new(),
             };
             operator.run(stopped).await;
             operator.audio_out.send_replace(None);
@@ -136,8 +144,10 @@ struct Running {
     audio_out: watch::Sender<Option<OpusTrack>>,
     ledger: CallLedger,
     transcripts: Transcripts,
-    /// Whether the last session config needed the compact board (logged when it changes).
-    compact_logged: bool,
+    /// What the current call's model has been told of the board.
+    briefing: Briefing,
+    /// The transcription hints in the last call set-up.
+    setup_hints: String,
 }
 
 impl Running {
@@ -161,6 +171,8 @@ impl Running {
             let fault = match connected {
                 Ok((call, events)) => {
                     self.plan.connected(now());
+                    self.briefing = Briefing::new(self.setup_hints.clone());
+                    self.brief(&call).await;
                     self.audio_out.send_replace(Some(call.audio_out()));
                     log::info!("listening on call {}", call.call_id);
                     self.status(OperatorStatus::Listening { call_id: call.call_id.clone() });
@@ -261,20 +273,55 @@ impl Running {
         Call::connect(&self.api, &session).await
     }
 
-    /// The session config with the board as it is now.
+    /// The session config, with the board's words as the transcription's hints.
     async fn session(&mut self) -> Result<Value, Fault> {
         let board = self.board.snapshot().await.map_err(|err| Fault::Connection(err.to_string()))?;
-        let instructions = session::instructions(&board);
-        if instructions.compact != self.compact_logged {
-            self.compact_logged = instructions.compact;
-            if instructions.compact {
-                log::info!(
-                    "the board is too large to embed whole: the model gets a compact board ({} cards left out)",
-                    instructions.cards_left_out
-                );
-            }
+        self.setup_hints = board_items::transcription_hints(&board);
+        Ok(session::session(&self.model, &self.setup_hints))
+    }
+
+    /// Sends the model the board as it is now, as a message that replaces earlier ones.
+    async fn brief(&mut self, call: &Call) {
+        let board = match self.board.snapshot().await {
+            Ok(board) => board,
+            Err(err) => return log::warn!("the board could not be read for the model: {err}"),
+        };
+        let snapshot = board_items::snapshot(&board);
+        if snapshot.left_out > 0 {
+            log::info!(
+                "the board message lists {} cards; the model looks up the other {} with find_cards",
+                snapshot.listed,
+                snapshot.left_out
+            );
         }
-        Ok(session::session(&self.model, &instructions.text))
+        self.briefing.snapshot_sent(snapshot.revision);
+        self.send(call, &ClientEvent::system_message(snapshot.text), "the board").await;
+    }
+
+    /// Tells the model of a change it does not know of yet.
+    async fn tell(&mut self, call: &Call, change: &board::Change) {
+        if self.briefing.needs_telling(change) {
+            let line = board_items::change_line(change);
+            self.send(call, &ClientEvent::system_message(line), "a board change").await;
+        }
+    }
+
+    /// Gives the transcription the board's words, if they changed.
+    async fn refresh_hints(&mut self, call: &Call) {
+        let board = match self.board.snapshot().await {
+            Ok(board) => board,
+            Err(err) => return log::warn!("the board could not be read for the transcription hints: {err}"),
+        };
+        if let Some(hints) = self.briefing.new_hints(board_items::transcription_hints(&board)) {
+            let update = ClientEvent::SessionUpdate { session: session::hints_update(&hints) };
+            self.send(call, &update, "the transcription hints").await;
+        }
+    }
+
+    async fn send(&self, call: &Call, event: &ClientEvent, what: &str) {
+        if let Err(err) = call.send(&event.to_json()).await {
+            log::warn!("{what} could not be sent to the model: {err}");
+        }
     }
 
     async fn serve(
@@ -296,27 +343,23 @@ impl Running {
                     None => return End::Lost(call, "the call ended".into()),
                 },
                 change = self.changes_board.recv() => match change {
-                    Ok(_) | Err(RecvError::Lagged(_)) => self.plan.board_changed(),
+                    Ok(change) => {
+                        self.plan.board_changed();
+                        self.tell(&call, &change).await;
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        log::info!("{missed} board changes came too fast to tell one by one; sending the board");
+                        self.plan.board_changed();
+                        self.brief(&call).await;
+                    }
                     Err(RecvError::Closed) => return End::Stopped(call),
                 },
                 () = sleep_until(self.plan.poll_timeout()) => match self.plan.poll(now()) {
                     Some(Due::Renew) => return End::Renew(call, events, "the call is near the server's time limit"),
-                    Some(Due::Update) => self.update(&call).await,
+                    Some(Due::Hints) => self.refresh_hints(&call).await,
                     None => {}
                 },
             }
-        }
-    }
-
-    /// Sends the model the board as it is now.
-    async fn update(&mut self, call: &Call) {
-        match self.session().await {
-            Ok(session) => {
-                if let Err(err) = call.send(&ClientEvent::SessionUpdate { session }.to_json()).await {
-                    log::warn!("the board update could not be sent to the model: {err}");
-                }
-            }
-            Err(err) => log::warn!("the board update was not made: {err}"),
         }
     }
 
@@ -337,7 +380,10 @@ impl Running {
                 log::warn!("the Realtime API reported an error: {}", error.describe())
             }
             ServerEvent::Committed { item_id } => self.transcripts.committed(&item_id),
-            ServerEvent::TranscriptionCompleted { item_id, transcript } => {
+            ServerEvent::TranscriptionCompleted { item_id, transcript, usage } => {
+                if let Some(usage) = usage {
+                    (self.notify)(OperatorEvent::Billed(Tokens::of_transcription(&usage)));
+                }
                 self.transcripts.finished(&item_id, &transcript);
                 let line = TranscriptLine { item_id, text: transcript.trim().to_owned(), at: now_ms() };
                 (self.notify)(OperatorEvent::Transcript(line));
@@ -386,6 +432,16 @@ impl Running {
                         self.consider(call, seen).await;
                     }
                 }
+                if let Some(usage) = response.usage {
+                    (self.notify)(OperatorEvent::Billed(Tokens::of_response(&usage)));
+                    if self.briefing.response_read(usage.input_tokens) {
+                        log::info!("the server cut the conversation short; sending the board again");
+                        self.brief(call).await;
+                    }
+                }
+                if self.briefing.take_follow_up() {
+                    self.send(call, &ClientEvent::ResponseCreate, "a request to act on what was found").await;
+                }
             }
             _ => {}
         }
@@ -395,6 +451,7 @@ impl Running {
     async fn consider(&mut self, call: &Call, seen: Sighting<'_>) {
         if let Verdict::Apply { call_id, name, arguments } = self.ledger.sighting(seen) {
             let output = self.apply(&call_id, &name, &arguments).await;
+            self.briefing.answered(&call_id);
             let event = ClientEvent::function_call_output(&call_id, &output);
             if let Err(err) = call.send(&event.to_json()).await {
                 log::warn!("the result of call {call_id} could not be sent: {err}");
@@ -414,9 +471,18 @@ impl Running {
         match action {
             ToolAction::Nothing { reason } => {
                 log::info!("nothing to change ({call_id}): {reason}");
+                self.briefing.acted();
                 tools::nothing_done()
             }
+            ToolAction::Find(query) => {
+                self.briefing.looked();
+                match self.board.snapshot().await {
+                    Ok(board) => find::find(&board, &query),
+                    Err(err) => tools::refused(&err.to_string()),
+                }
+            }
             ToolAction::Edit(edit) => {
+                self.briefing.acted();
                 let source = Source::Voice { call_id: call_id.to_owned(), transcript: self.transcripts.for_call() };
                 match self.board.apply(edit, source).await {
                     Ok(change) => {

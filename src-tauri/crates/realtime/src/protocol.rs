@@ -28,7 +28,12 @@ pub enum ServerEvent {
         delta: String,
     },
     #[serde(rename = "conversation.item.input_audio_transcription.completed")]
-    TranscriptionCompleted { item_id: String, transcript: String },
+    TranscriptionCompleted {
+        item_id: String,
+        transcript: String,
+        #[serde(default)]
+        usage: Option<TranscriptionUsage>,
+    },
     #[serde(rename = "conversation.item.input_audio_transcription.failed")]
     TranscriptionFailed {
         item_id: String,
@@ -90,6 +95,53 @@ pub struct Response {
     pub status: Option<String>,
     #[serde(default)]
     pub output: Vec<OutputItem>,
+    /// What the response was billed for; absent until it is done.
+    #[serde(default)]
+    pub usage: Option<Usage>,
+}
+
+/// A response's token counts (`response.done.response.usage`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct Usage {
+    /// The whole conversation the response read, cached or not: it only grows during a call
+    /// unless the server cut the conversation short.
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub input_token_details: InputDetails,
+    pub output_token_details: OutputDetails,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct InputDetails {
+    pub text_tokens: u64,
+    pub audio_tokens: u64,
+    /// Read from the cache, of either kind.
+    pub cached_tokens: u64,
+    pub cached_tokens_details: Option<CachedDetails>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct CachedDetails {
+    pub text_tokens: u64,
+    pub audio_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct OutputDetails {
+    pub text_tokens: u64,
+    pub audio_tokens: u64,
+}
+
+/// A transcription's token counts (`...input_audio_transcription.completed.usage`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
+pub struct TranscriptionUsage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
 }
 
 impl Response {
@@ -125,6 +177,8 @@ pub enum ClientEvent {
     SessionUpdate { session: Value },
     #[serde(rename = "conversation.item.create")]
     ItemCreate { item: ConversationItem },
+    #[serde(rename = "response.create")]
+    ResponseCreate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -136,12 +190,35 @@ pub enum ConversationItem {
         /// The result as a JSON string, as the API expects.
         output: String,
     },
+    /// Context for the model that nobody said, such as the board.
+    #[serde(rename = "message")]
+    Message { role: Role, content: Vec<Content> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type")]
+pub enum Content {
+    #[serde(rename = "input_text")]
+    InputText { text: String },
 }
 
 impl ClientEvent {
     pub fn function_call_output(call_id: &str, output: &Value) -> Self {
         ClientEvent::ItemCreate {
             item: ConversationItem::FunctionCallOutput { call_id: call_id.to_owned(), output: output.to_string() },
+        }
+    }
+
+    /// A system message in the conversation (not the instructions, which stay as they are).
+    pub fn system_message(text: String) -> Self {
+        ClientEvent::ItemCreate {
+            item: ConversationItem::Message { role: Role::System, content: vec![Content::InputText { text }] },
         }
     }
 
@@ -191,5 +268,29 @@ mod tests {
         assert_eq!(value["type"], "conversation.item.create");
         assert_eq!(value["item"]["type"], "function_call_output");
         assert_eq!(value["item"]["output"], r#"{"ok":true}"#);
+    }
+
+    #[test]
+    fn system_messages_and_response_requests_have_the_documented_shape() {
+        let value: Value = serde_json::from_str(&ClientEvent::system_message("the board".into()).to_json()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "type": "conversation.item.create",
+                "item": { "type": "message", "role": "system", "content": [{ "type": "input_text", "text": "the board" }] },
+            })
+        );
+        assert_eq!(ClientEvent::ResponseCreate.to_json(), r#"{"type":"response.create"}"#);
+    }
+
+    #[test]
+    fn usage_is_read_from_a_finished_response() {
+        let done = r#"{"type":"response.done","response":{"id":"r1","status":"completed","output":[],"usage":{"total_tokens":130,"input_tokens":100,"output_tokens":30,"input_token_details":{"cached_tokens":64}}}}"#;
+        let ServerEvent::ResponseDone { response } = parse(done).unwrap() else { panic!() };
+        let usage = response.usage.unwrap();
+        assert_eq!((usage.input_tokens, usage.output_tokens, usage.input_token_details.cached_tokens), (100, 30, 64));
+        let heard = r#"{"type":"conversation.item.input_audio_transcription.completed","item_id":"i1","content_index":0,"transcript":"hi","usage":{"type":"tokens","total_tokens":25,"input_tokens":20,"input_token_details":{"text_tokens":0,"audio_tokens":20},"output_tokens":5}}"#;
+        let ServerEvent::TranscriptionCompleted { usage, .. } = parse(heard).unwrap() else { panic!() };
+        assert_eq!(usage, Some(TranscriptionUsage { input_tokens: 20, output_tokens: 5 }));
     }
 }

@@ -1,11 +1,13 @@
-//! The six tools offered to the model: their JSON schemas, the parsing of a call's
-//! arguments into a board edit, and the JSON result sent back. Plain Rust, no I/O.
+//! The seven tools offered to the model: their JSON schemas, the parsing of a call's
+//! arguments into a board edit or a look-up, and the JSON result sent back. Plain Rust, no I/O.
 
 use std::str::FromStr;
 
 use board::{Change, Edit, Status};
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+use crate::find::Query;
 
 /// Arguments above this size are refused unread; the board's own limits are far smaller.
 pub const MAX_ARGUMENTS_BYTES: usize = 32 * 1024;
@@ -14,6 +16,8 @@ pub const MAX_ARGUMENTS_BYTES: usize = 32 * 1024;
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolAction {
     Edit(Edit),
+    /// Look cards up; the board is not changed.
+    Find(Query),
     /// Nothing on the board to change (filler, hand-offs, chit-chat).
     Nothing {
         reason: String,
@@ -24,7 +28,7 @@ pub enum ToolAction {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ToolError {
     #[error(
-        "unknown tool \"{0}\"; use create_ticket, move_ticket, add_tags, update_ticket, delete_ticket or do_nothing"
+        "unknown tool \"{0}\"; use create_ticket, move_ticket, add_tags, update_ticket, delete_ticket, find_cards or do_nothing"
     )]
     UnknownTool(String),
     #[error("the arguments are {0} bytes; the limit is {MAX_ARGUMENTS_BYTES}")]
@@ -79,6 +83,17 @@ struct CardArgs {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct FindArgs {
+    #[serde(default)]
+    words: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NothingArgs {
     #[serde(default)]
     reason: String,
@@ -119,6 +134,11 @@ pub fn parse_call(name: &str, arguments: &str) -> Result<ToolAction, ToolError> 
             Edit::Update { card_id: a.card_id, title: a.title, notes: a.notes, tags: None }
         }
         "delete_ticket" => Edit::Delete { card_id: args::<CardArgs>(name, arguments)?.card_id },
+        "find_cards" => {
+            let a: FindArgs = args(name, arguments)?;
+            let status = a.status.as_deref().map(Status::from_str).transpose()?;
+            return Ok(ToolAction::Find(Query { words: a.words, tags: a.tags, status }));
+        }
         "do_nothing" => return Ok(ToolAction::Nothing { reason: args::<NothingArgs>(name, arguments)?.reason }),
         other => return Err(ToolError::UnknownTool(other.to_owned())),
     };
@@ -147,7 +167,7 @@ pub fn refused(error: &str) -> Value {
 /// The tool definitions for the session config.
 pub fn definitions() -> Value {
     let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
-    let card_id = json!({ "type": "string", "description": "The card's id exactly as it appears in the board JSON." });
+    let card_id = json!({ "type": "string", "description": "The card's id exactly as the board messages give it." });
     let tags = json!({ "type": "array", "items": { "type": "string" }, "description": "Short lowercase tags." });
     let tool = |name: &str, description: &str, properties: Value, required: &[&str]| {
         json!({
@@ -203,6 +223,18 @@ pub fn definitions() -> Value {
             &["card_id"],
         ),
         tool(
+            "find_cards",
+            "Look up cards the board message does not list, or a card's full notes, by words in their id, title, \
+notes or tags; optionally only cards with all the given tags or in one column. Returns at most 10 cards, best \
+matches first. Changes nothing.",
+            json!({
+                "words": { "type": "string", "description": "Words that were said about the card." },
+                "tags": tags,
+                "status": { "type": "string", "enum": statuses, "description": "Only cards in this column." },
+            }),
+            &["words"],
+        ),
+        tool(
             "do_nothing",
             "Use when what was said does not change the board: filler, greetings, hand-offs, questions.",
             json!({ "reason": { "type": "string", "description": "Why nothing changes, in a few words." } }),
@@ -240,6 +272,10 @@ mod tests {
             ToolAction::Edit(Edit::Delete { .. })
         ));
         assert_eq!(
+            parse_call("find_cards", r#"{"words":"hevc","status":"Done"}"#).unwrap(),
+            ToolAction::Find(Query { words: "hevc".into(), tags: vec![], status: Some(Status::Done) })
+        );
+        assert_eq!(
             parse_call("do_nothing", r#"{"reason":"filler"}"#).unwrap(),
             ToolAction::Nothing { reason: "filler".into() }
         );
@@ -259,15 +295,19 @@ mod tests {
             Err(ToolError::BadArguments { .. })
         ));
         assert!(matches!(parse_call("update_ticket", r#"{"card_id":"x"}"#), Err(ToolError::BadArguments { .. })));
+        assert!(matches!(parse_call("find_cards", r#"{"words":"x","status":"Soon"}"#), Err(ToolError::BadStatus(_))));
         let huge = format!(r#"{{"title":"{}"}}"#, "x".repeat(MAX_ARGUMENTS_BYTES));
         assert!(matches!(parse_call("create_ticket", &huge), Err(ToolError::TooLarge(_))));
     }
 
     #[test]
-    fn definitions_name_six_closed_tools() {
+    fn definitions_name_seven_closed_tools() {
         let tools = definitions();
         let names: Vec<&str> = tools.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["create_ticket", "move_ticket", "add_tags", "update_ticket", "delete_ticket", "do_nothing"]);
+        assert_eq!(
+            names,
+            ["create_ticket", "move_ticket", "add_tags", "update_ticket", "delete_ticket", "find_cards", "do_nothing"]
+        );
         for tool in tools.as_array().unwrap() {
             assert_eq!(tool["parameters"]["additionalProperties"], false);
         }

@@ -29,15 +29,20 @@ struct Rig {
 
 impl Rig {
     async fn start(key: &str, renew_after: Option<Duration>) -> Rig {
-        Rig::start_with(key, renew_after, None).await
+        Rig::start_with(key, renew_after, None, board::seed::board()).await
     }
 
-    /// Like [`Rig::start`], with the operator pointed at `base_url` instead of the fake.
-    async fn start_with(key: &str, renew_after: Option<Duration>, base_url: Option<String>) -> Rig {
+    /// Like [`Rig::start`], with the operator pointed at `base_url` instead of the fake, on `board`.
+    async fn start_with(
+        key: &str,
+        renew_after: Option<Duration>,
+        base_url: Option<String>,
+        board: board::Board,
+    ) -> Rig {
         let _ = env_logger::builder().is_test(true).try_init();
         let fake = FakeRealtime::start(KEY).await;
         let dir = tempfile::tempdir().unwrap();
-        let (actor, board) = BoardActor::new(board::seed::board(), Some(BoardFile::in_dir(dir.path())));
+        let (actor, board) = BoardActor::new(board, Some(BoardFile::in_dir(dir.path())));
         tokio::spawn(actor.run());
         // The room mix: a 440 Hz tone, one frame every 20 ms, as the audio thread would send it.
         let mut fanout = Fanout::new();
@@ -74,7 +79,7 @@ impl Rig {
                         return seen;
                     }
                 }
-                Ok(Some(OperatorEvent::Transcript(_))) => {}
+                Ok(Some(_)) => {}
                 _ => panic!("no {what} status; saw {seen:?}"),
             }
         }
@@ -121,10 +126,14 @@ async fn the_call_carries_the_session_and_the_room_mix() {
     assert_eq!(seen[0], OperatorStatus::Connecting);
     let call = rig.fake.next_call(SOON).await;
 
-    let instructions = call.session["instructions"].as_str().unwrap();
+    // The board comes as the first message after the instructions, which never name a card.
+    call.wait_for(SOON, "the board message", |c| !c.system_messages().is_empty()).await;
+    let board_message = &call.system_messages()[0];
     for id in ["card-001", "card-002", "card-003", "card-004", "card-005"] {
-        assert!(instructions.contains(id), "the instructions embed {id}");
+        assert!(board_message.contains(id), "the board message lists {id}");
+        assert!(!call.session["instructions"].as_str().unwrap().contains(id));
     }
+    assert!(call.session["audio"]["input"]["transcription"]["prompt"].as_str().unwrap().contains("webrtc"));
     assert_eq!(call.session["model"], "gpt-realtime-2");
 
     // Two seconds of the tone, past the first packets while the codec settles.
@@ -223,13 +232,16 @@ async fn tool_calls_apply_exactly_once_and_each_gets_one_answer() {
 
     // No response.create after tool outputs: that would loop with tool_choice "required".
     assert!(call.events_of("response.create").is_empty());
-    // The model's copy of the board follows the changes.
-    call.wait_for(SOON, "a session.update with the new card", |c| {
-        c.events_of("session.update")
-            .last()
-            .is_some_and(|u| u["session"]["instructions"].as_str().unwrap_or_default().contains("Write TURN docs"))
+    // The model's own changes reach it as the answers to its calls, not again as messages;
+    // the transcription learns the new card's words; the instructions and tools stay.
+    call.wait_for(SOON, "the new card's words in the transcription hints", |c| {
+        c.events_of("session.update").last().is_some_and(|u| {
+            u["session"]["audio"]["input"]["transcription"]["prompt"].as_str().unwrap_or_default().contains("Write TURN docs")
+        })
     })
     .await;
+    assert_eq!(call.system_messages().len(), 1, "only the board message: {:#?}", call.system_messages());
+    assert!(call.prefix_changes().is_empty(), "{:#?}", call.prefix_changes());
 
     let transcript = loop {
         match rig.news.recv().await {
@@ -254,11 +266,13 @@ async fn tool_calls_apply_exactly_once_and_each_gets_one_answer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_board_change_reaches_the_model_coalesced() {
+async fn every_change_reaches_the_model_as_a_line_and_the_prefix_never_changes() {
     let mut rig = Rig::start(KEY, None).await;
     rig.status_until("listening", listening).await;
     let call = rig.fake.next_call(SOON).await;
-    // Twenty edits by hand as fast as the board takes them.
+    call.wait_for(SOON, "the board message", |c| c.system_messages().len() == 1).await;
+    // A meeting: twenty edits by hand as fast as the board takes them, one by a participant,
+    // one by voice, and an undo by hand.
     for i in 0..20 {
         let edit = Edit::Create {
             status: Status::Backlog,
@@ -269,19 +283,115 @@ async fn every_board_change_reaches_the_model_coalesced() {
         };
         rig.board.apply(edit, Source::Hand).await.unwrap();
     }
-    call.wait_for(SOON, "the last hand card in a session.update", |c| {
-        c.events_of("session.update")
-            .last()
-            .is_some_and(|u| u["session"]["instructions"].as_str().unwrap_or_default().contains("Hand card 19"))
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    let arrivals = call.arrivals_of("session.update");
-    assert!(arrivals.len() < 20, "{} updates for 20 edits: they are coalesced", arrivals.len());
-    for pair in arrivals.windows(2) {
-        // A little slack for the data channel's own delivery jitter.
-        assert!(pair[1] - pair[0] >= Duration::from_millis(180), "updates {:?} apart", pair[1] - pair[0]);
+    let moved = Edit::Move { card_id: "card-003".into(), status: Status::Done, position: None };
+    rig.board.apply(moved, Source::Participant { name: "Ana".into() }).await.unwrap();
+    send_call_in_all_three_forms(&call, "resp_1", "call_tag", "add_tags", json!({ "card_id": "card-001", "tags": ["risk"] }))
+        .await;
+    call.wait_for(SOON, "the answer", |c| c.outputs().len() == 1).await;
+    let tagged = rig.board.snapshot().await.unwrap().revision();
+    rig.board.apply(Edit::Undo { revision: tagged }, Source::Hand).await.unwrap();
+
+    call.wait_for(SOON, "a line for each change", |c| c.system_messages().len() == 23).await;
+    let lines = call.system_messages();
+    for i in 0..20 {
+        assert!(lines[1 + i].contains("by the host, by hand: created kanban-card-"), "{}", lines[1 + i]);
+        assert!(lines[1 + i].contains(&format!(r#""Hand card {i}""#)), "{}", lines[1 + i]);
     }
+    assert!(
+        lines[21].ends_with(r#"by participant "Ana": moved card-003 "Implement ICE Restart Handling" from Backlog to Done."#),
+        "{}",
+        lines[21]
+    );
+    assert!(lines[22].contains(&format!("undid change {tagged}")), "{}", lines[22]);
+    // Anything late would show up now.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(call.system_messages().len(), 23, "the voice change came as its answer only");
+    assert!(call.prefix_changes().is_empty(), "{:#?}", call.prefix_changes());
+    let updates = call.events_of("session.update");
+    assert!(!updates.is_empty() && updates.len() <= 3, "hints refreshed at most every 2 s: {updates:#?}");
+    let (fake, _) = rig.stop().await;
+    assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+/// 2,000 cards, the last made in Done: the board message cannot list it.
+fn big_board() -> board::Board {
+    let mut cards: Vec<board::Card> = (0..1_999)
+        .map(|i| board::Card {
+            id: format!("card-{i:04}"),
+            status: Status::ALL[i % 4],
+            title: format!("Routine task number {i}"),
+            notes: "Some notes that people wrote about the task".into(),
+            tags: vec![format!("area{}", i % 9)],
+        })
+        .collect();
+    cards.push(board::Card {
+        id: "card-hevc".into(),
+        status: Status::Done,
+        title: "Migrate the HEVC encoder".into(),
+        notes: String::new(),
+        tags: vec!["video".into()],
+    });
+    board::Board::with_cards(cards)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_the_board_message_leaves_out_is_found_and_acted_on() {
+    let mut rig = Rig::start_with(KEY, None, None, big_board()).await;
+    rig.status_until("listening", listening).await;
+    let call = rig.fake.next_call(SOON).await;
+    call.wait_for(SOON, "the board message", |c| !c.system_messages().is_empty()).await;
+    let board_message = &call.system_messages()[0];
+    assert!(!board_message.contains("card-hevc"), "left out");
+    assert!(board_message.contains("find_cards"), "and the model is told how to find it");
+    assert!(board_message.len() < 14 * 1024, "{} bytes", board_message.len());
+
+    // "The HEVC encoder is back in progress": the model looks it up, then moves it.
+    send_call_in_all_three_forms(&call, "resp_1", "call_find", "find_cards", json!({ "words": "HEVC encoder" })).await;
+    call.wait_for(SOON, "a response to act on what was found", |c| !c.events_of("response.create").is_empty()).await;
+    let found = &call.outputs()[0].1;
+    assert_eq!(found["cards"][0]["id"], "card-hevc", "{found}");
+    assert_eq!(found["changed"], false);
+    send_call_in_all_three_forms(
+        &call,
+        "resp_2",
+        "call_move",
+        "move_ticket",
+        json!({ "card_id": "card-hevc", "status": "In Progress" }),
+    )
+    .await;
+    call.wait_for(SOON, "the move's answer", |c| c.outputs().len() == 2).await;
+    assert_eq!(call.outputs()[1].1["ok"], true);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(call.events_of("response.create").len(), 1, "one follow-up, for the look-up only");
+
+    let (fake, board) = rig.stop().await;
+    assert_eq!(board.card("card-hevc").unwrap().status, Status::InProgress);
+    assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_is_sent_again_when_the_server_cuts_the_conversation() {
+    let mut rig = Rig::start(KEY, None).await;
+    rig.status_until("listening", listening).await;
+    let call = rig.fake.next_call(SOON).await;
+    call.wait_for(SOON, "the board message", |c| c.system_messages().len() == 1).await;
+    let done = |id: &str, input_tokens: u64| {
+        json!({ "type": "response.done", "response": { "id": id, "status": "completed", "output": [],
+            "usage": { "total_tokens": input_tokens + 20, "input_tokens": input_tokens, "output_tokens": 20,
+                "input_token_details": { "text_tokens": 2_000, "audio_tokens": input_tokens - 2_000, "cached_tokens": 1_500 } } } })
+    };
+    call.send_json(done("resp_1", 15_000)).await;
+    call.send_json(done("resp_2", 15_900)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(call.system_messages().len(), 1, "the conversation only grew");
+    let moved = Edit::Move { card_id: "card-002".into(), status: Status::Done, position: None };
+    rig.board.apply(moved, Source::Hand).await.unwrap();
+    // The oldest items were dropped: fewer tokens read than before.
+    call.send_json(done("resp_3", 12_100)).await;
+    call.wait_for(SOON, "the board again", |c| c.system_messages().len() == 3).await;
+    let again = &call.system_messages()[2];
+    // Only card-002 is in Done on the seed board moved so.
+    assert!(again.contains(r#""status":"Done""#) && again.contains("card-002"), "the board as it is now: {again}");
     let (fake, _) = rig.stop().await;
     assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
 }
@@ -339,7 +449,7 @@ async fn server_errors_and_drops_are_retried_with_backoff_and_never_touch_the_bo
 async fn an_unreachable_api_is_retried_and_the_status_says_why() {
     // A port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut rig = Rig::start_with(KEY, None, Some(format!("http://127.0.0.1:{port}/v1"))).await;
+    let mut rig = Rig::start_with(KEY, None, Some(format!("http://127.0.0.1:{port}/v1")), board::seed::board()).await;
     let seen =
         rig.status_until("a second retry", |s| matches!(s, OperatorStatus::Reconnecting { attempt: 2, .. })).await;
     let reasons: Vec<&str> = seen
@@ -386,7 +496,9 @@ async fn expired_and_old_calls_are_renewed_with_the_current_board_and_little_sil
         .await;
     let expired_at = std::time::Instant::now();
     let second = rig.fake.next_call(SOON).await;
-    assert!(second.session["instructions"].as_str().unwrap().contains("Waiting on TURN creds"));
+    assert_eq!(second.session["instructions"], first.session["instructions"]);
+    let knows = |c: &FakeCall| c.system_messages().first().is_some_and(|m| m.contains("Waiting on TURN creds"));
+    second.wait_for(SOON, "the board message with the new card", knows).await;
     second.wait_for(SOON, "audio on the new call", |c| !c.audio().is_empty()).await;
     let silence = expired_at.elapsed();
     assert!(silence <= Duration::from_secs(2), "{silence:?} without audio reaching the model");
@@ -439,10 +551,9 @@ async fn a_tool_call_made_while_the_call_is_being_renewed_is_applied_and_answere
     assert!(board.cards().any(|card| card.title == "Said while renewing"), "the call was applied");
     let new = rig.fake.next_call(SOON).await;
     assert_ne!(new.call_id, old.call_id);
-    // Its set-up began before the card was made; the board update that follows brings it.
-    new.wait_for(SOON, "the card in the new call's instructions", |c| {
-        let knows = |session: &Value| session["instructions"].as_str().unwrap_or("").contains("Said while renewing");
-        knows(&c.session) || c.events_of("session.update").iter().any(|e| knows(&e["session"]))
+    // Its set-up began before the card was made; the board message, sent once it is up, has it.
+    new.wait_for(SOON, "the card in the new call's board message", |c| {
+        c.system_messages().iter().any(|m| m.contains("Said while renewing"))
     })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;

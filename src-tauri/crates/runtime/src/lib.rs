@@ -5,7 +5,8 @@
 //!
 //! settings (the shell's: which microphone, which voice endpoint) → [`audio`] (joined,
 //! muted, microphone status, levels) → [`voice`] (operator status, transcript) →
-//! [`hosting`] (the open room, fed from all of the above). Beside them, [`guesting`] takes
+//! [`hosting`] (the open room, fed from all of the above); each meeting leaves a line in
+//! [`meetings`]. Beside them, [`guesting`] takes
 //! this machine into somebody else's room with the same audio (and keeps the voice operator
 //! off meanwhile: the host's listens). [`shown`] is what a window shows of all that: this
 //! machine's own board, people and voice operator, or the room's it is a guest in. A machine
@@ -18,6 +19,7 @@ pub mod audio;
 pub mod data_lock;
 pub mod guesting;
 pub mod hosting;
+pub mod meetings;
 pub mod saved_board;
 pub mod shown;
 pub mod voice;
@@ -92,7 +94,8 @@ impl Runtime {
             Listening::WhileJoined => both(audio.joined(), guesting.away(), |joined, away| joined && !away),
             Listening::Always => watch::channel(true).1,
         };
-        let voice = Voice::start(board.clone(), audio.clone(), config.voice, listening);
+        let voice =
+            Voice::start(board.clone(), audio.clone(), config.voice, listening, data_dir.join(meetings::FILE));
         let hosting = Hosting::new(board.clone(), audio.clone(), &voice, config.ask_to_join);
         let shown = Shown::start(board.clone(), voice.news(), hosting.room(), guesting.whereabouts());
         let hosting_or_guesting = Mutex::new(());

@@ -1,16 +1,19 @@
 //! The voice operator: runs while it should listen (this person joined, or always for a
 //! headless host) and has what it needs (a key, an endpoint, a model); restarts when those
-//! change; publishes its status and what it heard.
+//! change; publishes its status, what it heard and what the meeting has cost.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use board::BoardHandle;
 use meeting::{OperatorStatus, TranscriptLine};
+use realtime::cost::{MeetingCost, Prices};
 use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent};
 use tokio::sync::{broadcast, watch, Mutex};
 use tokio::task::JoinHandle;
 
+use crate::meetings::{self, MeetingRecord};
 use crate::{next_change, Audio};
 
 /// How far the operator may fall behind the mix before frames are dropped for it.
@@ -27,6 +30,9 @@ pub enum VoiceChoice {
     Ready {
         endpoint: Endpoint,
         model: String,
+        /// What the model's tokens cost: the person's own prices, else its list prices;
+        /// `None` for a model whose prices nobody knows.
+        prices: Option<Prices>,
     },
     /// It cannot run; `reason` tells the person what to do.
     Unavailable {
@@ -46,6 +52,7 @@ pub enum Listening {
 /// The operator's owner; its status and transcript are published.
 pub struct Voice {
     status: watch::Receiver<OperatorStatus>,
+    cost: watch::Receiver<MeetingCost>,
     transcript: broadcast::Sender<TranscriptLine>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
@@ -65,19 +72,22 @@ impl VoiceNews {
 }
 
 impl Voice {
-    /// Starts following `choice` and `listening`; call inside a Tokio runtime.
+    /// Starts following `choice` and `listening`; call inside a Tokio runtime. Each meeting's
+    /// record is added to `record` when it ends.
     pub fn start(
         board: BoardHandle,
         audio: Audio,
         choice: watch::Receiver<VoiceChoice>,
         listening: watch::Receiver<bool>,
+        record: PathBuf,
     ) -> Voice {
         let (status_tx, status) = watch::channel(OperatorStatus::Off);
+        let (cost_tx, cost) = watch::channel(MeetingCost::default());
         let (transcript, _) = broadcast::channel(TRANSCRIPT_QUEUE);
         let (stop, stopping) = watch::channel(false);
-        let run = Run { board, audio, status: status_tx, transcript: transcript.clone() };
+        let run = Run { board, audio, status: status_tx, cost: cost_tx, transcript: transcript.clone(), record };
         let task = tokio::spawn(run.follow(choice, listening, stopping));
-        Voice { status, transcript, stop, task: Mutex::new(Some(task)) }
+        Voice { status, cost, transcript, stop, task: Mutex::new(Some(task)) }
     }
 
     pub fn status(&self) -> watch::Receiver<OperatorStatus> {
@@ -86,6 +96,12 @@ impl Voice {
 
     pub fn transcript(&self) -> broadcast::Receiver<TranscriptLine> {
         self.transcript.subscribe()
+    }
+
+    /// What this meeting's voice operator has cost so far; it starts again at zero when
+    /// this person joins a meeting again.
+    pub fn cost(&self) -> watch::Receiver<MeetingCost> {
+        self.cost.clone()
     }
 
     pub fn news(&self) -> VoiceNews {
@@ -113,7 +129,15 @@ struct Run {
     board: BoardHandle,
     audio: Audio,
     status: watch::Sender<OperatorStatus>,
+    cost: watch::Sender<MeetingCost>,
     transcript: broadcast::Sender<TranscriptLine>,
+    record: PathBuf,
+}
+
+/// The meeting under way: when it began and the model last used.
+struct Meeting {
+    started_at: i64,
+    model: Option<String>,
 }
 
 impl Run {
@@ -124,9 +148,15 @@ impl Run {
         mut stopping: watch::Receiver<bool>,
     ) {
         let mut running: Option<(Operator, VoiceChoice)> = None;
+        let mut meeting: Option<Meeting> = None;
         loop {
             let stop = *stopping.borrow_and_update();
             let listen = *listening.borrow_and_update() && !stop;
+            if listen && meeting.is_none() {
+                // A new meeting: its meter starts at zero (the last one's stays shown until then).
+                self.cost.send_replace(MeetingCost::default());
+                meeting = Some(Meeting { started_at: board::actor::now_ms(), model: None });
+            }
             let chosen = choice.borrow_and_update().clone();
             let unchanged = running.as_ref().is_some_and(|(_, was)| listen && *was == chosen);
             if !unchanged {
@@ -141,6 +171,14 @@ impl Run {
                     }
                 };
             }
+            if let (Some(meeting), Some((_, VoiceChoice::Ready { model, .. }))) = (&mut meeting, &running) {
+                meeting.model = Some(model.clone());
+            }
+            if !listen {
+                if let Some(ended) = meeting.take() {
+                    self.keep_record(ended).await;
+                }
+            }
             if stop {
                 return;
             }
@@ -153,10 +191,26 @@ impl Run {
         }
     }
 
+    /// Adds the meeting that ended to the record, if its voice operator was billed anything.
+    async fn keep_record(&self, meeting: Meeting) {
+        let cost = self.cost.borrow().clone();
+        if cost.tokens.input() == 0 {
+            return;
+        }
+        let record = MeetingRecord { started_at: meeting.started_at, ended_at: board::actor::now_ms(), model: meeting.model, cost };
+        let path = self.record.clone();
+        let kept = tokio::task::spawn_blocking(move || meetings::append(&path, &record)).await;
+        match kept {
+            Ok(Ok(())) => log::info!("the meeting's cost is kept in {}", self.record.display()),
+            Ok(Err(err)) => log::warn!("the meeting's record could not be kept in {}: {err}", self.record.display()),
+            Err(err) => log::warn!("the meeting's record could not be kept: {err}"),
+        }
+    }
+
     /// Starts an operator with `choice`, or says why it cannot run.
     async fn start(&self, choice: &VoiceChoice) -> Option<Operator> {
-        let (endpoint, model) = match choice {
-            VoiceChoice::Ready { endpoint, model } => (endpoint.clone(), model.clone()),
+        let (endpoint, model, prices) = match choice {
+            VoiceChoice::Ready { endpoint, model, prices } => (endpoint.clone(), model.clone(), *prices),
             VoiceChoice::Unavailable { reason } => {
                 self.publish(OperatorStatus::Stopped { reason: reason.clone() });
                 return None;
@@ -166,7 +220,7 @@ impl Run {
             self.publish(OperatorStatus::Stopped { reason: "The audio thread has stopped.".into() });
             return None;
         };
-        let (status, transcript) = (self.status.clone(), self.transcript.clone());
+        let (status, transcript, cost) = (self.status.clone(), self.transcript.clone(), self.cost.clone());
         let notify = Arc::new(move |event| match event {
             OperatorEvent::Status(new) => publish(&status, new),
             OperatorEvent::Transcript(line) => {
@@ -174,6 +228,7 @@ impl Run {
                 // Nobody listening is fine; a lagging reader learns it missed lines.
                 let _ = transcript.send(line);
             }
+            OperatorEvent::Billed(tokens) => cost.send_modify(|meeting| meeting.add(&tokens, prices.as_ref())),
         });
         Some(Operator::start(OperatorConfig::new(endpoint, model), self.board.clone(), mix, notify))
     }

@@ -19,6 +19,7 @@ fn ready(fake: &FakeRealtime, model: &str) -> VoiceChoice {
     VoiceChoice::Ready {
         endpoint: Endpoint { base_url: fake.base_url.clone(), api_key: KEY.into() },
         model: model.into(),
+        prices: realtime::cost::list_prices(model),
     }
 }
 
@@ -83,6 +84,57 @@ async fn the_voice_operator_follows_joining_and_the_chosen_key() {
     assert!(fake.hangups().contains(&second.call_id), "{:?}", fake.hangups());
     runtime.shutdown().await;
     assert!(fake.problems().is_empty(), "{:?}", fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_meeting_cost_sums_what_the_service_billed_and_starts_again_next_meeting() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeRealtime::start(KEY).await;
+    let (runtime, _choice) = start(dir.path(), ready(&fake, "gpt-realtime-2"), Listening::WhileJoined);
+    runtime.audio.join();
+    let call = fake.next_call(WAIT).await;
+    // Two responses and a transcription, with the usage fields the service sends.
+    for (id, input, cached) in [("r1", 2_000, 0), ("r2", 2_600, 1_920)] {
+        call.send_json(json!({ "type": "response.done", "response": { "id": id, "status": "completed", "output": [],
+            "usage": { "total_tokens": input + 25, "input_tokens": input, "output_tokens": 25,
+                "input_token_details": { "text_tokens": 1_500, "audio_tokens": input - 1_500, "image_tokens": 0, "cached_tokens": cached,
+                    "cached_tokens_details": { "text_tokens": cached.min(1_500), "audio_tokens": cached - cached.min(1_500), "image_tokens": 0 } },
+                "output_token_details": { "text_tokens": 25, "audio_tokens": 0 } } } }))
+            .await;
+    }
+    call.send_json(json!({ "type": "conversation.item.input_audio_transcription.completed", "item_id": "i1", "content_index": 0,
+        "transcript": "Ana finished the login page.",
+        "usage": { "type": "tokens", "total_tokens": 118, "input_tokens": 100, "input_token_details": { "text_tokens": 0, "audio_tokens": 100 }, "output_tokens": 18 } }))
+        .await;
+    let mut cost = runtime.voice.cost();
+    until(&mut cost, "three bills", |c| c.tokens.transcription_out == 18 && c.tokens.output() == 50).await;
+    let meeting = cost.borrow().clone();
+    assert_eq!((meeting.tokens.input(), meeting.tokens.cached()), (4_600, 1_920));
+    assert_eq!((meeting.tokens.cached_text_in, meeting.tokens.cached_audio_in), (1_500, 420));
+    // Uncached: 1,500 text + 500 audio, then 0 text + 680 audio; out 50 text; transcription 100 in, 18 out.
+    let expected = (1_500.0 * 4.0 + 1_180.0 * 32.0 + 1_920.0 * 0.40 + 50.0 * 24.0 + 100.0 * 3.0 + 18.0 * 5.0) / 1e6;
+    assert!((meeting.dollars - expected).abs() < 1e-9, "{} against {expected}", meeting.dollars);
+    assert!(!meeting.unpriced);
+
+    // The meter stays shown after leaving, the meeting's record keeps it, and it starts at
+    // zero when this person joins again.
+    runtime.leave().await;
+    assert_eq!(cost.borrow().tokens.input(), 4_600);
+    let record = dir.path().join(runtime::meetings::FILE);
+    tokio::time::timeout(WAIT, async {
+        while !record.exists() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the meeting's record is kept");
+    let kept: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&record).unwrap().trim()).unwrap();
+    assert_eq!(kept["model"], "gpt-realtime-2");
+    assert_eq!(kept["cost"]["tokens"]["cachedAudioIn"], 420);
+    assert!(kept["endedAt"].as_i64() >= kept["startedAt"].as_i64());
+    runtime.audio.join();
+    until(&mut cost, "a fresh meter", |c| c.tokens.input() == 0).await;
+    runtime.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,7 +209,7 @@ async fn the_room_hears_why_the_voice_operator_stopped_but_nothing_of_the_key() 
     // A wrong key: the service quotes it masked, as the real one does.
     let wrong = "sk-proj-Wr0ngKeyWr0ngKey9876";
     let endpoint = Endpoint { base_url: fake.base_url.clone(), api_key: wrong.into() };
-    choice.send_replace(VoiceChoice::Ready { endpoint, model: "model-one".into() });
+    choice.send_replace(VoiceChoice::Ready { endpoint, model: "model-one".into(), prices: None });
     let sent = tokio::time::timeout(WAIT, async {
         loop {
             let message = news.recv().await.unwrap();
