@@ -49,7 +49,9 @@ impl From<EditFailed> for CommandError {
     fn from(err: EditFailed) -> Self {
         let kind = match &err {
             EditFailed::Refused(BoardError::Stale { .. } | BoardError::UndoConflict { .. }) => ErrorKind::Conflict,
-            EditFailed::Refused(BoardError::UnknownCard(_) | BoardError::UnknownChange(_)) => ErrorKind::NotFound,
+            EditFailed::Refused(
+                BoardError::UnknownCard(_) | BoardError::UnknownChange(_) | BoardError::UnknownSuggestion(_),
+            ) => ErrorKind::NotFound,
             EditFailed::Refused(_) => ErrorKind::Invalid,
             EditFailed::NotSaved(_) | EditFailed::Stopped => ErrorKind::Failed,
         };

@@ -25,6 +25,7 @@ const BASE_URL_KEY: &str = "realtimeBaseUrl";
 const ROOM_LAN_KEY: &str = "roomLan";
 const ROOM_PORT_KEY: &str = "roomPort";
 const ROOM_ASK_KEY: &str = "roomAskToJoin";
+const ASK_VOICE_KEY: &str = "askBeforeVoiceChanges";
 const ICE_SERVERS_KEY: &str = "iceServers";
 const PUBLIC_IP_KEY: &str = "publicIp";
 const UDP_PORTS_KEY: &str = "udpPorts";
@@ -67,6 +68,10 @@ pub struct Settings {
     pub room_port: Option<u16>,
     /// "Ask me before people join": newcomers wait until the host admits them.
     pub room_ask_to_join: bool,
+    /// "Ask before voice changes": every change the voice operator makes waits for a person
+    /// to accept it (its deletions always do). Off when a caller leaves it out.
+    #[serde(default)]
+    pub ask_before_voice_changes: bool,
     /// STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page.
     pub ice_servers: Vec<String>,
     /// This computer's public address, behind a 1:1 NAT.
@@ -155,6 +160,7 @@ pub struct SettingsState {
     microphone: watch::Sender<Option<String>>,
     echo_cancellation: watch::Sender<bool>,
     ask_to_join: watch::Sender<bool>,
+    ask_before_voice_changes: watch::Sender<bool>,
 }
 
 impl SettingsState {
@@ -174,6 +180,7 @@ pub struct Published {
     pub microphone: watch::Receiver<Option<String>>,
     pub echo_cancellation: watch::Receiver<bool>,
     pub ask_to_join: watch::Receiver<bool>,
+    pub ask_before_voice_changes: watch::Receiver<bool>,
 }
 
 /// Reads the saved settings from `data_dir` and starts publishing them.
@@ -186,6 +193,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) -> Result<Publis
         microphone: watch::Sender::new(saved.microphone.clone()),
         echo_cancellation: watch::Sender::new(!saved.headset),
         ask_to_join: watch::Sender::new(saved.room_ask_to_join),
+        ask_before_voice_changes: watch::Sender::new(saved.ask_before_voice_changes),
         published: watch::Sender::new(saved),
     };
     let published = Published {
@@ -193,6 +201,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) -> Result<Publis
         microphone: state.microphone.subscribe(),
         echo_cancellation: state.echo_cancellation.subscribe(),
         ask_to_join: state.ask_to_join.subscribe(),
+        ask_before_voice_changes: state.ask_before_voice_changes.subscribe(),
     };
     app.manage(state);
     Ok(published)
@@ -235,6 +244,7 @@ fn read<R: Runtime>(store: &tauri_plugin_store::Store<R>) -> Settings {
         room_lan: value(store, ROOM_LAN_KEY),
         room_port: value(store, ROOM_PORT_KEY),
         room_ask_to_join: value(store, ROOM_ASK_KEY),
+        ask_before_voice_changes: value(store, ASK_VOICE_KEY),
         ice_servers: value(store, ICE_SERVERS_KEY),
         public_ip: value(store, PUBLIC_IP_KEY),
         udp_ports: value(store, UDP_PORTS_KEY),
@@ -299,6 +309,7 @@ pub fn set_settings<R: Runtime>(
     store.set(ROOM_LAN_KEY, serde_json::json!(settings.room_lan));
     store.set(ROOM_PORT_KEY, serde_json::json!(settings.room_port));
     store.set(ROOM_ASK_KEY, serde_json::json!(settings.room_ask_to_join));
+    store.set(ASK_VOICE_KEY, serde_json::json!(settings.ask_before_voice_changes));
     store.set(ICE_SERVERS_KEY, serde_json::json!(settings.ice_servers));
     store.set(PUBLIC_IP_KEY, serde_json::json!(settings.public_ip));
     store.set(UDP_PORTS_KEY, serde_json::json!(settings.udp_ports));
@@ -307,6 +318,7 @@ pub fn set_settings<R: Runtime>(
     state.microphone.send_if_modified(|chosen| replace_if_new(chosen, &settings.microphone));
     state.echo_cancellation.send_if_modified(|on| replace_if_new(on, &!settings.headset));
     state.ask_to_join.send_if_modified(|ask| replace_if_new(ask, &settings.room_ask_to_join));
+    state.ask_before_voice_changes.send_if_modified(|ask| replace_if_new(ask, &settings.ask_before_voice_changes));
     state.published.send_if_modified(|current| replace_if_new(current, &settings));
     Ok(())
 }

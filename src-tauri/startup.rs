@@ -66,6 +66,7 @@ pub fn install<R: Runtime>(
         voice: voice_choice,
         listening: Listening::WhileJoined,
         ask_to_join: published.ask_to_join,
+        ask_before_voice_changes: published.ask_before_voice_changes,
     };
     let (runtime, opened) = runtime::Runtime::start(data_dir, config)?;
     let notice = notice_for(&opened);

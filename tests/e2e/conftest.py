@@ -35,6 +35,10 @@ def app_path() -> str:
     return app
 
 
+# The suggestions waiting, read in one go (the list re-renders as they change).
+SUGGESTIONS = "return [...document.querySelectorAll('section.suggestions li')].map((e) => e.textContent).join(' | ')"
+
+
 class Window:
     """One launch of the app on a data directory."""
 
@@ -108,13 +112,23 @@ def data_dir(tmp_path: Path) -> Path:
 
 def saved_board(data_dir: Path) -> dict:
     """The board as saved in `data_dir`: the snapshot with the journal's change records placed
-    on it, as the board crate loads it (journal.rs, follow.rs); the activity log is left out.
-    A last line without its line break is a record cut short, never acknowledged."""
+    on it, as the board crate loads it (journal.rs, follow.rs), with the suggestions that wait;
+    the activity log is left out. A last line without its line break is a record cut short,
+    never acknowledged."""
     board = json.loads((data_dir / "board.json").read_text())["board"]
+    board.setdefault("pending", [])
     journal = data_dir / "board.journal"
     records = journal.read_bytes().split(b"\n")[:-1] if journal.exists() else []
     for change in map(json.loads, records):
         if change["revision"] <= board["revision"]:
+            continue
+        board["revision"] = change["revision"]
+        suggestion = change.get("suggestion")
+        if suggestion:
+            board["pending"] = [s for s in board["pending"] if s["id"] != suggestion["id"]]
+            if change["operation"]["type"] == "suggest":
+                board["pending"].append(suggestion)
+        if not (change["after"] or change["before"]):
             continue
         card_id = (change["after"] or change["before"])["card"]["id"]
         for column in board["columns"]:
@@ -123,7 +137,6 @@ def saved_board(data_dir: Path) -> dict:
             card = change["after"]["card"]
             column = next(c for c in board["columns"] if c["status"] == card["status"])
             column["cards"].insert(change["after"]["position"], card)
-        board["revision"] = change["revision"]
     return board
 
 

@@ -13,7 +13,7 @@ import pytest
 import websocket
 from selenium.webdriver.common.by import By
 
-from conftest import FAKE_KEY, Window, drag_with_pointer
+from conftest import FAKE_KEY, SUGGESTIONS, Window, drag_with_pointer
 from rig import Host, make_wav, wait_until
 
 
@@ -118,6 +118,33 @@ def test_everyone_hears_everyone_and_the_voice_operator_hears_the_room(tmp_path,
         fake_realtime.send({"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_1", "content_index": 0, "transcript": said})
         for page in (ana, bo):
             page.wait(lambda d: said in d.find_element(By.CSS_SELECTOR, "section.transcript").text, message="the transcript reaches the page")
+
+        # A deletion by voice waits on every page, with the words that led to it, until
+        # someone answers: Ana accepts one, Bo rejects the other.
+        def suggest_deletion(call_id: str, card_id: str):
+            item = {"type": "function_call", "call_id": call_id, "name": "delete_ticket", "arguments": json.dumps({"card_id": card_id})}
+            fake_realtime.send({"type": "response.output_item.done", "response_id": f"resp_{call_id}", "item": item})
+
+        def suggestions(page) -> str:
+            return page.driver.execute_script(SUGGESTIONS)
+
+        suggest_deletion("call_delete_buffer", "card-002")
+        for page in (ana, bo):
+            page.wait(lambda _: "Delete “Add RTP Retransmission Buffer”" in suggestions(page) and said in suggestions(page), message=f"the suggestion on the page: {suggestions(page)}")
+        assert "card-002" in bo.column_ids("Backlog"), "nothing changes until someone accepts"
+        ana.driver.find_element(By.CSS_SELECTOR, '[aria-label="Accept: Delete “Add RTP Retransmission Buffer” from Backlog"]').click()
+        bo.wait(lambda _: "card-002" not in bo.column_ids("Backlog") and suggestions(bo) == "", message=f"Bo sees it accepted: {suggestions(bo)}")
+        suggest_deletion("call_delete_cleanup", "card-004")
+        bo.wait(lambda _: "Harden DTLS/SRTP Cleanup" in suggestions(bo), message=f"the second suggestion: {suggestions(bo)}")
+        bo.driver.find_element(By.CSS_SELECTOR, '[aria-label^="Reject: Delete “Harden DTLS/SRTP Cleanup”"]').click()
+        ana.wait(lambda _: suggestions(ana) == "", message=f"Ana sees it rejected: {suggestions(ana)}")
+        assert "card-004" in ana.column_ids("In Progress") + ana.column_ids("Blocked") + ana.column_ids("Backlog") + ana.column_ids("Done")
+        # The model hears both answers, by name.
+        def told() -> list[str]:
+            events = fake_realtime.state()["calls"][-1]["events"]
+            return [e["item"]["content"][0]["text"] for e in events if e["type"] == "conversation.item.create" and e["item"]["type"] == "message"]
+        wait_until(lambda: any('by participant "Ana": accepted suggestion' in t for t in told()) and any('by participant "Bo": rejected suggestion' in t for t in told()), 20, f"the model hears the answers: {told()[1:]}")
+        assert "accepted suggestion" in host.output() and "rejected suggestion" in host.output()
 
         # The host's speakers play the participants (and never the host's own tone: mix-minus).
         level = speakers.record_speakers(3)

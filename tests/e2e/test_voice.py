@@ -9,7 +9,7 @@ from pathlib import Path
 
 from selenium.webdriver.common.by import By
 
-from conftest import FAKE_KEY as KEY, FakeRealtime, Window, saved_board
+from conftest import FAKE_KEY as KEY, SUGGESTIONS, FakeRealtime, Window, saved_board
 
 
 def status_text(window: Window) -> str:
@@ -83,6 +83,27 @@ def test_the_voice_operator_edits_the_board_in_the_window(data_dir: Path, fake_r
         # 476 text at $4, 500 audio at $32, 1,024 cached at $0.40, 25 out at $24 (per million).
         assert cost() == "· $0.019 · 2,000 tokens, 51 % cached", cost()
 
+        # A deletion by voice waits for a person, with the words that led to it; Accept applies it.
+        said = "Let's drop the retransmission buffer."
+        fake_realtime.send({"type": "input_audio_buffer.committed", "item_id": "item_2", "previous_item_id": "item_1"})
+        fake_realtime.send({"type": "conversation.item.input_audio_transcription.completed", "item_id": "item_2", "content_index": 0, "transcript": said})
+        delete = {"type": "function_call", "call_id": "call_2", "name": "delete_ticket", "arguments": json.dumps({"card_id": "card-002"})}
+        fake_realtime.send({"type": "response.output_item.done", "response_id": "resp_2", "item": delete})
+        waiting = lambda: window.driver.execute_script(SUGGESTIONS)
+        window.wait(lambda _: "Delete “Add RTP Retransmission Buffer” from Backlog" in waiting() and said in waiting(), message=waiting())
+        assert "card-002" in window.column_ids("Backlog"), "nothing changes until someone accepts"
+        window.screenshot("voice-suggestion")
+        window.driver.find_element(By.CSS_SELECTOR, '[aria-label="Accept: Delete “Add RTP Retransmission Buffer” from Backlog"]').click()
+        window.wait(lambda _: "card-002" not in window.column_ids("Backlog") and waiting() == "", message=waiting())
+        def told() -> list[str]:
+            events = fake_realtime.state()["calls"][-1]["events"]
+            return [e["item"]["content"][0]["text"] for e in events if e["type"] == "conversation.item.create" and e["item"]["type"] == "message"]
+        window.wait(lambda _: any("by the host, by hand: accepted suggestion" in t for t in told()), message=str(told()[1:]))
+        # One nobody answers stays until the meeting ends.
+        delete = {"type": "function_call", "call_id": "call_3", "name": "delete_ticket", "arguments": json.dumps({"card_id": "card-004"})}
+        fake_realtime.send({"type": "response.output_item.done", "response_id": "resp_3", "item": delete})
+        window.wait(lambda _: "Harden DTLS/SRTP Cleanup" in waiting(), message=waiting())
+
         # A network blip: the service stops answering (frozen, no goodbye). After 5 s of
         # silence ICE reports the call disconnected, 5 s later it counts as lost, and the
         # operator retries until the service is back, then listens on a new call.
@@ -103,5 +124,12 @@ def test_the_voice_operator_edits_the_board_in_the_window(data_dir: Path, fake_r
         window.wait(lambda _: "off until you join" in status_text(window), message=status_text(window))
         window.wait(lambda _: call["call_id"] in fake_realtime.state()["hangups"])
         assert saved_board(data_dir)["columns"][3]["cards"][0]["id"] == "card-003"
+        # The unanswered suggestion expired with the meeting, listed in the activity log; the card stays.
+        window.wait(lambda _: waiting() == "", message=waiting())
+        activity = window.driver.find_element(By.CSS_SELECTOR, "section.activity")
+        window.wait(lambda _: "Nobody answered the suggestion to delete “Harden DTLS/SRTP Cleanup”" in activity.text, message=activity.text)
+        saved = saved_board(data_dir)
+        assert any(c["id"] == "card-004" for column in saved["columns"] for c in column["cards"])
+        assert saved["pending"] == [], "saved as expired"
     finally:
         window.quit()

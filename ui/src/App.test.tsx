@@ -207,6 +207,31 @@ describe("the board window", () => {
     expect(screen.getByText(/revision 3/)).toBeTruthy();
   });
 
+  it("shows a voice suggestion with its words, and Accept sends it as an edit", async () => {
+    const ice = seedBoard().columns[0].cards[2];
+    const suggestion = {
+      id: 1, edit: { type: "delete" as const, cardId: ice.id }, at: 0, card: ice,
+      source: { kind: "voice" as const, callId: "call_1", transcript: "we can drop ICE restarts" },
+    };
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    expect(screen.queryByRole("region", { name: "Waiting for you" })).toBeNull();
+    emit({ revision: 1, at: 0, source: suggestion.source, operation: { type: "suggest", edit: suggestion.edit }, before: null, after: null, suggestion });
+    const waiting = screen.getByRole("region", { name: "Waiting for you" });
+    expect(within(waiting).getByText("Delete “Implement ICE Restart Handling” from Backlog")).toBeTruthy();
+    expect(within(waiting).getByText(/Heard “we can drop ICE restarts”/)).toBeTruthy();
+    expect(within(column("Backlog")).getByText("Implement ICE Restart Handling")).toBeTruthy();
+    backend.editBoard.mockResolvedValue({
+      status: "ok",
+      data: { revision: 2, at: 0, source: { kind: "hand" }, operation: { type: "accept", suggestion: 1 }, before: { card: ice, position: 2 }, after: null, suggestion },
+    });
+    fireEvent.click(within(waiting).getByRole("button", { name: "Accept: Delete “Implement ICE Restart Handling” from Backlog" }));
+    await waitFor(() => expect(screen.queryByRole("region", { name: "Waiting for you" })).toBeNull());
+    expect(backend.editBoard).toHaveBeenCalledWith({ type: "accept", suggestion: 1 }, 1);
+    expect(within(column("Backlog")).queryByText("Implement ICE Restart Handling")).toBeNull();
+    expect(screen.getByText("Accepted the suggestion to delete “Implement ICE Restart Handling” from Backlog")).toBeTruthy();
+  });
+
   it("creates a card in a column", async () => {
     render(<App />);
     await screen.findByText("Implement ICE Restart Handling");

@@ -13,11 +13,13 @@ import { TopBar } from "./components/TopBar";
 import { ThemePicker } from "./components/ThemePicker";
 import { MicrophonePicker } from "./components/MicrophonePicker";
 import { TranscriptPanel } from "./components/TranscriptPanel";
+import { SuggestionsPanel } from "./components/SuggestionsPanel";
 import { VoiceSettingsDialog } from "./components/VoiceSettingsDialog";
 import { RoomPanel } from "./components/RoomPanel";
 import { GuestBanner } from "./components/GuestBanner";
 import { JoinMeetingDialog } from "./components/JoinMeetingDialog";
 import { LevelsContext } from "./levels";
+import { answer } from "./board";
 import { useToasts } from "./hooks/useToasts";
 import { useBoard } from "./window/useBoard";
 import { useGuest } from "./window/useGuest";
@@ -102,6 +104,7 @@ export default function App() {
           </div>
         )}
         <aside className="sidebar hosting">
+          <SuggestionsPanel pending={board.board?.pending ?? []} onAnswer={(suggestion, accept) => void answer(board.edit, suggestion, accept)} />
           {!guest && (
             <RoomPanel
               room={room.room}

@@ -139,6 +139,11 @@ export type Board_Deserialize = {
 	columns: Column[],
 	/**  The latest changes, oldest first, at most [`ACTIVITY_LIMIT`]. */
 	activity: Change_Deserialize[],
+	/**
+	 *  Voice edits waiting for a person to accept or reject them, oldest first, at most
+	 *  [`MAX_PENDING`]. Boards saved before suggestions existed have none.
+	 */
+	pending?: Suggestion_Deserialize[],
 };
 
 /**  The whole board state; it is also what gets saved. */
@@ -150,6 +155,11 @@ export type Board_Serialize = {
 	columns: Column[],
 	/**  The latest changes, oldest first, at most [`ACTIVITY_LIMIT`]. */
 	activity: Change_Serialize[],
+	/**
+	 *  Voice edits waiting for a person to accept or reject them, oldest first, at most
+	 *  [`MAX_PENDING`]. Boards saved before suggestions existed have none.
+	 */
+	pending: Suggestion_Serialize[],
 };
 
 export type Card = {
@@ -174,6 +184,11 @@ export type Change_Deserialize = {
 	before?: PlacedCard | null,
 	/**  The card after the change; absent when it was deleted. */
 	after?: PlacedCard | null,
+	/**
+	 *  The suggestion this change filed, accepted, rejected or let expire. Changes saved
+	 *  before suggestions existed have none.
+	 */
+	suggestion?: Suggestion_Deserialize | null,
 };
 
 export type Change_Serialize = {
@@ -188,6 +203,11 @@ export type Change_Serialize = {
 	before: PlacedCard | null,
 	/**  The card after the change; absent when it was deleted. */
 	after: PlacedCard | null,
+	/**
+	 *  The suggestion this change filed, accepted, rejected or let expire. Changes saved
+	 *  before suggestions existed have none.
+	 */
+	suggestion: Suggestion_Serialize | null,
 };
 
 /**  What a participant's page (or the app, joining as a guest) sends. */
@@ -263,14 +283,36 @@ export type Edit_Deserialize = { type: "create"; status: Status; title: string; 
 /**  Replaces the fields that are given; the others stay as they are. */
 { type: "update"; cardId: string; title?: string | null; notes?: string | null; tags?: string[] | null } | { type: "delete"; cardId: string } | 
 /**  Reverts the change with this revision, as a new change. */
-{ type: "undo"; revision: number };
+{ type: "undo"; revision: number } | 
+/**
+ *  Files `edit` as a suggestion for a person to accept or reject; no card changes yet.
+ *  Only the voice operator suggests (see [`crate::suggestion`]).
+ */
+{ type: "suggest"; edit: Edit_Deserialize } | 
+/**  Applies the waiting suggestion with this id, as it was suggested. */
+{ type: "accept"; suggestion: number } | 
+/**  Drops the waiting suggestion with this id. */
+{ type: "reject"; suggestion: number } | 
+/**  Drops a suggestion nobody answered before the meeting ended. */
+{ type: "expire"; suggestion: number };
 
 /**  An edit someone asks for. Positions are indexes in the target column; past the end means "at the end". */
 export type Edit_Serialize = { type: "create"; status: Status; title: string; notes: string; tags: string[]; position: number | null } | { type: "move"; cardId: string; status: Status; position: number | null } | { type: "addTags"; cardId: string; tags: string[] } | 
 /**  Replaces the fields that are given; the others stay as they are. */
 { type: "update"; cardId: string; title: string | null; notes: string | null; tags: string[] | null } | { type: "delete"; cardId: string } | 
 /**  Reverts the change with this revision, as a new change. */
-{ type: "undo"; revision: number };
+{ type: "undo"; revision: number } | 
+/**
+ *  Files `edit` as a suggestion for a person to accept or reject; no card changes yet.
+ *  Only the voice operator suggests (see [`crate::suggestion`]).
+ */
+{ type: "suggest"; edit: Edit_Serialize } | 
+/**  Applies the waiting suggestion with this id, as it was suggested. */
+{ type: "accept"; suggestion: number } | 
+/**  Drops the waiting suggestion with this id. */
+{ type: "reject"; suggestion: number } | 
+/**  Drops a suggestion nobody answered before the meeting ended. */
+{ type: "expire"; suggestion: number };
 
 export type ErrorCode = 
 /**  Not JSON, not a known message, or fields of the wrong type. */
@@ -658,6 +700,11 @@ export type Settings_Deserialize = {
 	roomPort?: number | null,
 	/**  "Ask me before people join": newcomers wait until the host admits them. */
 	roomAskToJoin: boolean,
+	/**
+	 *  "Ask before voice changes": every change the voice operator makes waits for a person
+	 *  to accept it (its deletions always do). Off when a caller leaves it out.
+	 */
+	askBeforeVoiceChanges?: boolean,
 	/**  STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page. */
 	iceServers: string[],
 	/**  This computer's public address, behind a 1:1 NAT. */
@@ -692,6 +739,11 @@ export type Settings_Serialize = {
 	roomPort: number | null,
 	/**  "Ask me before people join": newcomers wait until the host admits them. */
 	roomAskToJoin: boolean,
+	/**
+	 *  "Ask before voice changes": every change the voice operator makes waits for a person
+	 *  to accept it (its deletions always do). Off when a caller leaves it out.
+	 */
+	askBeforeVoiceChanges: boolean,
 	/**  STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page. */
 	iceServers: string[],
 	/**  This computer's public address, behind a 1:1 NAT. */
@@ -756,6 +808,37 @@ export type StartupNotice_Serialize = {
 
 /**  A column of the board. */
 export type Status = "Backlog" | "In Progress" | "Blocked" | "Done";
+
+/**  An edit waiting for a person to accept or reject it. */
+export type Suggestion = Suggestion_Serialize | Suggestion_Deserialize;
+
+/**  An edit waiting for a person to accept or reject it. */
+export type Suggestion_Deserialize = {
+	/**  The revision of the change that filed it: unique on this board. */
+	id: number,
+	/**  What would be applied on acceptance: a card's creation, move, tags, update or deletion. */
+	edit: Edit_Deserialize,
+	/**  Who suggested it: the voice operator, with the words that led to it. */
+	source: Source_Deserialize,
+	/**  Unix time in milliseconds. */
+	at: number,
+	/**  The card it is about as it was when suggested; none for a new card. */
+	card?: Card | null,
+};
+
+/**  An edit waiting for a person to accept or reject it. */
+export type Suggestion_Serialize = {
+	/**  The revision of the change that filed it: unique on this board. */
+	id: number,
+	/**  What would be applied on acceptance: a card's creation, move, tags, update or deletion. */
+	edit: Edit_Serialize,
+	/**  Who suggested it: the voice operator, with the words that led to it. */
+	source: Source_Serialize,
+	/**  Unix time in milliseconds. */
+	at: number,
+	/**  The card it is about as it was when suggested; none for a new card. */
+	card: Card | null,
+};
 
 export type Theme = 
 /**  Follow the operating system's light or dark preference. */

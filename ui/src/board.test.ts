@@ -1,6 +1,6 @@
 import { describe as suite, expect, it } from "vitest";
-import { describe, parseTags, receive, sendInTurn } from "./board";
-import type { Edit } from "./bindings";
+import { canUndo, describe, describeSuggestion, parseTags, receive, sendInTurn } from "./board";
+import type { Change, Edit, Suggestion } from "./bindings";
 import { card, moveChange, seedBoard } from "./test/fixtures";
 
 suite("receive", () => {
@@ -45,6 +45,54 @@ suite("receive", () => {
     const board = { ...seedBoard(), revision: 5 };
     expect(receive(board, { ...moveChange(board, "card-001", "Done", 0), revision: 5 }).kind).toBe("stale");
     expect(receive(board, { ...moveChange(board, "card-001", "Done", 0), revision: 7 }).kind).toBe("gap");
+  });
+});
+
+suite("suggestions", () => {
+  const voice = { kind: "voice" as const, callId: "call_1", transcript: "we can drop the ICE card" };
+  const suggestion = (id: number): Suggestion => ({
+    id, edit: { type: "delete", cardId: "card-003" }, source: voice, at: 0,
+    card: card("card-003", "Implement ICE Restart Handling"),
+  });
+  const filed = (revision: number): Change => ({
+    revision, at: 0, source: voice, operation: { type: "suggest", edit: { type: "delete", cardId: "card-003" } },
+    before: null, after: null, suggestion: suggestion(revision),
+  });
+
+  it("waits when filed and leaves when answered, the cards unchanged until accepted", () => {
+    const board = seedBoard();
+    const first = receive(board, filed(1));
+    if (first.kind !== "applied") throw new Error(first.kind);
+    expect(first.board.pending).toEqual([suggestion(1)]);
+    expect(first.board.columns).toEqual(board.columns);
+    const second = receive(first.board, filed(2));
+    if (second.kind !== "applied") throw new Error(second.kind);
+    const ice = second.board.columns[0].cards.find((c) => c.id === "card-003")!;
+    const accepted: Change = {
+      revision: 3, at: 0, source: { kind: "participant", name: "Ana" }, operation: { type: "accept", suggestion: 1 },
+      before: { card: ice, position: 2 }, after: null, suggestion: suggestion(1),
+    };
+    const third = receive(second.board, accepted);
+    if (third.kind !== "applied") throw new Error(third.kind);
+    expect(third.board.pending!.map((s) => s.id)).toEqual([2]);
+    expect(third.board.columns[0].cards.map((c) => c.id)).not.toContain("card-003");
+    expect(describe(accepted)).toBe("Accepted the suggestion to delete “Implement ICE Restart Handling” from Backlog");
+    expect(canUndo(accepted)).toBe(true);
+    const rejected: Change = { ...accepted, revision: 4, operation: { type: "reject", suggestion: 2 }, before: null, suggestion: suggestion(2) };
+    const fourth = receive(third.board, rejected);
+    if (fourth.kind !== "applied") throw new Error(fourth.kind);
+    expect(fourth.board.pending).toEqual([]);
+    expect(canUndo(rejected)).toBe(false);
+    expect(describe(filed(5))).toBe("Suggested: delete “Implement ICE Restart Handling” from Backlog");
+  });
+
+  it("says what each kind of suggestion would do", () => {
+    const base = suggestion(1);
+    expect(describeSuggestion({ ...base, edit: { type: "move", cardId: "card-003", status: "Done", position: null } })).toBe(
+      "Move “Implement ICE Restart Handling” to Done",
+    );
+    const create: Edit = { type: "create", status: "Blocked", title: "Renew TURN certs", notes: "", tags: [], position: null };
+    expect(describeSuggestion({ ...base, edit: create, card: null })).toBe("Create “Renew TURN certs” in Blocked");
   });
 });
 

@@ -1,6 +1,6 @@
 // The window's copy of the board and how it follows the backend: changes arrive in
 // revision order and are applied here; a gap means we missed one and must re-fetch.
-import type { Board, Card, Change, Edit, Source, Status } from "./bindings";
+import type { Board, Card, Change, Edit, Source, Status, Suggestion } from "./bindings";
 
 export const STATUSES: Status[] = ["Backlog", "In Progress", "Blocked", "Done"];
 const ACTIVITY_LIMIT = 500;
@@ -20,7 +20,49 @@ export function receive(board: Board, change: Change): Received {
     return { ...column, cards };
   });
   const activity = [...board.activity, change].slice(-ACTIVITY_LIMIT);
-  return { kind: "applied", board: { ...board, revision: change.revision, columns, activity } };
+  return { kind: "applied", board: { ...board, revision: change.revision, columns, activity, pending: settle(board, change) } };
+}
+
+/** The suggestions waiting after `change`: one it filed joins them, one it answered leaves. */
+function settle(board: Board, change: Change): Suggestion[] {
+  const pending = board.pending ?? [];
+  const suggestion = change.suggestion;
+  if (!suggestion) return pending;
+  const others = pending.filter((waiting) => waiting.id !== suggestion.id);
+  return change.operation.type === "suggest" ? [...others, suggestion] : others;
+}
+
+/** What a suggestion asks for, as a sentence: “Delete “Fix login” from Done”. */
+export function describeSuggestion({ edit, card }: Suggestion): string {
+  const title = quote(card?.title ?? "a card");
+  switch (edit.type) {
+    case "create":
+      return `Create ${quote(edit.title)} in ${edit.status}`;
+    case "move":
+      return `Move ${title} to ${edit.status}`;
+    case "addTags":
+      return `Tag ${title} with ${edit.tags.join(", ")}`;
+    case "update":
+      return `Edit ${title}`;
+    case "delete":
+      return card ? `Delete ${title} from ${card.status}` : `Delete ${title}`;
+    default:
+      return "Change the board";
+  }
+}
+
+/** Accepts or rejects a waiting suggestion through `send`, the same way as any edit. */
+export function answer(
+  send: (edit: Edit) => Promise<Change | null>,
+  suggestion: Suggestion,
+  accept: boolean,
+): Promise<Change | null> {
+  return send(accept ? { type: "accept", suggestion: suggestion.id } : { type: "reject", suggestion: suggestion.id });
+}
+
+/** Whether undoing `change` would change a card: filing or dropping a suggestion changed none. */
+export function canUndo(change: Change): boolean {
+  return Boolean(change.before ?? change.after);
 }
 
 export function findCard(board: Board, id: string): Card | undefined {
@@ -58,6 +100,18 @@ export function describe(change: Change): string {
   const title = quote((after ?? before)?.card.title ?? "a card");
   if (operation.type === "undo") {
     return `Undid change #${operation.revision} on ${title}`;
+  }
+  const asked = change.suggestion ? describeSuggestion(change.suggestion) : "Change the board";
+  const lower = asked.charAt(0).toLowerCase() + asked.slice(1);
+  switch (operation.type) {
+    case "suggest":
+      return `Suggested: ${lower}`;
+    case "accept":
+      return `Accepted the suggestion to ${lower}`;
+    case "reject":
+      return `Rejected the suggestion to ${lower}`;
+    case "expire":
+      return `Nobody answered the suggestion to ${lower}; it expired`;
   }
   if (!before && after) return `Created ${title} in ${after.card.status}`;
   if (before && !after) return `Deleted ${title} from ${before.card.status}`;

@@ -93,7 +93,9 @@ fn check_item(item: &Value) -> Vec<String> {
         Some("message") => {
             let content = item["content"].as_array().cloned().unwrap_or_default();
             let text_ok = !content.is_empty()
-                && content.iter().all(|part| part["type"] == "input_text" && part["text"].as_str().is_some_and(|t| !t.is_empty()));
+                && content
+                    .iter()
+                    .all(|part| part["type"] == "input_text" && part["text"].as_str().is_some_and(|t| !t.is_empty()));
             let mut problems = Vec::new();
             if !matches!(item["role"].as_str(), Some("system" | "user")) {
                 problems.push(format!("a message item needs the role system or user: {item}"));

@@ -1,5 +1,5 @@
 import type { Change } from "../bindings";
-import { describe, sourceLabel } from "../board";
+import { canUndo, describe, sourceLabel } from "../board";
 import { SourceIcon } from "./SourceIcon";
 
 const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -26,9 +26,11 @@ export function ActivityPanel({ activity, onUndo }: { activity: Change[]; onUndo
                   {change.source.kind === "voice" && change.source.transcript ? ` · “${change.source.transcript}”` : ""}
                 </p>
               </div>
-              <button className="button small" onClick={() => onUndo(change.revision)} aria-label={`Undo: ${describe(change)}`}>
-                Undo
-              </button>
+              {canUndo(change) && (
+                <button className="button small" onClick={() => onUndo(change.revision)} aria-label={`Undo: ${describe(change)}`}>
+                  Undo
+                </button>
+              )}
             </li>
           ))}
         </ol>

@@ -78,7 +78,7 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
 
   useEscape(onClose);
 
-  /** Runs a change to the key; a failure shows in the dialog. Says whether it was made. */
+  /** Runs a change to the key or a setting; a failure shows in the dialog. Says whether it was made. */
   const run = async (action: () => Promise<unknown>) => {
     setBusy(true);
     setError(null);
@@ -145,6 +145,19 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
             )}
           </div>
         </form>
+        <div className="dialog-section">
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              name="confirm-voice-changes"
+              checked={settings.askBeforeVoiceChanges}
+              disabled={busy}
+              onChange={(e) => void run(() => onSaveSettings({ ...settings, askBeforeVoiceChanges: e.target.checked }))}
+            />
+            Ask before voice changes: every change the voice operator makes waits until someone accepts it
+            (its deletions always do)
+          </label>
+        </div>
         <form className="dialog-section" onSubmit={(e) => void saveEndpoint(e)}>
           <label className="field">
             <span>

@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Card, Change, Edit, OperatorStatus, Participant, ServerMessage_Serialize as ServerMessage } from "../bindings";
-import { sendInTurn } from "../board";
+import { answer, sendInTurn } from "../board";
 import { BoardView } from "../components/BoardView";
 import { CardEditor } from "../components/CardEditor";
 import { PeopleList } from "../components/PeopleList";
 import { TranscriptPanel } from "../components/TranscriptPanel";
+import { SuggestionsPanel } from "../components/SuggestionsPanel";
 import { Toasts } from "../components/Toasts";
 import { TopBar } from "../components/TopBar";
 import { describeVoice } from "../components/StatusBar";
@@ -298,6 +299,7 @@ export function ParticipantApp() {
           </div>
         )}
         <aside className="sidebar">
+          <SuggestionsPanel pending={board?.pending ?? []} onAnswer={(suggestion, accept) => void answer(edit, suggestion, accept)} />
           <section className="panel participants" aria-labelledby="participants-heading">
             <header className="panel-header">
               <h2 id="participants-heading">Participants</h2>

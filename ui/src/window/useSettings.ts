@@ -14,6 +14,7 @@ const DEFAULTS: Settings = {
   roomLan: false,
   roomPort: null,
   roomAskToJoin: false,
+  askBeforeVoiceChanges: false,
   iceServers: [],
   publicIp: null,
   udpPorts: null,

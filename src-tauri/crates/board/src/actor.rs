@@ -194,6 +194,21 @@ impl BoardHandle {
         answer.await.map_err(|_| EditFailed::Stopped)
     }
 
+    /// Lets every waiting suggestion expire, for when the meeting that made them is over;
+    /// returns how many did. One answered meanwhile is left as it was answered.
+    pub async fn expire_suggestions(&self) -> Result<usize, EditFailed> {
+        let board = self.snapshot().await?;
+        let mut expired = 0;
+        for suggestion in board.pending() {
+            match self.apply(Edit::Expire { suggestion: suggestion.id }, suggestion.source.clone()).await {
+                Ok(_) => expired += 1,
+                Err(EditFailed::Refused(BoardError::UnknownSuggestion(_))) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(expired)
+    }
+
     /// Every change applied from now on, in order. A subscriber that falls behind gets
     /// `RecvError::Lagged` and should take a fresh snapshot.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
@@ -233,6 +248,26 @@ mod tests {
             LoadOutcome::Loaded(saved) => assert_eq!(saved.column(Status::Done)[0].id, "card-001"),
             other => panic!("not saved: {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn waiting_suggestions_expire_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = BoardFile::in_dir(dir.path());
+        let board = start(seed::board(), Some(file.clone()));
+        let voice = Source::Voice { call_id: "call_1".into(), transcript: Some("drop the docs card".into()) };
+        for card in ["card-001", "card-002"] {
+            let suggest = Edit::Suggest { edit: Box::new(Edit::Delete { card_id: card.into() }) };
+            board.apply(suggest, voice.clone()).await.unwrap();
+        }
+        assert_eq!(board.expire_suggestions().await.unwrap(), 2);
+        assert_eq!(board.expire_suggestions().await.unwrap(), 0);
+        let saved = file.load(0).into_board();
+        assert!(saved.pending().is_empty());
+        assert_eq!(saved.card_count(), seed::board().card_count());
+        let expired: Vec<_> = saved.activity().filter(|c| matches!(c.operation, Edit::Expire { .. })).collect();
+        assert_eq!(expired.len(), 2, "the activity log lists what expired");
+        assert_eq!(expired[0].suggestion.as_ref().unwrap().source, voice);
     }
 
     #[tokio::test]

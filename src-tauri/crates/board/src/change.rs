@@ -6,6 +6,7 @@ use specta::Type;
 
 use crate::edit::Edit;
 use crate::model::Card;
+use crate::suggestion::Suggestion;
 
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -18,6 +19,17 @@ pub enum Source {
     Voice { call_id: String, transcript: Option<String> },
     /// A meeting participant, by the name they joined with.
     Participant { name: String },
+}
+
+impl Source {
+    /// The text it holds in UTF-8 bytes.
+    pub fn text_bytes(&self) -> usize {
+        match self {
+            Source::Hand => 0,
+            Source::Voice { call_id, transcript } => call_id.len() + transcript.as_ref().map_or(0, String::len),
+            Source::Participant { name } => name.len(),
+        }
+    }
 }
 
 /// A card together with its place in its column.
@@ -43,19 +55,18 @@ pub struct Change {
     pub before: Option<PlacedCard>,
     /// The card after the change; absent when it was deleted.
     pub after: Option<PlacedCard>,
+    /// The suggestion this change filed, accepted, rejected or let expire. Changes saved
+    /// before suggestions existed have none.
+    pub suggestion: Option<Suggestion>,
 }
 
 impl Change {
     /// The change's text in UTF-8 bytes (who, what was asked, the card before and after):
     /// what the activity log's size cap counts.
     pub fn text_bytes(&self) -> usize {
-        let source = match &self.source {
-            Source::Hand => 0,
-            Source::Voice { call_id, transcript } => call_id.len() + transcript.as_ref().map_or(0, String::len),
-            Source::Participant { name } => name.len(),
-        };
         let card = |placed: &Option<PlacedCard>| placed.as_ref().map_or(0, |p| p.card.text_bytes());
-        source + self.operation.text_bytes() + card(&self.before) + card(&self.after)
+        let suggestion = self.suggestion.as_ref().map_or(0, Suggestion::text_bytes);
+        self.source.text_bytes() + self.operation.text_bytes() + card(&self.before) + card(&self.after) + suggestion
     }
 
     /// The id of the card this change touched.

@@ -7,6 +7,7 @@ use specta::Type;
 use crate::change::{Change, PlacedCard, Source};
 use crate::limits;
 use crate::model::{Board, Card, Slot, Status, ACTIVITY_LIMIT, GENERATED_ID_PREFIX};
+use crate::suggestion::{self, Suggestion};
 
 /// An edit someone asks for. Positions are indexes in the target column; past the end means "at the end".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -43,6 +44,26 @@ pub enum Edit {
         #[specta(type = u32)]
         revision: u64,
     },
+    /// Files `edit` as a suggestion for a person to accept or reject; no card changes yet.
+    /// Only the voice operator suggests (see [`crate::suggestion`]).
+    Suggest {
+        edit: Box<Edit>,
+    },
+    /// Applies the waiting suggestion with this id, as it was suggested.
+    Accept {
+        #[specta(type = u32)]
+        suggestion: u64,
+    },
+    /// Drops the waiting suggestion with this id.
+    Reject {
+        #[specta(type = u32)]
+        suggestion: u64,
+    },
+    /// Drops a suggestion nobody answered before the meeting ended.
+    Expire {
+        #[specta(type = u32)]
+        suggestion: u64,
+    },
 }
 
 impl Edit {
@@ -53,8 +74,26 @@ impl Edit {
             | Edit::AddTags { card_id, .. }
             | Edit::Update { card_id, .. }
             | Edit::Delete { card_id } => Some(card_id),
-            Edit::Create { .. } | Edit::Undo { .. } => None,
+            Edit::Create { .. }
+            | Edit::Undo { .. }
+            | Edit::Suggest { .. }
+            | Edit::Accept { .. }
+            | Edit::Reject { .. }
+            | Edit::Expire { .. } => None,
         }
+    }
+
+    /// Whether this edit may wait as a suggestion: one that changes a single card.
+    pub fn can_be_suggested(&self) -> bool {
+        matches!(
+            self,
+            Edit::Create { .. } | Edit::Move { .. } | Edit::AddTags { .. } | Edit::Update { .. } | Edit::Delete { .. }
+        )
+    }
+
+    /// Whether this edit files or answers a suggestion.
+    fn settles_suggestions(&self) -> bool {
+        matches!(self, Edit::Suggest { .. } | Edit::Accept { .. } | Edit::Reject { .. } | Edit::Expire { .. })
     }
 
     /// The edit's text in UTF-8 bytes, as it was asked (see [`crate::Change::text_bytes`]).
@@ -70,7 +109,8 @@ impl Edit {
                     + notes.as_ref().map_or(0, String::len)
                     + t.as_deref().map_or(0, tags)
             }
-            Edit::Undo { .. } => 0,
+            Edit::Suggest { edit } => edit.text_bytes(),
+            Edit::Undo { .. } | Edit::Accept { .. } | Edit::Reject { .. } | Edit::Expire { .. } => 0,
         }
     }
 }
@@ -102,6 +142,18 @@ pub enum BoardError {
     UnknownChange(u64),
     #[error("card \"{title}\" has changed since change {revision}; undo that later edit first so it is not lost")]
     UndoConflict { revision: u64, title: String },
+    #[error("change {0} changed no card, so there is nothing to undo")]
+    NothingToUndo(u64),
+    #[error("suggestion {0} is no longer waiting: someone answered it, or it expired")]
+    UnknownSuggestion(u64),
+    #[error("only a card's creation, move, tags, update or deletion can be suggested")]
+    NotSuggestable,
+    #[error("{max} suggestions are already waiting for an answer; accept or reject some first", max = suggestion::MAX_PENDING)]
+    TooManySuggestions,
+    #[error("only the voice operator makes suggestions, and only it lets them expire")]
+    OnlyVoiceSuggests,
+    #[error("a person accepts or rejects a suggestion, not the voice operator")]
+    PersonMustAnswer,
     #[error("someone else changed this card while you were editing it (board revision {current}, you saw {seen}); here is the board as it is now")]
     Stale { seen: u64, current: u64 },
 }
@@ -113,6 +165,8 @@ pub(crate) struct Applied {
     next_card_number: u64,
     /// The oldest changes the activity log dropped to make room for this one.
     dropped: Vec<Change>,
+    /// The waiting suggestions before, when this change filed or answered one.
+    pending: Option<Vec<Suggestion>>,
 }
 
 impl Board {
@@ -124,7 +178,27 @@ impl Board {
     /// [`Board::apply`], keeping what [`Board::revert`] needs to take the edit back.
     pub(crate) fn apply_revertibly(&mut self, edit: Edit, source: Source, at: i64) -> Result<Applied, BoardError> {
         let next_card_number = self.next_card_number;
-        let (before, after) = match &edit {
+        let pending = edit.settles_suggestions().then(|| self.pending.clone());
+        let settled = match &edit {
+            Edit::Suggest { edit } => self.suggest(edit, &source, at),
+            Edit::Accept { suggestion } => self.accept(*suggestion, &source),
+            Edit::Reject { suggestion } => self.withdraw(*suggestion, &source, false),
+            Edit::Expire { suggestion } => self.withdraw(*suggestion, &source, true),
+            cards => {
+                let (before, after) = self.change_cards(cards)?;
+                Ok((before, after, None))
+            }
+        };
+        let (before, after, suggestion) = settled?;
+        self.revision += 1;
+        let change = Change { revision: self.revision, at, source, operation: edit, before, after, suggestion };
+        let dropped = self.log(change.clone());
+        Ok(Applied { change, next_card_number, dropped, pending })
+    }
+
+    /// Changes the cards as `edit` asks; the caller logs the change.
+    pub(crate) fn change_cards(&mut self, edit: &Edit) -> Result<(Option<PlacedCard>, Option<PlacedCard>), BoardError> {
+        Ok(match edit {
             Edit::Create { status, title, notes, tags, position } => {
                 let card = Card {
                     id: format!("{GENERATED_ID_PREFIX}{:03}", self.next_card_number),
@@ -183,23 +257,20 @@ impl Board {
                 (Some(before), None)
             }
             Edit::Undo { revision } => self.undo(*revision)?,
-        };
-        self.revision += 1;
-        let change = Change { revision: self.revision, at, source, operation: edit, before, after };
-        let dropped = self.log(change.clone());
-        Ok(Applied { change, next_card_number, dropped })
+            Edit::Suggest { .. } | Edit::Accept { .. } | Edit::Reject { .. } | Edit::Expire { .. } => {
+                return Err(BoardError::NotSuggestable)
+            }
+        })
     }
 
     /// Takes back the edit `applied` records, which must be the last one applied: the board
     /// is again exactly as it was before it. For when a change could not be saved.
     pub(crate) fn revert(&mut self, applied: Applied) {
-        let Applied { change, next_card_number, dropped } = applied;
+        let Applied { change, next_card_number, dropped, pending } = applied;
         debug_assert_eq!(self.activity.back(), Some(&change), "only the last change can be reverted");
-        if let Some(after) = &change.after {
-            self.cards_mut(after.card.status).remove(after.position as usize);
-        }
-        if let Some(before) = change.before {
-            self.insert(before.card, Some(before.position));
+        self.put_back(change.before, change.after.as_ref());
+        if let Some(pending) = pending {
+            self.pending = pending;
         }
         self.activity.pop_back();
         for old in dropped.into_iter().rev() {
@@ -207,6 +278,16 @@ impl Board {
         }
         self.next_card_number = next_card_number;
         self.revision -= 1;
+    }
+
+    /// Puts the card a change left as `after` back as it was `before`.
+    pub(crate) fn put_back(&mut self, before: Option<PlacedCard>, after: Option<&PlacedCard>) {
+        if let Some(after) = after {
+            self.cards_mut(after.card.status).remove(after.position as usize);
+        }
+        if let Some(before) = before {
+            self.insert(before.card, Some(before.position));
+        }
     }
 
     /// Applies `edit` made by someone who last saw the board at revision `seen` (see [`Board::check_seen`]).
@@ -286,7 +367,8 @@ impl Board {
                 let previous = placed(current, slot);
                 Ok((Some(previous), Some(self.insert(before.card, Some(position)))))
             }
-            (None, None) => Err(BoardError::UnknownChange(revision)),
+            // Filing or answering a suggestion that changed no card.
+            (None, None) => Err(BoardError::NothingToUndo(revision)),
         }
     }
 

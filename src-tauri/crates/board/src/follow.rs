@@ -5,6 +5,7 @@
 //! the whole board.
 
 use crate::change::Change;
+use crate::edit::Edit;
 use crate::model::{generated_number, Board};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,12 @@ impl Board {
             let position = (after.position as usize).min(cards.len());
             cards.insert(position, after.card.clone());
         }
+        if let Some(suggestion) = &change.suggestion {
+            self.pending.retain(|waiting| waiting.id != suggestion.id);
+            if matches!(change.operation, Edit::Suggest { .. }) {
+                self.pending.push(suggestion.clone());
+            }
+        }
         self.revision = change.revision;
         self.log(change.clone());
         Followed::Applied
@@ -48,7 +55,6 @@ impl Board {
 mod tests {
     use super::*;
     use crate::change::Source;
-    use crate::edit::Edit;
     use crate::model::Status;
     use crate::seed;
 
@@ -70,14 +76,23 @@ mod tests {
             Edit::AddTags { card_id: "card-002".into(), tags: vec!["urgent".into()] },
             Edit::Delete { card_id: "card-004".into() },
             Edit::Undo { revision: 5 },
+            Edit::Suggest { edit: Box::new(Edit::Delete { card_id: "card-003".into() }) },
+            Edit::Suggest { edit: Box::new(Edit::Delete { card_id: "card-002".into() }) },
+            Edit::Accept { suggestion: 7 },
+            Edit::Reject { suggestion: 8 },
+            Edit::Suggest { edit: Box::new(Edit::Delete { card_id: "card-001".into() }) },
         ];
+        let voice = Source::Voice { call_id: "call_9".into(), transcript: Some("drop it".into()) };
         for (n, edit) in edits.into_iter().enumerate() {
-            let change = room.apply(edit, source.clone(), n as i64).unwrap();
+            let source = if matches!(edit, Edit::Suggest { .. }) { voice.clone() } else { source.clone() };
+            let change = room.apply(edit, source, n as i64).unwrap();
             assert_eq!(copy.follow(&change), Followed::Applied);
             assert_eq!(copy.columns(), room.columns(), "after change {}", change.revision);
+            assert_eq!(copy.pending(), room.pending(), "after change {}", change.revision);
             assert_eq!(copy.follow(&change), Followed::Stale);
         }
         assert_eq!(copy.revision(), room.revision());
+        assert_eq!(copy.pending().len(), 1);
         copy.check().expect("the copy is a consistent board");
         assert_eq!(copy.activity().collect::<Vec<_>>(), room.activity().collect::<Vec<_>>());
     }

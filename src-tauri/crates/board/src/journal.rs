@@ -3,6 +3,7 @@
 //! a line break only ever ends a record. Reading it back is pure; `store` writes it.
 
 use crate::change::Change;
+use crate::edit::Edit;
 use crate::model::Board;
 
 /// One record: `change` as a line.
@@ -62,7 +63,12 @@ fn describes(board: &Board, change: &Change) -> bool {
     match (&change.before, &change.after) {
         (Some(before), _) => board.column(before.card.status).get(before.position as usize) == Some(&before.card),
         (None, Some(after)) => board.card(&after.card.id).is_none(),
-        (None, None) => false,
+        // Filing a suggestion, or dropping one that waits.
+        (None, None) => match (&change.operation, &change.suggestion) {
+            (Edit::Suggest { .. }, Some(_)) => true,
+            (_, Some(suggestion)) => board.pending().iter().any(|waiting| waiting.id == suggestion.id),
+            (_, None) => false,
+        },
     }
 }
 
@@ -70,7 +76,6 @@ fn describes(board: &Board, change: &Change) -> bool {
 mod tests {
     use super::*;
     use crate::change::Source;
-    use crate::edit::Edit;
     use crate::model::Status;
     use crate::seed;
 
@@ -102,6 +107,23 @@ mod tests {
         }
         assert_eq!(board, expected);
         assert_eq!(board.revision(), 3);
+    }
+
+    #[test]
+    fn suggestions_are_replayed_waiting_or_answered() {
+        let mut board = seed::board();
+        let start = board.clone();
+        let voice = Source::Voice { call_id: "c".into(), transcript: None };
+        let suggest = |card: &str| Edit::Suggest { edit: Box::new(Edit::Delete { card_id: card.into() }) };
+        let changes = vec![
+            board.apply(suggest("card-001"), voice.clone(), 0).unwrap(),
+            board.apply(suggest("card-002"), voice, 0).unwrap(),
+            board.apply(Edit::Accept { suggestion: 1 }, Source::Hand, 0).unwrap(),
+        ];
+        let mut replayed = start;
+        replay(&mut replayed, &records(&journal(&changes)).unwrap()).unwrap();
+        assert_eq!(replayed, board);
+        assert_eq!(replayed.pending().len(), 1);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The Kanban board: the pure model and its validated operations (`model`, `edit`,
 //! `limits`), the change log with undo (`change`), the seed cards (`seed`),
+//! voice edits that wait for a person (`suggestion`),
 //! crash-safe persistence (`file` reads and writes the whole board, `journal` is the format
 //! of the changes saved since, `store` appends them), the single actor every edit goes
 //! through (`actor`), and following a board kept elsewhere from its change records (`follow`).
@@ -14,6 +15,7 @@ pub mod limits;
 pub mod model;
 pub mod seed;
 pub mod store;
+pub mod suggestion;
 
 pub use actor::{BoardActor, BoardHandle, EditFailed};
 pub use change::{Change, PlacedCard, Source};
@@ -22,3 +24,4 @@ pub use file::{BoardFile, LoadOutcome};
 pub use follow::Followed;
 pub use model::{Board, Card, Column, Status};
 pub use store::Store;
+pub use suggestion::Suggestion;

@@ -26,7 +26,8 @@ pub const MAX_ACTIVITY_TEXT_BYTES: usize = 512 << 10;
 /// it in one `welcome` message. JSON at most doubles the cards' text (`"`, `\\`, line breaks
 /// and tabs are escaped; no other control character is left in a card) and at most sextuples
 /// the text of the edits as they were asked (`\u0001`): tests/caps.rs fills a board at every
-/// cap with such text and gets 7.4 MB; with plain text the cards take 2.4 MB. The room's
+/// cap (with [`crate::suggestion::MAX_PENDING`] suggestions waiting) with such text and gets
+/// 8.2 MB; with plain text the cards take 2.4 MB. The room's
 /// messages may be bigger still (the room protocol's `MAX_ROOM_MESSAGE_BYTES`, which the app's
 /// guest connection accepts); browsers set no limit.
 pub const MAX_BOARD_BYTES: usize = 10 << 20;

@@ -10,6 +10,7 @@ use specta::Type;
 
 use crate::change::Change;
 use crate::limits::MAX_ACTIVITY_TEXT_BYTES;
+use crate::suggestion::{Suggestion, MAX_PENDING};
 
 /// A column of the board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Type)]
@@ -104,6 +105,10 @@ pub struct Board {
     pub(crate) columns: Vec<Column>,
     /// The latest changes, oldest first, at most [`ACTIVITY_LIMIT`].
     pub(crate) activity: VecDeque<Change>,
+    /// Voice edits waiting for a person to accept or reject them, oldest first, at most
+    /// [`MAX_PENDING`]. Boards saved before suggestions existed have none.
+    #[serde(default)]
+    pub(crate) pending: Vec<Suggestion>,
 }
 
 /// Where a card sits: its column and index in it.
@@ -120,7 +125,7 @@ impl Board {
         for card in cards {
             columns[card.status.index()].cards.push(card);
         }
-        Board { revision: 0, next_card_number: 1, columns, activity: VecDeque::new() }
+        Board { revision: 0, next_card_number: 1, columns, activity: VecDeque::new(), pending: Vec::new() }
     }
 
     pub fn revision(&self) -> u64 {
@@ -137,6 +142,11 @@ impl Board {
 
     pub fn activity(&self) -> impl DoubleEndedIterator<Item = &Change> + ExactSizeIterator {
         self.activity.iter()
+    }
+
+    /// The suggestions waiting for an answer, oldest first.
+    pub fn pending(&self) -> &[Suggestion] {
+        &self.pending
     }
 
     pub fn cards(&self) -> impl Iterator<Item = &Card> {
@@ -217,6 +227,15 @@ impl Board {
         }
         if !self.activity.iter().zip(self.activity.iter().skip(1)).all(|(a, b)| a.revision < b.revision) {
             return Err("activity log is out of order".into());
+        }
+        if self.pending.len() > MAX_PENDING {
+            return Err(format!("{} suggestions are waiting", self.pending.len()));
+        }
+        if !self.pending.iter().zip(self.pending.iter().skip(1)).all(|(a, b)| a.id < b.id) {
+            return Err("the waiting suggestions are out of order".into());
+        }
+        if self.pending.iter().any(|s| s.id > self.revision || !s.edit.can_be_suggested()) {
+            return Err("a waiting suggestion is not one the board could have made".into());
         }
         Ok(())
     }

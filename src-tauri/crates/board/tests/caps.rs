@@ -1,8 +1,9 @@
 //! A board at every cap still reaches a newcomer in one message: filled with the text JSON
-//! escapes most, and its activity log with the edits that escape most, it serialises under
-//! `limits::MAX_BOARD_BYTES`.
+//! escapes most, and its activity log and waiting suggestions with the edits that escape
+//! most, it serialises under `limits::MAX_BOARD_BYTES`.
 
 use board::limits::{MAX_BOARD_BYTES, MAX_CARDS, MAX_CARDS_TEXT_BYTES, MAX_NOTES_CHARS, MAX_TAGS, MAX_TAGS_NAMED};
+use board::suggestion::MAX_PENDING;
 use board::{Board, Card, Edit, Source, Status};
 
 /// `MAX_CARDS` cards of short tags and of `fill` (a quote is escaped to two bytes) that
@@ -38,6 +39,14 @@ fn a_board_at_the_caps_fits_in_one_message() {
         let edit = Edit::Update { card_id: format!("c{:04}", n % 7), title: None, notes: Some(notes), tags: None };
         noisy_notes.apply(edit, who.clone(), 0).unwrap();
     }
+    // And as many suggestions waiting as may, each asking for such notes.
+    let voice = Source::Voice { call_id: "call".into(), transcript: Some("\"".repeat(200)) };
+    for n in 0..MAX_PENDING {
+        let notes = "\u{1}".repeat(MAX_NOTES_CHARS);
+        let edit = Edit::Update { card_id: format!("c{n:04}"), title: None, notes: Some(notes), tags: None };
+        noisy_notes.apply(Edit::Suggest { edit: Box::new(edit) }, voice.clone(), 0).unwrap();
+    }
+    assert_eq!(noisy_notes.pending().len(), MAX_PENDING);
     // The most tags an edit may name, all but one blank once stripped.
     let mut noisy_tags = full_board('"', 10_000);
     for n in 0..1_000 {

@@ -8,7 +8,8 @@ use room_protocol::Participant;
 
 pub const HELP: &str = "commands: admit ID, decline ID, remove ID, allow ID (back in after a removal), \
 mute ID, unmute ID, lock, unlock, ask (newcomers wait for you), open (they come straight in); \
-ID is the one shown beside each name in the participants and lobby lines, such as p1 or w1";
+ID is the one shown beside each name in the participants and lobby lines, such as p1 or w1; \
+accept N, reject N: a suggestion of the voice operator's, by the number in its board line";
 
 /// What the host asked for, with the id it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub enum Action {
     Mute(String, bool),
     Lock(bool),
     AskToJoin(bool),
+    /// Accept (true) or reject a waiting suggestion, by its number.
+    Answer(u64, bool),
 }
 
 /// Reads one line; `Err` says what is wrong with it (or lists the commands).
@@ -39,8 +42,14 @@ pub fn parse(line: &str, people: &[Participant], lobby: &Lobby) -> Result<Action
         "unlock" => Ok(Action::Lock(false)),
         "ask" => Ok(Action::AskToJoin(true)),
         "open" => Ok(Action::AskToJoin(false)),
+        "accept" => suggestion(who).map(|n| Action::Answer(n, true)),
+        "reject" => suggestion(who).map(|n| Action::Answer(n, false)),
         _ => Err(HELP.to_owned()),
     }
+}
+
+fn suggestion(number: &str) -> Result<u64, String> {
+    number.parse().map_err(|_| "say which suggestion: the number in its board line, such as `accept 7`".to_owned())
 }
 
 /// `who`, if it is the id of someone among `ids`.
@@ -98,5 +107,8 @@ mod tests {
         assert_eq!(parse("remove host"), not("host", "in the room"));
         assert_eq!(parse("remove"), Err("say who: the id of someone in the room, as shown beside their name".into()));
         assert_eq!(parse("dance"), Err(HELP.into()));
+        assert_eq!(parse("accept 7"), Ok(Action::Answer(7, true)));
+        assert_eq!(parse("reject 7"), Ok(Action::Answer(7, false)));
+        assert!(parse("accept Ana").unwrap_err().contains("say which suggestion"));
     }
 }

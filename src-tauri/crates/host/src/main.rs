@@ -9,6 +9,7 @@ mod report;
 mod wav_source;
 
 use audio::MicrophoneStatus;
+use board::{BoardHandle, Edit, Source};
 use control::Action;
 use meeting::OperatorStatus;
 use options::{Microphone, Parsed};
@@ -70,6 +71,7 @@ async fn run(options: options::Options) -> Result<(), String> {
         voice: watch::channel(voice).1,
         listening: Listening::Always,
         ask_to_join: asking,
+        ask_before_voice_changes: watch::channel(options.ask_before_voice_changes).1,
     };
     let (runtime, opened) = Runtime::start(&options.data_dir, config).map_err(|err| err.to_string())?;
     if let Some(problem) = &opened.problem {
@@ -123,7 +125,7 @@ async fn run(options: options::Options) -> Result<(), String> {
             }
         });
         print_each(open.hub.lobby(), report::lobby, &Lobby::default());
-        take_commands(open.hub.clone(), ask_to_join);
+        take_commands(open.hub.clone(), runtime.board.clone(), ask_to_join);
     }
     if options.microphone != Microphone::None {
         runtime.audio.join();
@@ -159,7 +161,7 @@ async fn run(options: options::Options) -> Result<(), String> {
 
 /// The host's controls, one command a line on standard input, each answered with a
 /// `control:` line; a closed standard input (a service) just means no commands.
-fn take_commands(hub: HubHandle, ask_to_join: watch::Sender<bool>) {
+fn take_commands(hub: HubHandle, board: BoardHandle, ask_to_join: watch::Sender<bool>) {
     // A plain thread reads, since a blocking read would hold up the runtime's shutdown; the
     // process ends it. The queue holds a few lines; the reader waits while it is full.
     let (lines_tx, mut lines) = tokio::sync::mpsc::channel::<String>(8);
@@ -181,7 +183,7 @@ fn take_commands(hub: HubHandle, ask_to_join: watch::Sender<bool>) {
             }
             let parsed = control::parse(&line, &hub.roster().borrow(), &hub.lobby().borrow());
             let outcome = match parsed {
-                Ok(action) => act(&hub, &ask_to_join, action).await,
+                Ok(action) => act(&hub, &board, &ask_to_join, action).await,
                 Err(why) => Err(why),
             };
             say(match outcome {
@@ -192,7 +194,12 @@ fn take_commands(hub: HubHandle, ask_to_join: watch::Sender<bool>) {
     });
 }
 
-async fn act(hub: &HubHandle, ask_to_join: &watch::Sender<bool>, action: Action) -> Result<(), String> {
+async fn act(
+    hub: &HubHandle,
+    board: &BoardHandle,
+    ask_to_join: &watch::Sender<bool>,
+    action: Action,
+) -> Result<(), String> {
     match action {
         Action::Admit(id) => hub.admit(&id).await.map_err(|err| err.to_string()),
         Action::Decline(id) => hub.decline(&id).await.map_err(|err| err.to_string()),
@@ -206,6 +213,10 @@ async fn act(hub: &HubHandle, ask_to_join: &watch::Sender<bool>, action: Action)
         Action::AskToJoin(ask) => {
             ask_to_join.send_replace(ask);
             Ok(())
+        }
+        Action::Answer(suggestion, accept) => {
+            let edit = if accept { Edit::Accept { suggestion } } else { Edit::Reject { suggestion } };
+            board.apply(edit, Source::Hand).await.map(drop).map_err(|err| err.to_string())
         }
     }
 }

@@ -55,6 +55,10 @@ Options:
   --speakers           play the participants on this machine's speakers; their echo is
                        cancelled from the microphone
   --headset            the speakers are a headset: no echo to cancel
+  --confirm-voice-changes
+                       every change the voice operator makes waits until someone accepts
+                       it on a page, or you type `accept N` (`reject N`) with the
+                       suggestion's number from its board line; its deletions always wait
   -h, --help           show this help
 
 Environment:
@@ -85,6 +89,8 @@ pub struct Options {
     pub speakers: bool,
     /// The speakers are a headset: echo cancellation stays off.
     pub headset: bool,
+    /// Every change the voice operator makes waits for a person to accept it.
+    pub ask_before_voice_changes: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -105,6 +111,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
         room: None,
         speakers: false,
         headset: false,
+        ask_before_voice_changes: false,
     };
     let mut network = NetworkFlags { turn_secret: env(TURN_SECRET_VAR), ..NetworkFlags::default() };
     let mut args = args.into_iter();
@@ -154,6 +161,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
             "--udp-ports" => network.ice.udp_ports = Some(parse_port_range(&value()?).map_err(|err| err.to_string())?),
             "--speakers" => options.speakers = true,
             "--headset" => options.headset = true,
+            "--confirm-voice-changes" => options.ask_before_voice_changes = true,
             "-h" | "--help" => return Ok(Parsed::Help),
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -262,6 +270,8 @@ mod tests {
         assert_eq!((options.speakers, options.headset), (false, false));
         let Parsed::Run(options) = parse(args(&["--speakers", "--headset"]), env).unwrap() else { panic!() };
         assert_eq!((options.speakers, options.headset), (true, true), "a headset: no echo to cancel");
+        let Parsed::Run(options) = parse(args(&["--confirm-voice-changes"]), env).unwrap() else { panic!() };
+        assert!(options.ask_before_voice_changes);
         let flags =
             args(&["--data-dir", "/srv/room", "--microphone", "none", "--play", "a.wav", "--base-url", "https://x/v1"]);
         let Parsed::Run(options) = parse(flags, env).unwrap() else { panic!() };

@@ -119,6 +119,12 @@ pub fn change(change: &Change) -> String {
         Edit::Update { .. } => format!("updated {named}"),
         Edit::Delete { .. } => format!("deleted {named}"),
         Edit::Undo { revision } => format!("undid change {revision} on {named}"),
+        Edit::Suggest { .. } => {
+            format!("suggestion {}: {}; waiting for a person to accept it", change.revision, asked(change))
+        }
+        Edit::Accept { suggestion } => format!("accepted suggestion {suggestion} to {}", asked(change)),
+        Edit::Reject { suggestion } => format!("rejected suggestion {suggestion} to {}", asked(change)),
+        Edit::Expire { suggestion } => format!("suggestion {suggestion} to {} expired unanswered", asked(change)),
     };
     let who = match &change.source {
         Source::Hand => "by hand".to_owned(),
@@ -127,6 +133,22 @@ pub fn change(change: &Change) -> String {
         Source::Participant { name } => format!("by {name}"),
     };
     format!("board: revision {}: {what} ({who})", change.revision)
+}
+
+/// What the suggestion a change filed or answered asks for: "delete card-003 "…"".
+fn asked(change: &Change) -> String {
+    let Some(suggestion) = &change.suggestion else { return "change the board".to_owned() };
+    let named = suggestion.card.as_ref().map(|c| format!("{} \"{}\"", c.id, c.title)).unwrap_or_default();
+    match &suggestion.edit {
+        Edit::Create { title, status, .. } => format!("create \"{title}\" in {status}"),
+        Edit::Move { status, .. } => format!("move {named} to {status}"),
+        Edit::AddTags { tags, .. } => format!("tag {named} with {}", tags.join(", ")),
+        Edit::Update { .. } => format!("update {named}"),
+        Edit::Delete { .. } => format!("delete {named}"),
+        Edit::Undo { .. } | Edit::Suggest { .. } | Edit::Accept { .. } | Edit::Reject { .. } | Edit::Expire { .. } => {
+            "change the board".to_owned()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +165,18 @@ mod tests {
         assert_eq!(
             super::change(&change),
             "board: revision 1: moved card-003 \"Implement ICE Restart Handling\" to Done (by voice: \"ICE restarts shipped\")"
+        );
+        let delete = Edit::Suggest { edit: Box::new(Edit::Delete { card_id: "card-002".into() }) };
+        let suggested = board.apply(delete, Source::Voice { call_id: "c2".into(), transcript: None }, 0).unwrap();
+        let accepted = board.apply(Edit::Accept { suggestion: 2 }, Source::Participant { name: "Ana".into() }, 0);
+        let card = "card-002 \"Add RTP Retransmission Buffer\"";
+        assert_eq!(
+            super::change(&suggested),
+            format!("board: revision 2: suggestion 2: delete {card}; waiting for a person to accept it (by voice)")
+        );
+        assert_eq!(
+            super::change(&accepted.unwrap()),
+            format!("board: revision 3: accepted suggestion 2 to delete {card} (by Ana)")
         );
         let waiting =
             OperatorStatus::Reconnecting { attempt: 2, retry_in_secs: 3, reason: "Could not reach the API".into() };

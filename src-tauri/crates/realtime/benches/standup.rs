@@ -100,11 +100,8 @@ fn bill(setup: &Value, events: &[(Instant, Value)], starts: &[(Instant, Option<S
             }
             next_event += 1;
         }
-        let speech = Piece {
-            what: format!("speech {index}"),
-            tokens: SPEECH_SECONDS * AUDIO_TOKENS_PER_SECOND,
-            audio: true,
-        };
+        let speech =
+            Piece { what: format!("speech {index}"), tokens: SPEECH_SECONDS * AUDIO_TOKENS_PER_SECOND, audio: true };
         items.push((*start, speech));
         items.sort_by_key(|(at, _)| *at);
         let conversation: Vec<Piece> =
@@ -116,7 +113,11 @@ fn bill(setup: &Value, events: &[(Instant, Value)], starts: &[(Instant, Option<S
                 break;
             }
             same += now.tokens;
-            if now.audio { cached_audio += now.tokens } else { cached_text += now.tokens }
+            if now.audio {
+                cached_audio += now.tokens
+            } else {
+                cached_text += now.tokens
+            }
         }
         // Cached in steps of 128 tokens once 1,024 are the same; what the steps leave off is uncached text.
         let cached = if same >= 1_024 { same / 128 * 128 } else { 0 };
@@ -125,7 +126,11 @@ fn bill(setup: &Value, events: &[(Instant, Value)], starts: &[(Instant, Option<S
         total.cached_text += cached_text;
         total.cached_audio += cached_audio.min(cached - cached_text);
         for piece in &conversation {
-            if piece.audio { total.audio += piece.tokens } else { total.text += piece.tokens }
+            if piece.audio {
+                total.audio += piece.tokens
+            } else {
+                total.text += piece.tokens
+            }
         }
         total.output += OUTPUT_TOKENS;
         if let Some(call) = model_call {
@@ -146,7 +151,7 @@ async fn standup() {
     let mut change_bytes = Vec::new();
     let mut changes = 0;
     for index in 0..RESPONSES {
-        let before = received(&call);
+        let before = received(call);
         let start = Instant::now();
         let card = format!("card-{:03}", (index * 7) % CARDS);
         let status = Status::ALL[index % 4].as_str();
@@ -161,11 +166,18 @@ async fn standup() {
         };
         let item = json!({ "type": "function_call", "call_id": format!("call_{index}"), "name": name, "arguments": arguments.to_string() });
         call.send_json(json!({ "type": "response.output_item.done", "response_id": response, "item": item })).await;
-        call.send_json(json!({ "type": "response.done", "response": { "id": response, "status": "completed", "output": [item] } }))
-            .await;
+        call.send_json(
+            json!({ "type": "response.done", "response": { "id": response, "status": "completed", "output": [item] } }),
+        )
+        .await;
         if by_person {
             let source = if index % 16 == 3 { Source::Hand } else { Source::Participant { name: "Ana".into() } };
-            let edit = Edit::Update { card_id: card.clone(), title: None, notes: Some(format!("Said at {index}")), tags: None };
+            let edit = Edit::Update {
+                card_id: card.clone(),
+                title: None,
+                notes: Some(format!("Said at {index}")),
+                tags: None,
+            };
             board.apply(edit, source).await.expect("a change by hand");
         }
         starts.push((start, Some(item.to_string())));
@@ -173,7 +185,7 @@ async fn standup() {
         tokio::time::sleep(Duration::from_millis(400)).await;
         if by_voice || by_person {
             changes += 1;
-            let after = received(&call);
+            let after = received(call);
             let sent: usize = after[before.len()..]
                 .iter()
                 .filter(|(_, e)| e["item"]["type"] != "function_call_output")
@@ -182,7 +194,7 @@ async fn standup() {
             change_bytes.push(sent);
         }
     }
-    let events = received(&call);
+    let events = received(call);
     let bill = bill(&call.session, &events, &starts);
     let bytes: usize = change_bytes.iter().sum();
     println!(

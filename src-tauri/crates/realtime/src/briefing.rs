@@ -99,7 +99,8 @@ mod tests {
     use board::Edit;
 
     fn change(revision: u64, source: Source) -> Change {
-        Change { revision, at: 0, source, operation: Edit::Delete { card_id: "c".into() }, before: None, after: None }
+        let operation = Edit::Delete { card_id: "c".into() };
+        Change { revision, at: 0, source, operation, before: None, after: None, suggestion: None }
     }
 
     fn voice(call_id: &str) -> Source {

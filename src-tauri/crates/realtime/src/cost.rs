@@ -23,8 +23,14 @@ pub struct Prices {
     pub audio_out: f64,
 }
 
-const GPT_REALTIME_2: Prices =
-    Prices { text_in: 4.0, cached_text_in: 0.40, audio_in: 32.0, cached_audio_in: 0.40, text_out: 24.0, audio_out: 64.0 };
+const GPT_REALTIME_2: Prices = Prices {
+    text_in: 4.0,
+    cached_text_in: 0.40,
+    audio_in: 32.0,
+    cached_audio_in: 0.40,
+    text_out: 24.0,
+    audio_out: 64.0,
+};
 
 /// The Realtime models that exist today, with their list prices; the first is the default.
 pub const MODELS: [(&str, Prices); 3] = [
@@ -32,7 +38,14 @@ pub const MODELS: [(&str, Prices); 3] = [
     ("gpt-realtime-2.1", GPT_REALTIME_2),
     (
         "gpt-realtime-2.1-mini",
-        Prices { text_in: 0.60, cached_text_in: 0.06, audio_in: 10.0, cached_audio_in: 0.30, text_out: 2.40, audio_out: 20.0 },
+        Prices {
+            text_in: 0.60,
+            cached_text_in: 0.06,
+            audio_in: 10.0,
+            cached_audio_in: 0.30,
+            text_out: 2.40,
+            audio_out: 20.0,
+        },
     ),
 ];
 
@@ -139,8 +152,8 @@ impl Tokens {
             + self.cached_audio_in as f64 * prices.cached_audio_in
             + self.text_out as f64 * prices.text_out
             + self.audio_out as f64 * prices.audio_out;
-        let transcription =
-            self.transcription_in as f64 * TRANSCRIPTION.audio_in + self.transcription_out as f64 * TRANSCRIPTION.text_out;
+        let transcription = self.transcription_in as f64 * TRANSCRIPTION.audio_in
+            + self.transcription_out as f64 * TRANSCRIPTION.text_out;
         (model + transcription) / 1e6
     }
 }
@@ -186,7 +199,7 @@ fn grouped(number: u64) -> String {
     let digits = number.to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -207,7 +220,8 @@ mod tests {
                 text_tokens: text,
                 audio_tokens: audio,
                 cached_tokens: cached,
-                cached_tokens_details: split.map(|(text_tokens, audio_tokens)| CachedDetails { text_tokens, audio_tokens }),
+                cached_tokens_details: split
+                    .map(|(text_tokens, audio_tokens)| CachedDetails { text_tokens, audio_tokens }),
             },
             output_token_details: OutputDetails { text_tokens: output, audio_tokens: 0 },
         }
@@ -259,7 +273,10 @@ mod tests {
     #[test]
     fn the_meeting_cost_says_tokens_cache_and_money() {
         let mut cost = MeetingCost::default();
-        cost.add(&Tokens::of_response(&usage(52_310, 10_000, 42_310, 47_079, None, 410)), list_prices("gpt-realtime-2").as_ref());
+        cost.add(
+            &Tokens::of_response(&usage(52_310, 10_000, 42_310, 47_079, None, 410)),
+            list_prices("gpt-realtime-2").as_ref(),
+        );
         assert!(cost.describe().starts_with("52,310 tokens in (90 % cached), 410 out · $0."), "{}", cost.describe());
         cost.add(&Tokens::of_response(&usage(100, 100, 0, 0, None, 1)), None);
         assert!(cost.unpriced && cost.describe().ends_with("+ tokens at unknown prices"), "{}", cost.describe());

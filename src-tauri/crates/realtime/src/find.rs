@@ -97,7 +97,8 @@ mod tests {
     #[test]
     fn tags_and_column_narrow_the_search() {
         let board = board_of(100);
-        let result = find(&board, &Query { words: String::new(), tags: vec!["T3".into()], status: Some(Status::Blocked) });
+        let result =
+            find(&board, &Query { words: String::new(), tags: vec!["T3".into()], status: Some(Status::Blocked) });
         let found = result["found"].as_u64().unwrap();
         assert!(found > 0);
         for card in result["cards"].as_array().unwrap() {

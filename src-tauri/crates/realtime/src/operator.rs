@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use audio::MixReceiver;
-use board::{actor::now_ms, BoardHandle, Source};
+use board::{actor::now_ms, BoardHandle, Edit, Source};
 use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -23,8 +23,8 @@ use crate::api::{CallsApi, Endpoint};
 use crate::board_items;
 use crate::briefing::Briefing;
 use crate::call_plan::{CallPlan, Due};
-use crate::cost::Tokens;
 use crate::calls::{CallLedger, Sighting, Verdict};
+use crate::cost::Tokens;
 use crate::fault::Fault;
 use crate::find;
 use crate::peer::{Call, PeerEvent};
@@ -49,11 +49,14 @@ pub struct OperatorConfig {
     pub endpoint: Endpoint,
     pub model: String,
     pub renew_after: Duration,
+    /// Every voice edit waits for a person to accept it (deletions always do); read at each
+    /// tool call, so the host can change it during a call.
+    pub ask_first: watch::Receiver<bool>,
 }
 
 impl OperatorConfig {
     pub fn new(endpoint: Endpoint, model: String) -> Self {
-        OperatorConfig { endpoint, model, renew_after: RENEW_AFTER }
+        OperatorConfig { endpoint, model, renew_after: RENEW_AFTER, ask_first: watch::channel(false).1 }
     }
 }
 
@@ -85,6 +88,7 @@ impl Operator {
             let mut operator = Running {
                 api: CallsApi::new(config.endpoint),
                 model: config.model,
+                ask_first: config.ask_first,
                 plan: CallPlan::new(config.renew_after, HINTS_EVERY),
                 changes_board: board.subscribe(),
                 board,
@@ -135,6 +139,7 @@ enum End {
 struct Running {
     api: CallsApi,
     model: String,
+    ask_first: watch::Receiver<bool>,
     /// When the call is renewed, the model's board refreshed and a fault retried.
     plan: CallPlan,
     board: BoardHandle,
@@ -484,7 +489,13 @@ impl Running {
             ToolAction::Edit(edit) => {
                 self.briefing.acted();
                 let source = Source::Voice { call_id: call_id.to_owned(), transcript: self.transcripts.for_call() };
+                let waits = tools::waits_for_a_person(&edit, *self.ask_first.borrow());
+                let edit = if waits { Edit::Suggest { edit: Box::new(edit) } } else { edit };
                 match self.board.apply(edit, source).await {
+                    Ok(change) if waits => {
+                        log::info!("{name} ({call_id}) waits for a person as suggestion {}", change.revision);
+                        tools::suggested(&change)
+                    }
                     Ok(change) => {
                         log::info!("{name} ({call_id}) applied as revision {}", change.revision);
                         tools::applied(&change)

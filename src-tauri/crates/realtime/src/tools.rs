@@ -156,6 +156,23 @@ pub fn applied(change: &Change) -> Value {
     })
 }
 
+/// Whether the voice operator's `edit` waits for a person to accept it: a deletion always
+/// (what is gone is easy to miss), any edit when the host asks for that (`ask_first`).
+pub fn waits_for_a_person(edit: &Edit, ask_first: bool) -> bool {
+    ask_first || matches!(edit, Edit::Delete { .. })
+}
+
+/// The result for a call whose edit waits for a person as a suggestion.
+pub fn suggested(change: &Change) -> Value {
+    json!({
+        "ok": true,
+        "waiting": true,
+        "suggestion": change.revision,
+        "message": "This change waits for a person in the meeting to accept it. Do not make it again; \
+    a board change line will say whether it was accepted.",
+    })
+}
+
 pub fn nothing_done() -> Value {
     json!({ "ok": true, "changed": false })
 }

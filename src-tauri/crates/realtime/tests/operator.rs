@@ -12,7 +12,7 @@ use fake_realtime::{FakeCall, FakeRealtime};
 use meeting::OperatorStatus;
 use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 const KEY: &str = "sk-test-operator";
 const TONE_AMPLITUDE: f32 = 0.3;
@@ -25,6 +25,8 @@ struct Rig {
     operator: Option<Operator>,
     news: mpsc::UnboundedReceiver<OperatorEvent>,
     tone: tokio::task::JoinHandle<()>,
+    /// The host's "ask before voice changes" setting.
+    ask_first: watch::Sender<bool>,
 }
 
 impl Rig {
@@ -62,8 +64,10 @@ impl Rig {
         if let Some(after) = renew_after {
             config.renew_after = after;
         }
+        let (ask_first, asking) = watch::channel(false);
+        config.ask_first = asking;
         let operator = Operator::start(config, board.clone(), mix, Arc::new(move |event| drop(news_tx.send(event))));
-        Rig { fake, board, dir, operator: Some(operator), news, tone }
+        Rig { fake, board, dir, operator: Some(operator), news, tone, ask_first }
     }
 
     /// Waits for a status matching `wanted`, returning every status seen on the way.
@@ -236,7 +240,10 @@ async fn tool_calls_apply_exactly_once_and_each_gets_one_answer() {
     // the transcription learns the new card's words; the instructions and tools stay.
     call.wait_for(SOON, "the new card's words in the transcription hints", |c| {
         c.events_of("session.update").last().is_some_and(|u| {
-            u["session"]["audio"]["input"]["transcription"]["prompt"].as_str().unwrap_or_default().contains("Write TURN docs")
+            u["session"]["audio"]["input"]["transcription"]["prompt"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Write TURN docs")
         })
     })
     .await;
@@ -285,8 +292,14 @@ async fn every_change_reaches_the_model_as_a_line_and_the_prefix_never_changes()
     }
     let moved = Edit::Move { card_id: "card-003".into(), status: Status::Done, position: None };
     rig.board.apply(moved, Source::Participant { name: "Ana".into() }).await.unwrap();
-    send_call_in_all_three_forms(&call, "resp_1", "call_tag", "add_tags", json!({ "card_id": "card-001", "tags": ["risk"] }))
-        .await;
+    send_call_in_all_three_forms(
+        &call,
+        "resp_1",
+        "call_tag",
+        "add_tags",
+        json!({ "card_id": "card-001", "tags": ["risk"] }),
+    )
+    .await;
     call.wait_for(SOON, "the answer", |c| c.outputs().len() == 1).await;
     let tagged = rig.board.snapshot().await.unwrap().revision();
     rig.board.apply(Edit::Undo { revision: tagged }, Source::Hand).await.unwrap();
@@ -298,7 +311,9 @@ async fn every_change_reaches_the_model_as_a_line_and_the_prefix_never_changes()
         assert!(lines[1 + i].contains(&format!(r#""Hand card {i}""#)), "{}", lines[1 + i]);
     }
     assert!(
-        lines[21].ends_with(r#"by participant "Ana": moved card-003 "Implement ICE Restart Handling" from Backlog to Done."#),
+        lines[21].ends_with(
+            r#"by participant "Ana": moved card-003 "Implement ICE Restart Handling" from Backlog to Done."#
+        ),
         "{}",
         lines[21]
     );
@@ -310,6 +325,74 @@ async fn every_change_reaches_the_model_as_a_line_and_the_prefix_never_changes()
     let updates = call.events_of("session.update");
     assert!(!updates.is_empty() && updates.len() <= 3, "hints refreshed at most every 2 s: {updates:#?}");
     let (fake, _) = rig.stop().await;
+    assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn risky_voice_changes_wait_for_a_person_and_the_model_hears_the_answer() {
+    let mut rig = Rig::start(KEY, None).await;
+    rig.status_until("listening", listening).await;
+    let call = rig.fake.next_call(SOON).await;
+    call.wait_for(SOON, "the board message", |c| c.system_messages().len() == 1).await;
+
+    // A deletion by voice waits, with the words that led to it.
+    call.send_json(json!({ "type": "input_audio_buffer.committed", "item_id": "item_1", "previous_item_id": null }))
+        .await;
+    call.send_json(json!({ "type": "conversation.item.input_audio_transcription.completed", "item_id": "item_1", "content_index": 0, "transcript": "We can drop the retransmission buffer." }))
+        .await;
+    send_call_in_all_three_forms(&call, "resp_1", "call_delete", "delete_ticket", json!({ "card_id": "card-002" }))
+        .await;
+    call.wait_for(SOON, "the answer", |c| c.outputs().len() == 1).await;
+    let answer = &call.outputs()[0].1;
+    assert_eq!((answer["ok"].clone(), answer["waiting"].clone()), (json!(true), json!(true)), "{answer}");
+    let board = rig.board.snapshot().await.unwrap();
+    assert!(board.card("card-002").is_some(), "nothing changes until someone accepts");
+    let waiting = board.pending()[0].clone();
+    assert_eq!(answer["suggestion"], json!(waiting.id));
+    assert_eq!(
+        waiting.source,
+        Source::Voice {
+            call_id: "call_delete".into(),
+            transcript: Some("We can drop the retransmission buffer.".into())
+        }
+    );
+
+    // Ana accepts it on her page: the card goes, and the model is told.
+    let ana = Source::Participant { name: "Ana".into() };
+    rig.board.apply(Edit::Accept { suggestion: waiting.id }, ana).await.unwrap();
+    call.wait_for(SOON, "the acceptance", |c| c.system_messages().len() == 2).await;
+    let line = &call.system_messages()[1];
+    assert!(
+        line.ends_with(&format!(
+            r#"by participant "Ana": accepted suggestion {}: deleted card-002 "Add RTP Retransmission Buffer" in Backlog."#,
+            waiting.id
+        )),
+        "{line}"
+    );
+
+    // With "ask before voice changes" on, a move waits too; the host rejects it by hand.
+    rig.ask_first.send_replace(true);
+    send_call_in_all_three_forms(
+        &call,
+        "resp_2",
+        "call_move",
+        "move_ticket",
+        json!({ "card_id": "card-003", "status": "Done" }),
+    )
+    .await;
+    call.wait_for(SOON, "the second answer", |c| c.outputs().len() == 2).await;
+    assert_eq!(call.outputs()[1].1["waiting"], json!(true));
+    let id = rig.board.snapshot().await.unwrap().pending()[0].id;
+    rig.board.apply(Edit::Reject { suggestion: id }, Source::Hand).await.unwrap();
+    call.wait_for(SOON, "the rejection", |c| c.system_messages().len() == 3).await;
+    let line = &call.system_messages()[2];
+    assert!(line.contains(&format!("by the host, by hand: rejected suggestion {id} to move card-003")), "{line}");
+    assert!(line.ends_with("to Done; the board is unchanged."), "{line}");
+    assert!(call.prefix_changes().is_empty(), "{:#?}", call.prefix_changes());
+
+    let (fake, board) = rig.stop().await;
+    assert_ne!(board.card("card-003").unwrap().status, Status::Done);
+    assert!(board.pending().is_empty());
     assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
 }
 

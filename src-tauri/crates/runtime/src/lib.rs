@@ -50,6 +50,8 @@ pub struct RuntimeConfig {
     pub listening: Listening,
     /// Newcomers to the room this machine hosts wait until the host lets them in.
     pub ask_to_join: watch::Receiver<bool>,
+    /// Every change the voice operator makes waits for a person to accept it (deletions always do).
+    pub ask_before_voice_changes: watch::Receiver<bool>,
 }
 
 /// Everything that runs, each part owning its own state.
@@ -94,8 +96,15 @@ impl Runtime {
             Listening::WhileJoined => both(audio.joined(), guesting.away(), |joined, away| joined && !away),
             Listening::Always => watch::channel(true).1,
         };
-        let voice =
-            Voice::start(board.clone(), audio.clone(), config.voice, listening, data_dir.join(meetings::FILE));
+        let record = data_dir.join(meetings::FILE);
+        let voice = Voice::start(
+            board.clone(),
+            audio.clone(),
+            config.voice,
+            listening,
+            config.ask_before_voice_changes,
+            record,
+        );
         let hosting = Hosting::new(board.clone(), audio.clone(), &voice, config.ask_to_join);
         let shown = Shown::start(board.clone(), voice.news(), hosting.room(), guesting.whereabouts());
         let hosting_or_guesting = Mutex::new(());

@@ -49,7 +49,12 @@ mod tests {
     use super::*;
 
     fn record(started_at: i64) -> MeetingRecord {
-        MeetingRecord { started_at, ended_at: started_at + 600_000, model: Some("gpt-realtime-2".into()), cost: MeetingCost::default() }
+        MeetingRecord {
+            started_at,
+            ended_at: started_at + 600_000,
+            model: Some("gpt-realtime-2".into()),
+            cost: MeetingCost::default(),
+        }
     }
 
     #[test]
@@ -70,7 +75,10 @@ mod tests {
             append_capped(&path, &record(100 + i), 3 * line).unwrap();
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let kept: Vec<i64> = text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["startedAt"].as_i64().unwrap()).collect();
+        let kept: Vec<i64> = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["startedAt"].as_i64().unwrap())
+            .collect();
         assert_eq!(kept, [107, 108, 109], "the oldest went first");
     }
 }

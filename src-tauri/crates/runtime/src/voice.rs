@@ -35,9 +35,7 @@ pub enum VoiceChoice {
         prices: Option<Prices>,
     },
     /// It cannot run; `reason` tells the person what to do.
-    Unavailable {
-        reason: String,
-    },
+    Unavailable { reason: String },
 }
 
 /// When the operator listens.
@@ -79,13 +77,15 @@ impl Voice {
         audio: Audio,
         choice: watch::Receiver<VoiceChoice>,
         listening: watch::Receiver<bool>,
+        ask_first: watch::Receiver<bool>,
         record: PathBuf,
     ) -> Voice {
         let (status_tx, status) = watch::channel(OperatorStatus::Off);
         let (cost_tx, cost) = watch::channel(MeetingCost::default());
         let (transcript, _) = broadcast::channel(TRANSCRIPT_QUEUE);
         let (stop, stopping) = watch::channel(false);
-        let run = Run { board, audio, status: status_tx, cost: cost_tx, transcript: transcript.clone(), record };
+        let transcript_tx = transcript.clone();
+        let run = Run { board, audio, status: status_tx, cost: cost_tx, transcript: transcript_tx, ask_first, record };
         let task = tokio::spawn(run.follow(choice, listening, stopping));
         Voice { status, cost, transcript, stop, task: Mutex::new(Some(task)) }
     }
@@ -131,6 +131,8 @@ struct Run {
     status: watch::Sender<OperatorStatus>,
     cost: watch::Sender<MeetingCost>,
     transcript: broadcast::Sender<TranscriptLine>,
+    /// Every voice edit waits for a person (the host's setting); deletions always do.
+    ask_first: watch::Receiver<bool>,
     record: PathBuf,
 }
 
@@ -149,12 +151,15 @@ impl Run {
     ) {
         let mut running: Option<(Operator, VoiceChoice)> = None;
         let mut meeting: Option<Meeting> = None;
+        // Suggestions left from a meeting that ended without this (a crash) are answered by nobody now.
+        self.expire_suggestions().await;
         loop {
             let stop = *stopping.borrow_and_update();
             let listen = *listening.borrow_and_update() && !stop;
             if listen && meeting.is_none() {
-                // A new meeting: its meter starts at zero (the last one's stays shown until then).
-                self.cost.send_replace(MeetingCost::default());
+                // A new meeting: its meter starts at zero (the last one's stays shown until then);
+                // a meter already at zero is not news to its readers.
+                self.cost.send_if_modified(|cost| std::mem::take(cost) != MeetingCost::default());
                 meeting = Some(Meeting { started_at: board::actor::now_ms(), model: None });
             }
             let chosen = choice.borrow_and_update().clone();
@@ -176,6 +181,7 @@ impl Run {
             }
             if !listen {
                 if let Some(ended) = meeting.take() {
+                    self.expire_suggestions().await;
                     self.keep_record(ended).await;
                 }
             }
@@ -191,13 +197,27 @@ impl Run {
         }
     }
 
+    /// Lets the voice operator's unanswered suggestions expire: the meeting that made them is over.
+    async fn expire_suggestions(&self) {
+        match self.board.expire_suggestions().await {
+            Ok(0) => {}
+            Ok(expired) => log::info!("{expired} suggestions nobody answered expired with the meeting"),
+            Err(err) => log::warn!("the unanswered suggestions could not expire: {err}"),
+        }
+    }
+
     /// Adds the meeting that ended to the record, if its voice operator was billed anything.
     async fn keep_record(&self, meeting: Meeting) {
         let cost = self.cost.borrow().clone();
         if cost.tokens.input() == 0 {
             return;
         }
-        let record = MeetingRecord { started_at: meeting.started_at, ended_at: board::actor::now_ms(), model: meeting.model, cost };
+        let record = MeetingRecord {
+            started_at: meeting.started_at,
+            ended_at: board::actor::now_ms(),
+            model: meeting.model,
+            cost,
+        };
         let path = self.record.clone();
         let kept = tokio::task::spawn_blocking(move || meetings::append(&path, &record)).await;
         match kept {
@@ -230,7 +250,8 @@ impl Run {
             }
             OperatorEvent::Billed(tokens) => cost.send_modify(|meeting| meeting.add(&tokens, prices.as_ref())),
         });
-        Some(Operator::start(OperatorConfig::new(endpoint, model), self.board.clone(), mix, notify))
+        let config = OperatorConfig { ask_first: self.ask_first.clone(), ..OperatorConfig::new(endpoint, model) };
+        Some(Operator::start(config, self.board.clone(), mix, notify))
     }
 
     fn publish(&self, new: OperatorStatus) {
