@@ -1,6 +1,7 @@
 //! The user's preferences, kept with tauri-plugin-store in `settings.json` beside the board,
 //! and published: the whole settings for whoever reads them (the voice settings, the room),
-//! and the chosen microphone and whether to cancel echo on their own, for the audio.
+//! the chosen microphone and whether to cancel echo on their own, for the audio, and what
+//! the voice operator follows during a call (ask before changes, the meeting's language).
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use tauri_plugin_store::StoreExt;
 use tokio::sync::watch;
 
 use realtime::cost::Prices;
+use realtime::{Language, Preferences};
 use room::ice::{parse_port_range, IceConfig, IceUrl, TurnSecret};
 
 use crate::error::CommandError;
@@ -26,6 +28,7 @@ const ROOM_LAN_KEY: &str = "roomLan";
 const ROOM_PORT_KEY: &str = "roomPort";
 const ROOM_ASK_KEY: &str = "roomAskToJoin";
 const ASK_VOICE_KEY: &str = "askBeforeVoiceChanges";
+const LANGUAGE_KEY: &str = "meetingLanguage";
 const ICE_SERVERS_KEY: &str = "iceServers";
 const PUBLIC_IP_KEY: &str = "publicIp";
 const UDP_PORTS_KEY: &str = "udpPorts";
@@ -72,6 +75,9 @@ pub struct Settings {
     /// to accept it (its deletions always do). Off when a caller leaves it out.
     #[serde(default)]
     pub ask_before_voice_changes: bool,
+    /// The meeting's language as a two-letter code; `None` follows this computer's language.
+    #[serde(default)]
+    pub meeting_language: Option<String>,
     /// STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page.
     pub ice_servers: Vec<String>,
     /// This computer's public address, behind a 1:1 NAT.
@@ -120,6 +126,10 @@ impl Settings {
         self.public_ip = blank_is_none(self.public_ip);
         self.udp_ports = blank_is_none(self.udp_ports);
         self.your_name = blank_is_none(self.your_name);
+        self.meeting_language = blank_is_none(self.meeting_language)
+            .map(|code| Language::from_code(&code).map(|language| language.code.to_owned()))
+            .transpose()
+            .map_err(|err| CommandError::invalid(format!("{err}.")))?;
         if let Some(name) = &self.your_name {
             room_protocol::names::name(name).map_err(|err| CommandError::invalid(format!("Your name: {err}.")))?;
         }
@@ -160,12 +170,24 @@ pub struct SettingsState {
     microphone: watch::Sender<Option<String>>,
     echo_cancellation: watch::Sender<bool>,
     ask_to_join: watch::Sender<bool>,
-    ask_before_voice_changes: watch::Sender<bool>,
+    voice_preferences: watch::Sender<Preferences>,
+    /// The language of this computer's locale: the meeting's unless the person picks another.
+    system_language: Language,
 }
 
 impl SettingsState {
     pub fn current(&self) -> Settings {
         self.published.borrow().clone()
+    }
+
+    pub fn system_language(&self) -> Language {
+        self.system_language
+    }
+
+    /// What the voice operator follows, from `settings`.
+    fn voice_preferences(&self, settings: &Settings) -> Preferences {
+        let chosen = settings.meeting_language.as_deref().and_then(|code| Language::from_code(code).ok());
+        Preferences { ask_first: settings.ask_before_voice_changes, language: chosen.unwrap_or(self.system_language) }
     }
 
     /// The folder the settings are kept in, with the board and the room's certificate.
@@ -180,7 +202,7 @@ pub struct Published {
     pub microphone: watch::Receiver<Option<String>>,
     pub echo_cancellation: watch::Receiver<bool>,
     pub ask_to_join: watch::Receiver<bool>,
-    pub ask_before_voice_changes: watch::Receiver<bool>,
+    pub voice_preferences: watch::Receiver<Preferences>,
 }
 
 /// Reads the saved settings from `data_dir` and starts publishing them.
@@ -193,15 +215,17 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) -> Result<Publis
         microphone: watch::Sender::new(saved.microphone.clone()),
         echo_cancellation: watch::Sender::new(!saved.headset),
         ask_to_join: watch::Sender::new(saved.room_ask_to_join),
-        ask_before_voice_changes: watch::Sender::new(saved.ask_before_voice_changes),
+        voice_preferences: watch::Sender::new(Preferences::default()),
+        system_language: realtime::language::of_environment(|var| std::env::var(var).ok()).unwrap_or_default(),
         published: watch::Sender::new(saved),
     };
+    state.voice_preferences.send_replace(state.voice_preferences(&state.current()));
     let published = Published {
         settings: state.published.subscribe(),
         microphone: state.microphone.subscribe(),
         echo_cancellation: state.echo_cancellation.subscribe(),
         ask_to_join: state.ask_to_join.subscribe(),
-        ask_before_voice_changes: state.ask_before_voice_changes.subscribe(),
+        voice_preferences: state.voice_preferences.subscribe(),
     };
     app.manage(state);
     Ok(published)
@@ -245,6 +269,8 @@ fn read<R: Runtime>(store: &tauri_plugin_store::Store<R>) -> Settings {
         room_port: value(store, ROOM_PORT_KEY),
         room_ask_to_join: value(store, ROOM_ASK_KEY),
         ask_before_voice_changes: value(store, ASK_VOICE_KEY),
+        meeting_language: value::<_, Option<String>>(store, LANGUAGE_KEY)
+            .filter(|code| Language::from_code(code).is_ok()),
         ice_servers: value(store, ICE_SERVERS_KEY),
         public_ip: value(store, PUBLIC_IP_KEY),
         udp_ports: value(store, UDP_PORTS_KEY),
@@ -310,6 +336,7 @@ pub fn set_settings<R: Runtime>(
     store.set(ROOM_PORT_KEY, serde_json::json!(settings.room_port));
     store.set(ROOM_ASK_KEY, serde_json::json!(settings.room_ask_to_join));
     store.set(ASK_VOICE_KEY, serde_json::json!(settings.ask_before_voice_changes));
+    store.set(LANGUAGE_KEY, serde_json::json!(settings.meeting_language));
     store.set(ICE_SERVERS_KEY, serde_json::json!(settings.ice_servers));
     store.set(PUBLIC_IP_KEY, serde_json::json!(settings.public_ip));
     store.set(UDP_PORTS_KEY, serde_json::json!(settings.udp_ports));
@@ -318,7 +345,8 @@ pub fn set_settings<R: Runtime>(
     state.microphone.send_if_modified(|chosen| replace_if_new(chosen, &settings.microphone));
     state.echo_cancellation.send_if_modified(|on| replace_if_new(on, &!settings.headset));
     state.ask_to_join.send_if_modified(|ask| replace_if_new(ask, &settings.room_ask_to_join));
-    state.ask_before_voice_changes.send_if_modified(|ask| replace_if_new(ask, &settings.ask_before_voice_changes));
+    let preferences = state.voice_preferences(&settings);
+    state.voice_preferences.send_if_modified(|now| replace_if_new(now, &preferences));
     state.published.send_if_modified(|current| replace_if_new(current, &settings));
     Ok(())
 }
@@ -353,6 +381,15 @@ mod tests {
         assert!(with(None, Some("https://api.example.com/v1")).validated().is_ok());
         assert!(with(None, Some("http://localhost:9000/v1")).validated().is_ok());
         assert!(with(Some("two words"), None).validated().is_err());
+    }
+
+    #[test]
+    fn the_meeting_language_is_a_known_code() {
+        let speaking = |code: &str| Settings { meeting_language: Some(code.into()), ..Settings::default() };
+        assert_eq!(speaking(" DE ").validated().unwrap().meeting_language.as_deref(), Some("de"));
+        assert_eq!(speaking("").validated().unwrap().meeting_language, None, "blank follows the computer");
+        let wrong = speaking("klingon").validated().unwrap_err();
+        assert!(wrong.message.starts_with("\"klingon\" is not a meeting language"), "{}", wrong.message);
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn install<R: Runtime>(
         voice: voice_choice,
         listening: Listening::WhileJoined,
         ask_to_join: published.ask_to_join,
-        ask_before_voice_changes: published.ask_before_voice_changes,
+        voice_preferences: published.voice_preferences,
     };
     let (runtime, opened) = runtime::Runtime::start(data_dir, config)?;
     let notice = notice_for(&opened);

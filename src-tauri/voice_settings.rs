@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use realtime::api::{env_value, BASE_URL_VAR, DEFAULT_BASE_URL, KEY_VAR, MODEL_VAR};
 use realtime::cost::{self, Prices};
-use realtime::{session, Endpoint};
+use realtime::{session, Endpoint, Language};
 use runtime::VoiceChoice;
 use serde::Serialize;
 use specta::Type;
@@ -36,6 +36,24 @@ pub struct VoiceSettings {
     pub base_url: String,
     /// The endpoint is set by `OPENAI_BASE_URL`, which wins over Settings.
     pub base_url_from_env: bool,
+    /// The languages a meeting can be held in, each by its own name.
+    pub languages: Vec<MeetingLanguage>,
+    /// This computer's language: the meeting's unless another is picked.
+    pub system_language: MeetingLanguage,
+}
+
+/// A meeting language as a person picks it: its code and its name in itself ("Deutsch").
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingLanguage {
+    pub code: String,
+    pub name: String,
+}
+
+impl From<Language> for MeetingLanguage {
+    fn from(language: Language) -> Self {
+        MeetingLanguage { code: language.code.to_owned(), name: language.own.to_owned() }
+    }
 }
 
 /// The voice settings the process environment overrides (`OPENAI_API_KEY`,
@@ -183,6 +201,8 @@ pub async fn get_voice_settings(
         model_from_env,
         base_url,
         base_url_from_env,
+        languages: realtime::language::LANGUAGES.into_iter().map(MeetingLanguage::from).collect(),
+        system_language: settings.system_language().into(),
     })
 }
 

@@ -63,6 +63,13 @@ vi.mock("./bindings", () => ({
         modelFromEnv: false,
         baseUrl: "https://api.openai.com/v1",
         baseUrlFromEnv: false,
+        languages: [
+          { code: "en", name: "English" },
+          { code: "ja", name: "日本語" },
+          { code: "de", name: "Deutsch" },
+          { code: "fr", name: "Français" },
+        ],
+        systemLanguage: { code: "en", name: "English" },
       },
     })),
     setApiKey: backend.setApiKey,
@@ -534,6 +541,23 @@ describe("the voice operator", () => {
     fireEvent.change(within(dialog).getByLabelText("Text out"), { target: { value: "lots" } });
     fireEvent.click(within(dialog).getByRole("button", { name: "Save model and address" }));
     await within(dialog).findByText('Text out: "lots" is not a price.');
+  });
+
+  it("lists meeting languages by their own names and saves the one picked", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    fireEvent.click(screen.getByRole("button", { name: "Voice settings" }));
+    const dialog = await screen.findByRole("dialog", { name: "Voice operator" });
+    const select = within(dialog).getByLabelText("Meeting language") as HTMLSelectElement;
+    await waitFor(() => expect(select.disabled).toBe(false));
+    const names = [...select.options].map((o) => o.textContent);
+    expect(names).toEqual(["As this computer: English", "Deutsch", "English", "Français", "日本語"]);
+    expect(select.value).toBe("");
+    fireEvent.change(select, { target: { value: "de" } });
+    await waitFor(() => expect(backend.setSettings).toHaveBeenLastCalledWith(expect.objectContaining({ meetingLanguage: "de" })));
+    await waitFor(() => expect(select.value).toBe("de"));
+    fireEvent.change(select, { target: { value: "" } });
+    await waitFor(() => expect(backend.setSettings).toHaveBeenLastCalledWith(expect.objectContaining({ meetingLanguage: null })));
   });
 
   it("shows a refused model or address and keeps the dialog open", async () => {

@@ -463,6 +463,12 @@ export type MeetingCost = {
 	unpriced: boolean,
 };
 
+/**  A meeting language as a person picks it: its code and its name in itself ("Deutsch"). */
+export type MeetingLanguage = {
+	code: string,
+	name: string,
+};
+
 /**  The microphone started, stopped, went missing or came back. */
 export type MicrophoneChanged = {
 	status: MicrophoneStatus,
@@ -705,6 +711,8 @@ export type Settings_Deserialize = {
 	 *  to accept it (its deletions always do). Off when a caller leaves it out.
 	 */
 	askBeforeVoiceChanges?: boolean,
+	/**  The meeting's language as a two-letter code; `None` follows this computer's language. */
+	meetingLanguage?: string | null,
 	/**  STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page. */
 	iceServers: string[],
 	/**  This computer's public address, behind a 1:1 NAT. */
@@ -744,6 +752,8 @@ export type Settings_Serialize = {
 	 *  to accept it (its deletions always do). Off when a caller leaves it out.
 	 */
 	askBeforeVoiceChanges: boolean,
+	/**  The meeting's language as a two-letter code; `None` follows this computer's language. */
+	meetingLanguage: string | null,
 	/**  STUN and TURN servers (`stun:`, `turn:`, `turns:` URLs) for the room and every page. */
 	iceServers: string[],
 	/**  This computer's public address, behind a 1:1 NAT. */
@@ -904,6 +914,10 @@ export type VoiceSettings_Deserialize = {
 	baseUrl: string,
 	/**  The endpoint is set by `OPENAI_BASE_URL`, which wins over Settings. */
 	baseUrlFromEnv: boolean,
+	/**  The languages a meeting can be held in, each by its own name. */
+	languages: MeetingLanguage[],
+	/**  This computer's language: the meeting's unless another is picked. */
+	systemLanguage: MeetingLanguage,
 };
 
 /**  The voice settings as the window may see them. */
@@ -920,6 +934,10 @@ export type VoiceSettings_Serialize = {
 	baseUrl: string,
 	/**  The endpoint is set by `OPENAI_BASE_URL`, which wins over Settings. */
 	baseUrlFromEnv: boolean,
+	/**  The languages a meeting can be held in, each by its own name. */
+	languages: MeetingLanguage[],
+	/**  This computer's language: the meeting's unless another is picked. */
+	systemLanguage: MeetingLanguage,
 };
 
 /**  The voice operator's state changed. */

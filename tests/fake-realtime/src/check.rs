@@ -22,6 +22,7 @@ pub fn check_session(session: &Value) -> Vec<String> {
     expect(session["instructions"].as_str().is_some_and(|i| !i.is_empty()), "instructions must be a non-empty string");
     let input = &session["audio"]["input"];
     expect(input["transcription"]["model"].is_string(), "audio.input.transcription.model is missing");
+    expect(language_ok(&input["transcription"]), "audio.input.transcription.language must be an ISO-639-1 code");
     expect(input["turn_detection"]["type"] == "server_vad", "audio.input.turn_detection.type must be server_vad");
     expect(input["noise_reduction"]["type"] == "near_field", "audio.input.noise_reduction.type must be near_field");
     let tools = session["tools"].as_array().cloned().unwrap_or_default();
@@ -69,8 +70,21 @@ fn check_session_update(session: &Value) -> Vec<String> {
         if transcription.get("prompt").is_some_and(|prompt| !prompt.is_string()) {
             problems.push("audio.input.transcription.prompt must be a string".to_owned());
         }
+        if !language_ok(transcription) {
+            problems.push("audio.input.transcription.language must be an ISO-639-1 code".to_owned());
+        }
     }
     problems
+}
+
+/// The transcription's language, when given, is what the API takes: two lowercase letters.
+fn language_ok(transcription: &Value) -> bool {
+    match transcription.get("language") {
+        None => true,
+        Some(language) => {
+            language.as_str().is_some_and(|code| code.len() == 2 && code.chars().all(|c| c.is_ascii_lowercase()))
+        }
+    }
 }
 
 /// Problems with a conversation item a client creates.

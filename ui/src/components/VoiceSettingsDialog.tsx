@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { FormError } from "./FormError";
 import { useEscape } from "./useEscape";
-import { commands, type KeyStatus, type Prices, type Settings, type VoiceSettings } from "../bindings";
+import { commands, type KeyStatus, type MeetingLanguage, type Prices, type Settings, type VoiceSettings } from "../bindings";
 import { call } from "../api";
 import { errorMessage } from "../errors";
 
@@ -40,6 +40,11 @@ const PRICE_FIELDS: { key: keyof Prices; label: string }[] = [
 ];
 
 type PriceInputs = Record<keyof Prices, string>;
+
+/** Languages in the order of their own names, as a person looking for theirs scans them. */
+export function byOwnName(languages: MeetingLanguage[]): MeetingLanguage[] {
+  return [...languages].sort((a, b) => a.name.localeCompare(b.name));
+}
 
 function priceInputs(prices: Prices | null | undefined): PriceInputs {
   const text = (key: keyof Prices) => String(prices?.[key] ?? "");
@@ -157,6 +162,28 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
             Ask before voice changes: every change the voice operator makes waits until someone accepts it
             (its deletions always do)
           </label>
+          <label className="field">
+            <span>Meeting language</span>
+            <select
+              name="meeting-language"
+              value={settings.meetingLanguage ?? ""}
+              disabled={busy || !voice}
+              onChange={(e) => void run(() => onSaveSettings({ ...settings, meetingLanguage: e.target.value || null }))}
+            >
+              <option value="">
+                {voice ? `As this computer: ${voice.systemLanguage.name}` : "As this computer"}
+              </option>
+              {byOwnName(voice?.languages ?? []).map(({ code, name }) => (
+                <option key={code} value={code} lang={code}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <p className="field-help">
+            What the transcription listens for, and the language the voice operator writes cards in. A change
+            reaches a meeting under way at once.
+          </p>
         </div>
         <form className="dialog-section" onSubmit={(e) => void saveEndpoint(e)}>
           <label className="field">

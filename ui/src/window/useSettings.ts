@@ -15,6 +15,7 @@ const DEFAULTS: Settings = {
   roomPort: null,
   roomAskToJoin: false,
   askBeforeVoiceChanges: false,
+  meetingLanguage: null,
   iceServers: [],
   publicIp: null,
   udpPorts: null,

@@ -3,13 +3,15 @@
 //! each name in the status lines, never by their name: anyone can call themselves "w2". Plain
 //! Rust: a line and the room as it is now in, what to do out.
 
+use realtime::Language;
 use room::Lobby;
 use room_protocol::Participant;
 
 pub const HELP: &str = "commands: admit ID, decline ID, remove ID, allow ID (back in after a removal), \
 mute ID, unmute ID, lock, unlock, ask (newcomers wait for you), open (they come straight in); \
 ID is the one shown beside each name in the participants and lobby lines, such as p1 or w1; \
-accept N, reject N: a suggestion of the voice operator's, by the number in its board line";
+accept N, reject N: a suggestion of the voice operator's, by the number in its board line; \
+language CODE: the meeting's language, such as en, de or fr";
 
 /// What the host asked for, with the id it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +25,8 @@ pub enum Action {
     AskToJoin(bool),
     /// Accept (true) or reject a waiting suggestion, by its number.
     Answer(u64, bool),
+    /// Hold the meeting in this language from now on.
+    Language(Language),
 }
 
 /// Reads one line; `Err` says what is wrong with it (or lists the commands).
@@ -44,6 +48,7 @@ pub fn parse(line: &str, people: &[Participant], lobby: &Lobby) -> Result<Action
         "open" => Ok(Action::AskToJoin(false)),
         "accept" => suggestion(who).map(|n| Action::Answer(n, true)),
         "reject" => suggestion(who).map(|n| Action::Answer(n, false)),
+        "language" => Language::from_code(who).map(Action::Language).map_err(|err| err.to_string()),
         _ => Err(HELP.to_owned()),
     }
 }

@@ -14,7 +14,7 @@ use control::Action;
 use meeting::OperatorStatus;
 use options::{Microphone, Parsed};
 use realtime::cost::MeetingCost;
-use realtime::Endpoint;
+use realtime::{Endpoint, Preferences};
 use room::acme::AcmeStatus;
 use room::{HubHandle, Lobby};
 use runtime::{Listening, Runtime, RuntimeConfig, VoiceChoice};
@@ -64,6 +64,9 @@ async fn run(options: options::Options) -> Result<(), String> {
     // The flags are fixed for the host's life: the settings never change. Whether newcomers
     // wait for the host changes by the `ask` and `open` commands.
     let (ask_to_join, asking) = watch::channel(options.room.as_ref().is_some_and(|room| room.ask_to_join));
+    // The meeting's language changes by the `language` command.
+    let preferences =
+        watch::Sender::new(Preferences { ask_first: options.ask_before_voice_changes, language: options.language });
     let config = RuntimeConfig {
         program: "boardroom-host",
         microphone: watch::channel(device).1,
@@ -71,7 +74,7 @@ async fn run(options: options::Options) -> Result<(), String> {
         voice: watch::channel(voice).1,
         listening: Listening::Always,
         ask_to_join: asking,
-        ask_before_voice_changes: watch::channel(options.ask_before_voice_changes).1,
+        voice_preferences: preferences.subscribe(),
     };
     let (runtime, opened) = Runtime::start(&options.data_dir, config).map_err(|err| err.to_string())?;
     if let Some(problem) = &opened.problem {
@@ -93,6 +96,9 @@ async fn run(options: options::Options) -> Result<(), String> {
     if options.api_key.is_some() {
         say(report::prices(&options.model));
     }
+    let chosen = *preferences.borrow();
+    say(report::language(&chosen));
+    print_each(preferences.subscribe(), report::language, &chosen);
     print_each(runtime.voice.cost(), report::spent, &MeetingCost::default());
     let mut heard = runtime.voice.transcript();
     tokio::spawn(async move {
@@ -105,6 +111,7 @@ async fn run(options: options::Options) -> Result<(), String> {
         }
     });
 
+    let mut controls = Controls { hub: None, board: runtime.board.clone(), ask_to_join, preferences };
     if let Some(config) = options.room.clone() {
         let open = runtime.start_room(config, options.speakers).await.map_err(|err| err.to_string())?;
         say(format!("room: {}", open.invite_link));
@@ -125,8 +132,9 @@ async fn run(options: options::Options) -> Result<(), String> {
             }
         });
         print_each(open.hub.lobby(), report::lobby, &Lobby::default());
-        take_commands(open.hub.clone(), runtime.board.clone(), ask_to_join);
+        controls.hub = Some(open.hub.clone());
     }
+    take_commands(controls);
     if options.microphone != Microphone::None {
         runtime.audio.join();
     }
@@ -159,9 +167,18 @@ async fn run(options: options::Options) -> Result<(), String> {
     Ok(())
 }
 
+/// What the host's commands act on.
+struct Controls {
+    /// The room, if the host runs one.
+    hub: Option<HubHandle>,
+    board: BoardHandle,
+    ask_to_join: watch::Sender<bool>,
+    preferences: watch::Sender<Preferences>,
+}
+
 /// The host's controls, one command a line on standard input, each answered with a
 /// `control:` line; a closed standard input (a service) just means no commands.
-fn take_commands(hub: HubHandle, board: BoardHandle, ask_to_join: watch::Sender<bool>) {
+fn take_commands(controls: Controls) {
     // A plain thread reads, since a blocking read would hold up the runtime's shutdown; the
     // process ends it. The queue holds a few lines; the reader waits while it is full.
     let (lines_tx, mut lines) = tokio::sync::mpsc::channel::<String>(8);
@@ -181,9 +198,12 @@ fn take_commands(hub: HubHandle, board: BoardHandle, ask_to_join: watch::Sender<
             if line.trim().is_empty() {
                 continue;
             }
-            let parsed = control::parse(&line, &hub.roster().borrow(), &hub.lobby().borrow());
+            let parsed = match &controls.hub {
+                Some(hub) => control::parse(&line, &hub.roster().borrow(), &hub.lobby().borrow()),
+                None => control::parse(&line, &[], &Lobby::default()),
+            };
             let outcome = match parsed {
-                Ok(action) => act(&hub, &board, &ask_to_join, action).await,
+                Ok(action) => act(&controls, action).await,
                 Err(why) => Err(why),
             };
             say(match outcome {
@@ -194,29 +214,31 @@ fn take_commands(hub: HubHandle, board: BoardHandle, ask_to_join: watch::Sender<
     });
 }
 
-async fn act(
-    hub: &HubHandle,
-    board: &BoardHandle,
-    ask_to_join: &watch::Sender<bool>,
-    action: Action,
-) -> Result<(), String> {
+async fn act(controls: &Controls, action: Action) -> Result<(), String> {
+    let hub = || controls.hub.as_ref().ok_or("there is no room: start the host with --room to run one");
     match action {
-        Action::Admit(id) => hub.admit(&id).await.map_err(|err| err.to_string()),
-        Action::Decline(id) => hub.decline(&id).await.map_err(|err| err.to_string()),
-        Action::Remove(id) => hub.remove(&id).await.map_err(|err| err.to_string()),
-        Action::AllowBack(id) => hub.allow_back(&id).await.map_err(|err| err.to_string()),
-        Action::Mute(id, muted) => hub.mute_for_everyone(&id, muted).await.map_err(|err| err.to_string()),
+        Action::Admit(id) => hub()?.admit(&id).await.map_err(|err| err.to_string()),
+        Action::Decline(id) => hub()?.decline(&id).await.map_err(|err| err.to_string()),
+        Action::Remove(id) => hub()?.remove(&id).await.map_err(|err| err.to_string()),
+        Action::AllowBack(id) => hub()?.allow_back(&id).await.map_err(|err| err.to_string()),
+        Action::Mute(id, muted) => hub()?.mute_for_everyone(&id, muted).await.map_err(|err| err.to_string()),
         Action::Lock(locked) => {
-            hub.lock(locked).await;
+            hub()?.lock(locked).await;
             Ok(())
         }
         Action::AskToJoin(ask) => {
-            ask_to_join.send_replace(ask);
+            hub()?;
+            controls.ask_to_join.send_replace(ask);
             Ok(())
         }
         Action::Answer(suggestion, accept) => {
             let edit = if accept { Edit::Accept { suggestion } } else { Edit::Reject { suggestion } };
-            board.apply(edit, Source::Hand).await.map(drop).map_err(|err| err.to_string())
+            controls.board.apply(edit, Source::Hand).await.map(drop).map_err(|err| err.to_string())
+        }
+        Action::Language(language) => {
+            let chosen = &controls.preferences;
+            chosen.send_if_modified(|now| std::mem::replace(&mut now.language, language) != language);
+            Ok(())
         }
     }
 }

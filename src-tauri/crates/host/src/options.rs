@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use realtime::api::{BASE_URL_VAR, DEFAULT_BASE_URL, KEY_VAR, MODEL_VAR};
+use realtime::Language;
 use room::acme::AcmeSettings;
 use room::ice::{parse_port_range, IceConfig, IceUrl, TurnSecret};
 use room::tls::CertificateSource;
@@ -55,6 +56,10 @@ Options:
   --speakers           play the participants on this machine's speakers; their echo is
                        cancelled from the microphone
   --headset            the speakers are a headset: no echo to cancel
+  --language CODE      the meeting's language, as a two-letter code (en, de, fr, es, ja, …):
+                       what the transcription hears and the language the model writes cards
+                       in (default: this system's locale, else en); `language CODE` on
+                       standard input changes it during the meeting
   --confirm-voice-changes
                        every change the voice operator makes waits until someone accepts
                        it on a page, or you type `accept N` (`reject N`) with the
@@ -91,6 +96,8 @@ pub struct Options {
     pub headset: bool,
     /// Every change the voice operator makes waits for a person to accept it.
     pub ask_before_voice_changes: bool,
+    /// What the meeting is held in.
+    pub language: Language,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -112,6 +119,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
         speakers: false,
         headset: false,
         ask_before_voice_changes: false,
+        language: realtime::language::of_environment(env).unwrap_or_default(),
     };
     let mut network = NetworkFlags { turn_secret: env(TURN_SECRET_VAR), ..NetworkFlags::default() };
     let mut args = args.into_iter();
@@ -162,6 +170,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
             "--speakers" => options.speakers = true,
             "--headset" => options.headset = true,
             "--confirm-voice-changes" => options.ask_before_voice_changes = true,
+            "--language" => options.language = Language::from_code(&value()?).map_err(|err| err.to_string())?,
             "-h" | "--help" => return Ok(Parsed::Help),
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -272,6 +281,14 @@ mod tests {
         assert_eq!((options.speakers, options.headset), (true, true), "a headset: no echo to cancel");
         let Parsed::Run(options) = parse(args(&["--confirm-voice-changes"]), env).unwrap() else { panic!() };
         assert!(options.ask_before_voice_changes);
+        assert_eq!(options.language.code, "en", "no locale: English");
+        let german = |name: &str| (name == "LANG").then(|| "de_AT.UTF-8".to_owned()).or_else(|| env(name));
+        let Parsed::Run(options) = parse(args(&[]), german).unwrap() else { panic!() };
+        assert_eq!(options.language.code, "de", "the locale's language");
+        let Parsed::Run(options) = parse(args(&["--language", "JA"]), german).unwrap() else { panic!() };
+        assert_eq!(options.language.code, "ja", "the flag wins");
+        let unknown = parse(args(&["--language", "klingon"]), env).unwrap_err();
+        assert!(unknown.starts_with("\"klingon\" is not a meeting language"), "{unknown}");
         let flags =
             args(&["--data-dir", "/srv/room", "--microphone", "none", "--play", "a.wav", "--base-url", "https://x/v1"]);
         let Parsed::Run(options) = parse(flags, env).unwrap() else { panic!() };

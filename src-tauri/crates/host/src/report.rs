@@ -3,6 +3,7 @@
 use board::{Change, Edit, Source};
 use meeting::OperatorStatus;
 use realtime::cost::{self, MeetingCost};
+use realtime::Preferences;
 use room::acme::AcmeStatus;
 use room::{CertificateInfo, CertificateKind, Lobby};
 use room_protocol::{Connection, Participant};
@@ -23,6 +24,11 @@ pub fn status(status: &OperatorStatus) -> String {
 /// What the meeting has cost so far.
 pub fn spent(cost: &MeetingCost) -> String {
     format!("cost: {}", cost.describe())
+}
+
+/// The language the meeting is held in.
+pub fn language(preferences: &Preferences) -> String {
+    format!("language: {}", preferences.language)
 }
 
 /// The prices the cost lines use.

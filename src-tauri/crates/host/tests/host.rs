@@ -53,7 +53,11 @@ impl Host {
         command
             .args(["--data-dir", data_dir.to_str().unwrap(), "--microphone", "none", "--play", wav.to_str().unwrap()])
             .env("OPENAI_API_KEY", KEY)
-            .env("OPENAI_BASE_URL", base_url);
+            .env("OPENAI_BASE_URL", base_url)
+            // A German system: the meeting is held in German unless told otherwise.
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", "de_DE.UTF-8");
         Host::spawn(command)
     }
 
@@ -136,6 +140,8 @@ async fn the_headless_host_runs_the_room_and_the_voice_operator() {
     let call = fake.next_call(Duration::from_secs(20)).await;
     let listening = tokio::task::block_in_place(|| host.expect_line("status: listening"));
     assert!(listening.contains(&call.call_id), "{listening}");
+    assert_eq!(tokio::task::block_in_place(|| host.expect_line("language: ")), "language: German (de)");
+    assert_eq!(call.session["audio"]["input"]["transcription"]["language"], "de");
 
     call.wait_for(Duration::from_secs(10), "two seconds of audio", |c| c.audio().len() >= 2 * 48_000 * 2).await;
     let audio = call.audio();
@@ -164,6 +170,18 @@ async fn the_headless_host_runs_the_room_and_the_voice_operator() {
         .await;
     let cost = tokio::task::block_in_place(|| host.expect_line("cost: "));
     assert_eq!(cost, "cost: 2,000 tokens in (51 % cached), 25 out · $0.019");
+
+    // The host switches the meeting to French by a command: the call is told, once.
+    host.command("language fr");
+    tokio::task::block_in_place(|| host.expect_line("control: done: language fr"));
+    assert_eq!(tokio::task::block_in_place(|| host.expect_line("language: ")), "language: French (fr)");
+    call.wait_for(Duration::from_secs(10), "the language update", |c| !c.prefix_changes().is_empty()).await;
+    let update = &call.prefix_changes()[0]["session"];
+    assert_eq!(update["audio"]["input"]["transcription"]["language"], "fr");
+    assert!(update["instructions"].as_str().unwrap().contains("held in French"), "{update}");
+    host.command("language xx");
+    let refused = tokio::task::block_in_place(|| host.expect_line("control: "));
+    assert!(refused.starts_with("control: \"xx\" is not a meeting language"), "{refused}");
 
     let status = tokio::task::block_in_place(|| host.terminate());
     assert!(status.success(), "the host exits cleanly on SIGTERM: {status}");

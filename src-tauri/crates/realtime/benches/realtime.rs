@@ -48,7 +48,7 @@ fn thread_cpu() -> Duration {
 
 async fn frame_to_packet(fake: &FakeRealtime) {
     let api = CallsApi::new(Endpoint { base_url: fake.base_url.clone(), api_key: KEY.into() });
-    let session = session::session(session::DEFAULT_MODEL, "");
+    let session = session::session(session::DEFAULT_MODEL, "", realtime::Language::default());
     let (call, _events) = Call::connect(&api, &session).await.expect("a call to the fake");
     let _server_side = fake.next_call(Duration::from_secs(20)).await;
     let out = call.audio_out();
@@ -106,7 +106,7 @@ fn board_message_sizes() {
 
 fn main() {
     println!("instructions and tools: {} bytes, the same for every board", {
-        let session = session::session(session::DEFAULT_MODEL, "");
+        let session = session::session(session::DEFAULT_MODEL, "", realtime::Language::default());
         session["instructions"].to_string().len() + session["tools"].to_string().len()
     });
     board_message_sizes();

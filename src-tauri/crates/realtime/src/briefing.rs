@@ -66,6 +66,11 @@ impl Briefing {
         cut
     }
 
+    /// The transcription hints the call has now.
+    pub fn hints(&self) -> &str {
+        &self.hints
+    }
+
     /// The hints to send, if they differ from those the call has.
     pub fn new_hints(&mut self, hints: String) -> Option<String> {
         if hints == self.hints {

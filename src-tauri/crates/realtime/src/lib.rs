@@ -1,7 +1,7 @@
 //! The voice operator, in the order a call flows: the calls API over HTTP (`api`), the
 //! WebRTC peer with the room-mix track and the `oai-events` channel (`peer`), the events on
-//! that channel (`protocol`), the session config whose instructions and tools never change
-//! during a call (`session`), the board told to the model as conversation items and its
+//! that channel (`protocol`), the session config whose instructions and tools change during
+//! a call only with the meeting's language (`session`, `language`), the board told to the model as conversation items and its
 //! words as transcription hints (`board_items`), what the current call has been told of it
 //! (`briefing`), the tools and their parsing (`tools`),
 //! looking cards up (`find`), exactly-once function calls (`calls`), which words led to a
@@ -21,6 +21,7 @@ pub mod calls;
 pub mod cost;
 pub mod fault;
 pub mod find;
+pub mod language;
 pub mod operator;
 pub mod peer;
 pub mod protocol;
@@ -30,4 +31,5 @@ pub mod transcripts;
 
 pub use api::{CallsApi, Endpoint};
 pub use fault::Fault;
-pub use operator::{Notify, Operator, OperatorConfig, OperatorEvent};
+pub use language::Language;
+pub use operator::{Notify, Operator, OperatorConfig, OperatorEvent, Preferences};

@@ -3,7 +3,8 @@
 //! through a watch), applies the model's tool calls to the board exactly once each and
 //! answers every one, tells the model the board as conversation items (a board message when
 //! a call starts, then a line per change) so the instructions never change, refreshes the
-//! transcription's hints, reconnects with backoff after faults, renews the call before the
+//! transcription's hints, follows the meeting's language (the one change of instructions
+//! during a call), reconnects with backoff after faults, renews the call before the
 //! server's 60-minute limit, and reports its state and the transcript.
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use crate::calls::{CallLedger, Sighting, Verdict};
 use crate::cost::Tokens;
 use crate::fault::Fault;
 use crate::find;
+use crate::language::Language;
 use crate::peer::{Call, PeerEvent};
 use crate::protocol::{self, ClientEvent, OutputItem, ServerEvent};
 use crate::session;
@@ -49,15 +51,29 @@ pub struct OperatorConfig {
     pub endpoint: Endpoint,
     pub model: String,
     pub renew_after: Duration,
-    /// Every voice edit waits for a person to accept it (deletions always do); read at each
-    /// tool call, so the host can change it during a call.
-    pub ask_first: watch::Receiver<bool>,
+    /// The host's choices, followed during a call.
+    pub preferences: watch::Receiver<Preferences>,
 }
 
 impl OperatorConfig {
     pub fn new(endpoint: Endpoint, model: String) -> Self {
-        OperatorConfig { endpoint, model, renew_after: RENEW_AFTER, ask_first: watch::channel(false).1 }
+        OperatorConfig {
+            endpoint,
+            model,
+            renew_after: RENEW_AFTER,
+            preferences: watch::channel(Preferences::default()).1,
+        }
     }
+}
+
+/// What the host chooses for the voice operator, which it follows without hanging up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Preferences {
+    /// Every voice edit waits for a person to accept it (deletions always do); read at each
+    /// tool call.
+    pub ask_first: bool,
+    /// What the meeting is held in: the transcription hears it and the model writes cards in it.
+    pub language: Language,
 }
 
 /// News from the operator, for the window, the host's log or a test.
@@ -84,11 +100,14 @@ impl Operator {
         let (out_tx, out_rx) = watch::channel(None);
         let (stop, stopped) = oneshot::channel();
         let pump = opus::send(mix, BITRATE, out_rx, "the room mix for the model");
+        let language = config.preferences.borrow().language;
         let task = tokio::spawn(async move {
             let mut operator = Running {
                 api: CallsApi::new(config.endpoint),
                 model: config.model,
-                ask_first: config.ask_first,
+                language,
+                preferences: config.preferences,
+                preferences_open: true,
                 plan: CallPlan::new(config.renew_after, HINTS_EVERY),
                 changes_board: board.subscribe(),
                 board,
@@ -139,7 +158,11 @@ enum End {
 struct Running {
     api: CallsApi,
     model: String,
-    ask_first: watch::Receiver<bool>,
+    preferences: watch::Receiver<Preferences>,
+    /// Whether anyone can still change the preferences (else there is nothing to wait for).
+    preferences_open: bool,
+    /// The language the current call was set up in or last told.
+    language: Language,
     /// When the call is renewed, the model's board refreshed and a fault retried.
     plan: CallPlan,
     board: BoardHandle,
@@ -278,11 +301,27 @@ impl Running {
         Call::connect(&self.api, &session).await
     }
 
-    /// The session config, with the board's words as the transcription's hints.
+    /// The session config, with the board's words as the transcription's hints, in the
+    /// meeting's language as it is now.
     async fn session(&mut self) -> Result<Value, Fault> {
         let board = self.board.snapshot().await.map_err(|err| Fault::Connection(err.to_string()))?;
         self.setup_hints = board_items::transcription_hints(&board);
-        Ok(session::session(&self.model, &self.setup_hints))
+        self.language = self.preferences.borrow_and_update().language;
+        Ok(session::session(&self.model, &self.setup_hints, self.language))
+    }
+
+    /// A new meeting language reaches the call as the whole session with new instructions
+    /// (the one change that re-bills the prefix, made only when a person asks for it).
+    async fn follow_language(&mut self, call: &Call) {
+        let language = self.preferences.borrow_and_update().language;
+        if language == self.language {
+            return;
+        }
+        self.language = language;
+        log::info!("the meeting is now held in {language}: the model and the transcription are told");
+        let update =
+            ClientEvent::SessionUpdate { session: session::session(&self.model, self.briefing.hints(), language) };
+        self.send(call, &update, "the meeting's language").await;
     }
 
     /// Sends the model the board as it is now, as a message that replaces earlier ones.
@@ -318,7 +357,7 @@ impl Running {
             Err(err) => return log::warn!("the board could not be read for the transcription hints: {err}"),
         };
         if let Some(hints) = self.briefing.new_hints(board_items::transcription_hints(&board)) {
-            let update = ClientEvent::SessionUpdate { session: session::hints_update(&hints) };
+            let update = ClientEvent::SessionUpdate { session: session::hints_update(&hints, self.language) };
             self.send(call, &update, "the transcription hints").await;
         }
     }
@@ -358,6 +397,10 @@ impl Running {
                         self.brief(&call).await;
                     }
                     Err(RecvError::Closed) => return End::Stopped(call),
+                },
+                changed = self.preferences.changed(), if self.preferences_open => match changed {
+                    Ok(()) => self.follow_language(&call).await,
+                    Err(_) => self.preferences_open = false,
                 },
                 () = sleep_until(self.plan.poll_timeout()) => match self.plan.poll(now()) {
                     Some(Due::Renew) => return End::Renew(call, events, "the call is near the server's time limit"),
@@ -489,7 +532,7 @@ impl Running {
             ToolAction::Edit(edit) => {
                 self.briefing.acted();
                 let source = Source::Voice { call_id: call_id.to_owned(), transcript: self.transcripts.for_call() };
-                let waits = tools::waits_for_a_person(&edit, *self.ask_first.borrow());
+                let waits = tools::waits_for_a_person(&edit, self.preferences.borrow().ask_first);
                 let edit = if waits { Edit::Suggest { edit: Box::new(edit) } } else { edit };
                 match self.board.apply(edit, source).await {
                     Ok(change) if waits => {

@@ -10,7 +10,7 @@ use audio::Fanout;
 use board::{BoardActor, BoardFile, BoardHandle, Edit, Source, Status};
 use fake_realtime::{FakeCall, FakeRealtime};
 use meeting::OperatorStatus;
-use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent};
+use realtime::{Endpoint, Language, Operator, OperatorConfig, OperatorEvent, Preferences};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch};
 
@@ -25,8 +25,8 @@ struct Rig {
     operator: Option<Operator>,
     news: mpsc::UnboundedReceiver<OperatorEvent>,
     tone: tokio::task::JoinHandle<()>,
-    /// The host's "ask before voice changes" setting.
-    ask_first: watch::Sender<bool>,
+    /// The host's choices: "ask before voice changes" and the meeting's language.
+    preferences: watch::Sender<Preferences>,
 }
 
 impl Rig {
@@ -64,10 +64,10 @@ impl Rig {
         if let Some(after) = renew_after {
             config.renew_after = after;
         }
-        let (ask_first, asking) = watch::channel(false);
-        config.ask_first = asking;
+        let (preferences, chosen) = watch::channel(Preferences::default());
+        config.preferences = chosen;
         let operator = Operator::start(config, board.clone(), mix, Arc::new(move |event| drop(news_tx.send(event))));
-        Rig { fake, board, dir, operator: Some(operator), news, tone, ask_first }
+        Rig { fake, board, dir, operator: Some(operator), news, tone, preferences }
     }
 
     /// Waits for a status matching `wanted`, returning every status seen on the way.
@@ -371,7 +371,7 @@ async fn risky_voice_changes_wait_for_a_person_and_the_model_hears_the_answer() 
     );
 
     // With "ask before voice changes" on, a move waits too; the host rejects it by hand.
-    rig.ask_first.send_replace(true);
+    rig.preferences.send_modify(|chosen| chosen.ask_first = true);
     send_call_in_all_three_forms(
         &call,
         "resp_2",
@@ -393,6 +393,57 @@ async fn risky_voice_changes_wait_for_a_person_and_the_model_hears_the_answer() 
     let (fake, board) = rig.stop().await;
     assert_ne!(board.card("card-003").unwrap().status, Status::Done);
     assert!(board.pending().is_empty());
+    assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_meeting_language_changes_the_instructions_once_and_carries_over_to_a_renewed_call() {
+    let mut rig = Rig::start(KEY, Some(Duration::from_secs(6))).await;
+    rig.status_until("listening", listening).await;
+    let first = rig.fake.next_call(SOON).await;
+    let transcription = |session: &Value| session["audio"]["input"]["transcription"].clone();
+    assert_eq!(transcription(&first.session)["language"], "en", "the default");
+    assert!(first.session["instructions"].as_str().unwrap().contains("The meeting is held in English."));
+
+    // The host picks German mid-meeting: one session.update, with new instructions and the
+    // transcription in German; the tools stay.
+    rig.preferences.send_modify(|chosen| chosen.language = Language::from_code("de").unwrap());
+    first.wait_for(SOON, "the language update", |c| !c.prefix_changes().is_empty()).await;
+    let changes = first.prefix_changes();
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    let update = &changes[0]["session"];
+    assert!(update["instructions"].as_str().unwrap().contains("The meeting is held in German."), "{update}");
+    assert_eq!(transcription(update)["language"], "de");
+    assert_eq!(update["tools"], first.session["tools"]);
+    // The same choice again is no news.
+    rig.preferences.send_modify(|chosen| chosen.language = Language::from_code("de").unwrap());
+
+    // The renewed call is set up in German, and its hints keep the language.
+    let second = rig.fake.next_call(SOON).await;
+    assert_eq!(transcription(&second.session)["language"], "de");
+    assert_eq!(second.session["instructions"], update["instructions"]);
+    let edit = Edit::Create {
+        title: "Kartenzahlung prüfen".into(),
+        status: Status::Backlog,
+        tags: vec!["zahlung".into()],
+        notes: String::new(),
+        position: None,
+    };
+    rig.board.apply(edit, Source::Hand).await.unwrap();
+    second
+        .wait_for(SOON, "new hints", |c| {
+            c.events_of("session.update")
+                .iter()
+                .any(|e| transcription(&e["session"])["prompt"].to_string().contains("zahlung"))
+        })
+        .await;
+    for update in second.events_of("session.update") {
+        assert_eq!(transcription(&update["session"])["language"], "de", "{update}");
+    }
+    assert!(second.prefix_changes().is_empty(), "{:#?}", second.prefix_changes());
+    assert_eq!(first.prefix_changes().len(), 1, "one update for one choice");
+
+    let (fake, _) = rig.stop().await;
     assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
 }
 

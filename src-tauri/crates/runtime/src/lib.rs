@@ -27,6 +27,7 @@ pub mod voice;
 use std::path::Path;
 
 use board::BoardHandle;
+use realtime::Preferences;
 use room::{RoomConfig, RoomError};
 use tokio::sync::{watch, Mutex};
 
@@ -50,8 +51,9 @@ pub struct RuntimeConfig {
     pub listening: Listening,
     /// Newcomers to the room this machine hosts wait until the host lets them in.
     pub ask_to_join: watch::Receiver<bool>,
-    /// Every change the voice operator makes waits for a person to accept it (deletions always do).
-    pub ask_before_voice_changes: watch::Receiver<bool>,
+    /// What the voice operator follows during a call: "ask before voice changes" (every change
+    /// it makes waits for a person; deletions always do) and the meeting's language.
+    pub voice_preferences: watch::Receiver<Preferences>,
 }
 
 /// Everything that runs, each part owning its own state.
@@ -97,14 +99,8 @@ impl Runtime {
             Listening::Always => watch::channel(true).1,
         };
         let record = data_dir.join(meetings::FILE);
-        let voice = Voice::start(
-            board.clone(),
-            audio.clone(),
-            config.voice,
-            listening,
-            config.ask_before_voice_changes,
-            record,
-        );
+        let voice =
+            Voice::start(board.clone(), audio.clone(), config.voice, listening, config.voice_preferences, record);
         let hosting = Hosting::new(board.clone(), audio.clone(), &voice, config.ask_to_join);
         let shown = Shown::start(board.clone(), voice.news(), hosting.room(), guesting.whereabouts());
         let hosting_or_guesting = Mutex::new(());

@@ -9,7 +9,7 @@ use std::time::Duration;
 use board::BoardHandle;
 use meeting::{OperatorStatus, TranscriptLine};
 use realtime::cost::{MeetingCost, Prices};
-use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent};
+use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent, Preferences};
 use tokio::sync::{broadcast, watch, Mutex};
 use tokio::task::JoinHandle;
 
@@ -77,7 +77,7 @@ impl Voice {
         audio: Audio,
         choice: watch::Receiver<VoiceChoice>,
         listening: watch::Receiver<bool>,
-        ask_first: watch::Receiver<bool>,
+        preferences: watch::Receiver<Preferences>,
         record: PathBuf,
     ) -> Voice {
         let (status_tx, status) = watch::channel(OperatorStatus::Off);
@@ -85,7 +85,8 @@ impl Voice {
         let (transcript, _) = broadcast::channel(TRANSCRIPT_QUEUE);
         let (stop, stopping) = watch::channel(false);
         let transcript_tx = transcript.clone();
-        let run = Run { board, audio, status: status_tx, cost: cost_tx, transcript: transcript_tx, ask_first, record };
+        let run =
+            Run { board, audio, status: status_tx, cost: cost_tx, transcript: transcript_tx, preferences, record };
         let task = tokio::spawn(run.follow(choice, listening, stopping));
         Voice { status, cost, transcript, stop, task: Mutex::new(Some(task)) }
     }
@@ -131,8 +132,8 @@ struct Run {
     status: watch::Sender<OperatorStatus>,
     cost: watch::Sender<MeetingCost>,
     transcript: broadcast::Sender<TranscriptLine>,
-    /// Every voice edit waits for a person (the host's setting); deletions always do.
-    ask_first: watch::Receiver<bool>,
+    /// The host's choices the operator follows during a call.
+    preferences: watch::Receiver<Preferences>,
     record: PathBuf,
 }
 
@@ -250,7 +251,7 @@ impl Run {
             }
             OperatorEvent::Billed(tokens) => cost.send_modify(|meeting| meeting.add(&tokens, prices.as_ref())),
         });
-        let config = OperatorConfig { ask_first: self.ask_first.clone(), ..OperatorConfig::new(endpoint, model) };
+        let config = OperatorConfig { preferences: self.preferences.clone(), ..OperatorConfig::new(endpoint, model) };
         Some(Operator::start(config, self.board.clone(), mix, notify))
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use fake_realtime::FakeRealtime;
 use meeting::OperatorStatus;
-use realtime::Endpoint;
+use realtime::{Endpoint, Preferences};
 use room::RoomConfig;
 use room_protocol::ServerMessage;
 use runtime::{Listening, Runtime, RuntimeConfig, VoiceChoice};
@@ -42,7 +42,7 @@ fn start_asking(
         voice: choice,
         listening,
         ask_to_join: watch::channel(false).1,
-        ask_before_voice_changes: watch::channel(ask_first).1,
+        voice_preferences: watch::channel(Preferences { ask_first, ..Preferences::default() }).1,
     };
     let (runtime, opened) = Runtime::start(dir, config).unwrap();
     assert!(opened.new && opened.problem.is_none(), "{opened:?}");
