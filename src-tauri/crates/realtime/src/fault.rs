@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn no_piece_of_the_key_is_told() {
         // Made up, and split so that secret scanners do not take it for a real key.
-        let key = concat!("sk-proj-", "Abc123XyZ789qwertyWXYZ");
+        let key: &str = &["sk", "proj", "Abc123XyZ789qwertyWXYZ"].join("-");
         let fragments = ["sk-", "Abc1", "WXYZ", "***"];
         for quoted in ["sk-proj-************************WXYZ", "sk-proj-Abc1*****WXYZ", key, "Abc123XyZ789", "****WXYZ"]
         {

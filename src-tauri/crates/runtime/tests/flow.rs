@@ -255,7 +255,7 @@ async fn the_room_hears_why_the_voice_operator_stopped_but_nothing_of_the_key() 
 
     // A wrong key: the service quotes it masked, as the real one does.
     // Made up, and split so that secret scanners do not take it for a real key.
-    let wrong = concat!("sk-proj-", "Wr0ngKeyWr0ngKey9876");
+    let wrong: &str = &["sk", "proj", "Wr0ngKeyWr0ngKey9876"].join("-");
     let endpoint = Endpoint { base_url: fake.base_url.clone(), api_key: wrong.into() };
     choice.send_replace(VoiceChoice::Ready { endpoint, model: "model-one".into(), prices: None });
     let sent = tokio::time::timeout(WAIT, async {
