@@ -40,6 +40,9 @@ macro_rules! builder {
                 crate::guesting::leave_meeting,
                 crate::guesting::get_whereabouts,
                 crate::invites::take_opened_invite,
+                crate::notes::list_notes,
+                crate::notes::read_notes,
+                crate::notes::open_notes_folder,
             ])
             .events(tauri_specta::collect_events![
                 crate::events::BoardChanged,
@@ -53,6 +56,7 @@ macro_rules! builder {
                 crate::events::LobbyChanged,
                 crate::events::WhereaboutsChanged,
                 crate::events::InviteOpened,
+                crate::events::NotesWritten,
             ])
             // The participant page's signaling messages, generated with the rest.
             .typ::<room_protocol::ClientMessage>()

@@ -166,7 +166,7 @@ mod tests {
             notes: None,
             tags: None,
         };
-        let voice = board::Source::Voice { call_id: "rtc_1".into(), transcript: None };
+        let voice = board::Source::Voice { call_id: "rtc_1".into(), transcript: None, speakers: vec![] };
         tauri::async_runtime::block_on(board.apply(by_voice, voice)).unwrap();
         let stale = json!({"edit": {"type": "update", "cardId": "card-001", "title": "Typed in the editor", "notes": null, "tags": null}, "seen": 0});
         let refused = invoke(&window, "edit_board", stale).unwrap_err();

@@ -84,6 +84,12 @@ impl From<&OpenRoom> for RoomInfo {
     }
 }
 
+/// A meeting ended and its notes were written, under this name in the notes folder.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct NotesWritten {
+    pub name: String,
+}
+
 /// The room opened or closed.
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct RoomChanged {

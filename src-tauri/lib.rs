@@ -19,6 +19,7 @@ mod events;
 mod guesting;
 mod hosting;
 mod invites;
+mod notes;
 mod settings;
 mod startup;
 mod voice_settings;

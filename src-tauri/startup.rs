@@ -12,7 +12,7 @@ use specta::Type;
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::voice_settings::{self, VoiceEnvironment};
-use crate::{audio, events, guesting, hosting, settings};
+use crate::{audio, events, guesting, hosting, notes, settings};
 
 /// Overrides the data directory (tests and people who keep several rooms use it).
 const DATA_DIR_VAR: &str = "BOARDROOM_DATA_DIR";
@@ -80,6 +80,7 @@ pub fn install<R: Runtime>(
     audio::forward(app, &runtime.audio);
     hosting::forward(app, &runtime.hosting);
     guesting::forward(app, &runtime.guesting);
+    notes::forward(app, &runtime.notes);
     app.manage(runtime);
     app.manage(AppState { notice: Mutex::new(notice), launched });
     Ok(())

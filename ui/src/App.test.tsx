@@ -37,6 +37,9 @@ const backend = vi.hoisted(() => ({
   invite: null as ((event: { payload: { link: string } }) => void) | null,
   joinMeeting: vi.fn(async (_link: string, _name: string) => ({ status: "ok", data: null }) as { status: string; data?: null; error?: { message: string } }),
   leaveMeeting: vi.fn(async () => ({ status: "ok", data: null })),
+  notes: {} as Record<string, string>,
+  notesWritten: null as ((event: { payload: { name: string } }) => void) | null,
+  openNotesFolder: vi.fn(async () => ({ status: "ok", data: null })),
 }));
 
 vi.mock("./bindings", () => ({
@@ -93,6 +96,19 @@ vi.mock("./bindings", () => ({
     leaveMeeting: backend.leaveMeeting,
     getWhereabouts: vi.fn(async () => ({ guest: null, left: null })),
     takeOpenedInvite: vi.fn(async () => null),
+    listNotes: vi.fn(async () => ({
+      status: "ok",
+      data: Object.keys(backend.notes)
+        .sort()
+        .reverse()
+        .map((name) => ({ name, bytes: backend.notes[name].length })),
+    })),
+    readNotes: vi.fn(async (name: string) =>
+      name in backend.notes
+        ? { status: "ok", data: backend.notes[name] }
+        : { status: "error", error: { kind: "notFound", message: `There are no meeting notes called "${name}".` } },
+    ),
+    openNotesFolder: backend.openNotesFolder,
   },
   events: {
     boardChanged: {
@@ -153,6 +169,12 @@ vi.mock("./bindings", () => ({
     inviteOpened: {
       listen: vi.fn(async (listener: (event: { payload: { link: string } }) => void) => {
         backend.invite = listener;
+        return () => {};
+      }),
+    },
+    notesWritten: {
+      listen: vi.fn(async (listener: (event: { payload: { name: string } }) => void) => {
+        backend.notesWritten = listener;
         return () => {};
       }),
     },
@@ -218,7 +240,7 @@ describe("the board window", () => {
     const ice = seedBoard().columns[0].cards[2];
     const suggestion = {
       id: 1, edit: { type: "delete" as const, cardId: ice.id }, at: 0, card: ice,
-      source: { kind: "voice" as const, callId: "call_1", transcript: "we can drop ICE restarts" },
+      source: { kind: "voice" as const, callId: "call_1", transcript: "we can drop ICE restarts", speakers: ["Bo"] },
     };
     render(<App />);
     await screen.findByText("Implement ICE Restart Handling");
@@ -226,7 +248,10 @@ describe("the board window", () => {
     emit({ revision: 1, at: 0, source: suggestion.source, operation: { type: "suggest", edit: suggestion.edit }, before: null, after: null, suggestion });
     const waiting = screen.getByRole("region", { name: "Waiting for you" });
     expect(within(waiting).getByText("Delete “Implement ICE Restart Handling” from Backlog")).toBeTruthy();
-    expect(within(waiting).getByText(/Heard “we can drop ICE restarts”/)).toBeTruthy();
+    expect(within(waiting).getByText(/Heard from Bo “we can drop ICE restarts”/)).toBeTruthy();
+    // The activity log says whose words filed it.
+    const activity = screen.getByRole("region", { name: "Activity" });
+    expect(within(activity).getByText(/Voice, from Bo ·/)).toBeTruthy();
     expect(within(column("Backlog")).getByText("Implement ICE Restart Handling")).toBeTruthy();
     backend.editBoard.mockResolvedValue({
       status: "ok",
@@ -482,15 +507,52 @@ describe("the voice operator", () => {
     }
   });
 
-  it("shows what it heard, newest first, with the time", async () => {
+  it("shows what it heard, newest first, with who said it and the time", async () => {
     render(<App />);
     await screen.findByText("Implement ICE Restart Handling");
     const panel = screen.getByRole("region", { name: "Transcript" });
     expect(within(panel).getByText("What the voice operator hears shows up here.")).toBeTruthy();
-    act(() => backend.transcript!({ payload: { line: { itemId: "i1", text: "I started on ICE restarts.", at: Date.now() } } }));
-    act(() => backend.transcript!({ payload: { line: { itemId: "i2", text: "The DTLS cleanup is done.", at: Date.now() } } }));
+    act(() => backend.transcript!({ payload: { line: { itemId: "i1", text: "I started on ICE restarts.", speakers: ["Ana"], at: Date.now() } } }));
+    act(() => backend.transcript!({ payload: { line: { itemId: "i2", text: "The DTLS cleanup is done.", speakers: [], at: Date.now() } } }));
+    act(() => backend.transcript!({ payload: { line: { itemId: "i3", text: "Both of us are on it.", speakers: ["Bo", "Ana"], at: Date.now() } } }));
     const items = within(panel).getAllByRole("listitem");
-    expect(items.map((item) => item.querySelector("p")!.textContent)).toEqual(["The DTLS cleanup is done.", "I started on ICE restarts."]);
+    expect(items.map((item) => item.querySelector("p:last-child")!.textContent)).toEqual([
+      "Both of us are on it.",
+      "The DTLS cleanup is done.",
+      "I started on ICE restarts.",
+    ]);
+    // Each line names who said it: one person, several at once, or nobody the room could name.
+    expect(items.map((item) => item.querySelector(".speaker")?.textContent ?? null)).toEqual(["several people: Bo, Ana", null, "Ana"]);
+  });
+
+  it("shows a meeting's notes when it ends, lists the earlier ones, copies them and opens their folder", async () => {
+    backend.notes = { "2026-12-04 09.00 meeting.md": "# Meeting notes: Friday 4 December 2026, 09:00\n" };
+    const writeText = vi.fn(async (_: string) => undefined);
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    // The meeting ends: its notes are written and shown at once.
+    const today = "# Meeting notes: Saturday 5 December 2026, 09:00\n\n## Transcript\n\n- 09:01:00 **Ana:** ICE restarts shipped.\n";
+    backend.notes["2026-12-05 09.00 meeting.md"] = today;
+    act(() => backend.notesWritten!({ payload: { name: "2026-12-05 09.00 meeting.md" } }));
+    const dialog = await screen.findByRole("dialog", { name: "Meeting notes" });
+    await within(dialog).findByText(/\*\*Ana:\*\* ICE restarts shipped\./);
+    const meetings = within(within(dialog).getByRole("navigation", { name: "Meetings" })).getAllByRole("button");
+    expect(meetings.map((button) => button.textContent)).toEqual(["2026-12-05 09.00 meeting", "2026-12-04 09.00 meeting"]);
+    expect(meetings[0].getAttribute("aria-current")).toBe("true");
+    fireEvent.click(within(dialog).getByRole("button", { name: "Copy" }));
+    await within(dialog).findByText("Copied: paste the notes anywhere.");
+    expect(writeText).toHaveBeenCalledWith(today);
+    // An earlier meeting's notes read the same way.
+    fireEvent.click(meetings[1]);
+    await within(dialog).findByText(/Friday 4 December 2026/);
+    fireEvent.click(within(dialog).getByRole("button", { name: "Open folder" }));
+    expect(backend.openNotesFolder).toHaveBeenCalled();
+    fireEvent.click(within(dialog).getByRole("button", { name: "Close the meeting notes" }));
+    expect(screen.queryByRole("dialog", { name: "Meeting notes" })).toBeNull();
+    // The top bar opens them again, on the newest.
+    fireEvent.click(screen.getByRole("button", { name: "Meeting notes" }));
+    await within(await screen.findByRole("dialog", { name: "Meeting notes" })).findByText(/Saturday 5 December 2026/);
   });
 
   it("takes an API key without ever showing it, and says where it is kept", async () => {

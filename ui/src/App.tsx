@@ -18,6 +18,7 @@ import { VoiceSettingsDialog } from "./components/VoiceSettingsDialog";
 import { RoomPanel } from "./components/RoomPanel";
 import { GuestBanner } from "./components/GuestBanner";
 import { JoinMeetingDialog } from "./components/JoinMeetingDialog";
+import { NotesDialog } from "./components/NotesDialog";
 import { LevelsContext } from "./levels";
 import { answer } from "./board";
 import { useToasts } from "./hooks/useToasts";
@@ -29,6 +30,7 @@ import { useSettings } from "./window/useSettings";
 import { useStartup } from "./window/useStartup";
 import { StartupNotice, useStartupNotice } from "./window/StartupNotice";
 import { useVoice } from "./window/useVoice";
+import { useNotes } from "./window/useNotes";
 
 /** What shows while there is no board to show. */
 function placeholder(guest: GuestRoom | null, loadError: string | null): string {
@@ -65,7 +67,8 @@ export default function App() {
     refetchRoom,
     unmute: mic.unmute,
   });
-  useStartup([board, notice, { load: loadSettings }, voice, mic, room, visit]);
+  const notes = useNotes({ failed });
+  useStartup([board, notice, { load: loadSettings }, voice, mic, room, visit, notes]);
 
   const [voiceSettingsOpen, setVoiceSettingsOpen] = useState(false);
   const closeVoiceSettings = useCallback(() => setVoiceSettingsOpen(false), []);
@@ -86,6 +89,9 @@ export default function App() {
         <ThemePicker theme={settings.theme} onChange={(theme) => saveQuietly({ ...settings, theme })} />
         <button className="button" onClick={() => setVoiceSettingsOpen(true)}>
           Voice settings
+        </button>
+        <button className="button" onClick={() => void notes.show()}>
+          Meeting notes
         </button>
         {!guest && !room.room && (
           <button className="button primary" onClick={visit.offerToJoin}>
@@ -156,6 +162,7 @@ export default function App() {
           onClose={visit.closeJoinDialog}
         />
       )}
+      {notes.open && <NotesDialog files={notes.files} open={notes.open} onRead={(name) => void notes.read(name)} onClose={notes.close} />}
       {voiceSettingsOpen && <VoiceSettingsDialog settings={settings} onSaveSettings={saveSettings} onClose={closeVoiceSettings} />}
       {editing && board.board && (
         <CardEditor

@@ -82,6 +82,12 @@ export const commands = {
 	getWhereabouts: () => __TAURI_INVOKE<WhereaboutsChanged_Serialize>("get_whereabouts"),
 	/**  The link the app was started with, once: the window offers to join with it. */
 	takeOpenedInvite: () => __TAURI_INVOKE<string | null>("take_opened_invite"),
+	/**  The last meetings' notes, newest first. */
+	listNotes: () => typedError<NotesFile[], CommandError>(__TAURI_INVOKE("list_notes")),
+	/**  The text of one meeting's notes (Markdown). */
+	readNotes: (name: string) => typedError<string, CommandError>(__TAURI_INVOKE("read_notes", { name })),
+	/**  Opens the notes folder in the system's file manager. */
+	openNotesFolder: () => typedError<null, CommandError>(__TAURI_INVOKE("open_notes_folder")),
 };
 
 /** Events */
@@ -91,6 +97,7 @@ export const events = {
 	inviteOpened: makeEvent<InviteOpened, InviteOpened>("invite-opened"),
 	lobbyChanged: makeEvent<LobbyChanged, LobbyChanged>("lobby-changed"),
 	microphoneChanged: makeEvent<MicrophoneChanged, MicrophoneChanged>("microphone-changed"),
+	notesWritten: makeEvent<NotesWritten, NotesWritten>("notes-written"),
 	participantsChanged: makeEvent<ParticipantsChanged, ParticipantsChanged>("participants-changed"),
 	roomChanged: makeEvent<RoomChanged_Serialize, RoomChanged_Deserialize>("room-changed"),
 	transcriptAdded: makeEvent<TranscriptAdded, TranscriptAdded>("transcript-added"),
@@ -479,6 +486,18 @@ export type MicrophoneStatus = { state: "off" } | { state: "live"; device: strin
 /**  Not capturing; `reason` says why and what to do. It is tried again every two seconds. */
 { state: "unavailable"; reason: string };
 
+/**  One meeting's notes as the folder lists them. */
+export type NotesFile = {
+	/**  The file's name, which also reads as when the meeting began. */
+	name: string,
+	bytes: number,
+};
+
+/**  A meeting ended and its notes were written, under this name in the notes folder. */
+export type NotesWritten = {
+	name: string,
+};
+
 /**  The voice operator's state, for the status bar. */
 export type OperatorStatus = 
 /**  Not in the room. */
@@ -785,8 +804,11 @@ export type SourceLevel = {
 export type Source_Deserialize = 
 /**  Someone using this app's window. */
 { kind: "hand" } | 
-/**  The voice operator, with the function call that carried it and what was said. */
-{ kind: "voice"; callId: string; transcript?: string | null } | 
+/**
+ *  The voice operator, with the function call that carried it, what was said and who
+ *  said it (most speech first; none known for changes saved before names were kept).
+ */
+{ kind: "voice"; callId: string; transcript?: string | null; speakers?: string[] } | 
 /**  A meeting participant, by the name they joined with. */
 { kind: "participant"; name: string };
 
@@ -794,8 +816,11 @@ export type Source_Deserialize =
 export type Source_Serialize = 
 /**  Someone using this app's window. */
 { kind: "hand" } | 
-/**  The voice operator, with the function call that carried it and what was said. */
-{ kind: "voice"; callId: string; transcript: string | null } | 
+/**
+ *  The voice operator, with the function call that carried it, what was said and who
+ *  said it (most speech first; none known for changes saved before names were kept).
+ */
+{ kind: "voice"; callId: string; transcript: string | null; speakers: string[] } | 
 /**  A meeting participant, by the name they joined with. */
 { kind: "participant"; name: string };
 
@@ -880,6 +905,11 @@ export type TranscriptAdded = {
 export type TranscriptLine = {
 	itemId: string,
 	text: string,
+	/**
+	 *  Who said it, by name, most speech first: one person, several talking at once, or
+	 *  nobody the room could name.
+	 */
+	speakers: string[],
 	/**  Unix time in milliseconds. */
 	at: number,
 };

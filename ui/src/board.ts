@@ -79,12 +79,20 @@ export function cardIds(board: Board): Record<Status, string[]> {
   return ids;
 }
 
+/** Who spoke, as one phrase: "Ana", or "several people: Ana, Bo"; null when nobody could be named. */
+export function whoSpoke(speakers: string[] | undefined): string | null {
+  if (!speakers || speakers.length === 0) return null;
+  return speakers.length === 1 ? speakers[0] : `several people: ${speakers.join(", ")}`;
+}
+
 export function sourceLabel(source: Source): string {
   switch (source.kind) {
     case "hand":
       return "You";
-    case "voice":
-      return "Voice";
+    case "voice": {
+      const who = whoSpoke(source.speakers);
+      return who ? `Voice, from ${who}` : "Voice";
+    }
     case "participant":
       return source.name;
   }

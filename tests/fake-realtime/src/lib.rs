@@ -3,9 +3,11 @@
 //! `Location`; a webrtc-rs peer answers, decodes the client's Opus track, and exchanges JSON
 //! events on the `oai-events` data channel; `POST /v1/realtime/calls/{id}/hangup` ends a
 //! call. It checks the Bearer key, the multipart fields, the session JSON and every client
-//! event, and records what it finds wrong in [`FakeRealtime::problems`].
+//! event, and records what it finds wrong in [`FakeRealtime::problems`]. Like the service,
+//! it detects speech in the call's audio and reports it (`vad`).
 
 mod check;
+pub mod vad;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -19,6 +21,7 @@ use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
+use vad::{Utterance, Vad};
 use webrtc::api::interceptor_registry::register_default_interceptors;
 use webrtc::api::media_engine::MediaEngine;
 use webrtc::api::setting_engine::SettingEngine;
@@ -70,6 +73,8 @@ struct Ledger {
     /// How long set-ups and hang-ups take to be answered: a slow network or service.
     setup_delay: Duration,
     hangup_delay: Duration,
+    /// Every how many audio packets one is lost on its way in (0: none).
+    lose_every: u32,
 }
 
 impl Drop for FakeRealtime {
@@ -120,6 +125,12 @@ impl FakeRealtime {
         self.shared.state.lock().unwrap().setup_delay = delay;
     }
 
+    /// Loses one in `every` incoming audio packet from now on, as a lossy network would
+    /// (0: none); the fake conceals the gap, keeping the call's clock, as the service does.
+    pub fn lose_packets(&self, every: u32) {
+        self.shared.state.lock().unwrap().lose_every = every;
+    }
+
     /// Answers hang-ups only after `delay` from now on.
     pub fn slow_hangups(&self, delay: Duration) {
         self.shared.state.lock().unwrap().hangup_delay = delay;
@@ -154,7 +165,16 @@ pub struct FakeCall {
     channel: Arc<RTCDataChannel>,
     received: Arc<Mutex<Vec<(Instant, Value)>>>,
     arrived: Arc<Notify>,
-    audio: Arc<Mutex<Vec<f32>>>,
+    audio: Arc<Mutex<Heard>>,
+    speech: Arc<Mutex<Vec<Utterance>>>,
+}
+
+/// The call's audio as the service has it: the last [`MAX_AUDIO_SECONDS`], in timeline order.
+#[derive(Default)]
+struct Heard {
+    samples: Vec<f32>,
+    /// Frames of the call's start no longer kept.
+    forgotten_frames: u64,
 }
 
 impl FakeCall {
@@ -234,7 +254,22 @@ impl FakeCall {
 
     /// The decoded audio received so far, interleaved stereo at 48 kHz.
     pub fn audio(&self) -> Vec<f32> {
-        self.audio.lock().unwrap().clone()
+        self.audio.lock().unwrap().samples.clone()
+    }
+
+    /// The audio between `start_ms` and `end_ms` of the call's clock, as far as it is kept.
+    pub fn audio_between(&self, start_ms: u64, end_ms: u64) -> Vec<f32> {
+        let heard = self.audio.lock().unwrap();
+        let index = |ms: u64| {
+            let frame = (ms / 20).saturating_sub(heard.forgotten_frames) as usize;
+            (frame * FRAME_LEN).min(heard.samples.len())
+        };
+        heard.samples[index(start_ms)..index(end_ms).max(index(start_ms))].to_vec()
+    }
+
+    /// The utterances the fake's voice detection reported, in order.
+    pub fn speech(&self) -> Vec<Utterance> {
+        self.speech.lock().unwrap().clone()
     }
 
     /// Ends the call abruptly from the server's side, as a network drop would.
@@ -362,29 +397,26 @@ async fn answer_offer(shared: &Arc<Shared>, offer: String, session: Value) -> Re
         format!("rtc_fake{:04}", state.next_call)
     };
 
-    let audio = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&audio);
+    let audio = Arc::new(Mutex::new(Heard::default()));
+    let speech = Arc::new(Mutex::new(Vec::new()));
+    // Where the voice detection's events go once the client's events channel is open.
+    let events_out: Arc<Mutex<Option<Arc<RTCDataChannel>>>> = Arc::default();
+    let listener = Listener {
+        shared: Arc::clone(shared),
+        audio: Arc::clone(&audio),
+        speech: Arc::clone(&speech),
+        events_out: Arc::clone(&events_out),
+        vad: Arc::new(Mutex::new(Vad::new(&call_id, &session))),
+    };
     peer.on_track(Box::new(move |track, _, _| {
-        let sink = Arc::clone(&sink);
-        tokio::spawn(async move {
-            let mut decoder = OpusDecoder::new().expect("an Opus decoder");
-            let mut frame: Frame = [0.0; FRAME_LEN];
-            while let Ok((packet, _)) = track.read_rtp().await {
-                if decoder.decode(Some(&packet.payload), &mut frame).is_ok() {
-                    let mut audio = sink.lock().unwrap();
-                    audio.extend_from_slice(&frame);
-                    let excess = audio.len().saturating_sub(MAX_AUDIO_SECONDS * 50 * FRAME_LEN);
-                    audio.drain(..excess);
-                }
-            }
-        });
+        tokio::spawn(listener.clone().listen(track));
         Box::pin(async {})
     }));
 
     let received = Arc::new(Mutex::new(Vec::new()));
     let arrived = Arc::new(Notify::new());
-    let (shared_dc, received_dc, arrived_dc, audio_dc) =
-        (Arc::clone(shared), Arc::clone(&received), Arc::clone(&arrived), Arc::clone(&audio));
+    let (shared_dc, received_dc, arrived_dc, audio_dc, speech_dc) =
+        (Arc::clone(shared), Arc::clone(&received), Arc::clone(&arrived), Arc::clone(&audio), Arc::clone(&speech));
     let (peer_dc, call_id_dc, session_dc) = (Arc::clone(&peer), call_id.clone(), session);
     peer.on_data_channel(Box::new(move |channel: Arc<RTCDataChannel>| {
         if channel.label() != "oai-events" {
@@ -413,11 +445,14 @@ async fn answer_offer(shared: &Arc<Shared>, offer: String, session: Value) -> Re
             received: Arc::clone(&received_dc),
             arrived: Arc::clone(&arrived_dc),
             audio: Arc::clone(&audio_dc),
+            speech: Arc::clone(&speech_dc),
         };
         let calls = shared_dc.calls.clone();
         let open = Arc::clone(&channel);
+        let events_out = Arc::clone(&events_out);
         Box::pin(async move {
             open.on_open(Box::new(move || {
+                *events_out.lock().unwrap() = Some(Arc::clone(&call.channel));
                 let _ = calls.send(call);
                 Box::pin(async {})
             }));
@@ -452,5 +487,82 @@ async fn hang_up(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(cal
             StatusCode::OK.into_response()
         }
         None => answer(404, error_body("invalid_request_error", "call_not_found", "No such call.")),
+    }
+}
+
+/// Hears a call's audio track: decodes it onto the call's timeline and detects speech in it.
+#[derive(Clone)]
+struct Listener {
+    shared: Arc<Shared>,
+    audio: Arc<Mutex<Heard>>,
+    speech: Arc<Mutex<Vec<Utterance>>>,
+    events_out: Arc<Mutex<Option<Arc<RTCDataChannel>>>>,
+    vad: Arc<Mutex<Vad>>,
+}
+
+/// Utterances kept per call for the tests to look at.
+const MAX_UTTERANCES: usize = 1000;
+/// Lost packets in a row that are concealed; the rest of a longer gap is silence.
+const MAX_CONCEALED: u64 = 5;
+
+impl Listener {
+    async fn listen(self, track: Arc<webrtc::track::track_remote::TrackRemote>) {
+        let mut decoder = OpusDecoder::new().expect("an Opus decoder");
+        let mut frame: Frame = [0.0; FRAME_LEN];
+        let (mut first_timestamp, mut next_frame, mut packets) = (None, 0u64, 0u32);
+        while let Ok((packet, _)) = track.read_rtp().await {
+            packets = packets.wrapping_add(1);
+            let lose_every = self.shared.state.lock().unwrap().lose_every;
+            if lose_every > 0 && packets % lose_every == 0 {
+                continue;
+            }
+            // The call's clock is the packets' RTP time (960 per 20 ms frame), not their arrival.
+            let timestamp = packet.header.timestamp;
+            let first = *first_timestamp.get_or_insert(timestamp);
+            let index = u64::from(timestamp.wrapping_sub(first) / 960);
+            if index < next_frame {
+                continue; // late or repeated: its place was filled already
+            }
+            for missing in 0..index - next_frame {
+                let concealed = missing < MAX_CONCEALED && decoder.decode(None, &mut frame).is_ok();
+                if !concealed {
+                    frame.fill(0.0);
+                }
+                self.heard(&frame).await;
+            }
+            if decoder.decode(Some(&packet.payload), &mut frame).is_err() {
+                frame.fill(0.0);
+            }
+            self.heard(&frame).await;
+            next_frame = index + 1;
+        }
+    }
+
+    /// Keeps one frame of the call's audio and tells the client what the voice detection makes of it.
+    async fn heard(&self, frame: &Frame) {
+        {
+            let mut audio = self.audio.lock().unwrap();
+            audio.samples.extend_from_slice(frame);
+            let excess_frames = (audio.samples.len() / FRAME_LEN).saturating_sub(MAX_AUDIO_SECONDS * 50);
+            audio.samples.drain(..excess_frames * FRAME_LEN);
+            audio.forgotten_frames += excess_frames as u64;
+        }
+        let level = audio::frame::dbfs(audio::signal::rms(frame));
+        let Some((events, utterance)) = self.vad.lock().unwrap().frame(level) else { return };
+        {
+            let mut speech = self.speech.lock().unwrap();
+            match speech.iter_mut().find(|known| known.item_id == utterance.item_id) {
+                Some(known) => *known = utterance,
+                None => speech.push(utterance),
+            }
+            let excess = speech.len().saturating_sub(MAX_UTTERANCES);
+            speech.drain(..excess);
+        }
+        let channel = self.events_out.lock().unwrap().clone();
+        if let Some(channel) = channel {
+            for event in events {
+                let _ = channel.send_text(event.to_string()).await;
+            }
+        }
     }
 }

@@ -4,7 +4,8 @@ import { SourceIcon } from "./SourceIcon";
 
 const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
-export function ActivityPanel({ activity, onUndo }: { activity: Change[]; onUndo: (revision: number) => void }) {
+/** The board's changes, newest first, each with who made it; with `onUndo`, each can be undone. */
+export function ActivityPanel({ activity, onUndo }: { activity: Change[]; onUndo?: (revision: number) => void }) {
   const newestFirst = [...activity].reverse();
   return (
     <section className="panel activity" aria-labelledby="activity-heading">
@@ -26,7 +27,7 @@ export function ActivityPanel({ activity, onUndo }: { activity: Change[]; onUndo
                   {change.source.kind === "voice" && change.source.transcript ? ` · “${change.source.transcript}”` : ""}
                 </p>
               </div>
-              {canUndo(change) && (
+              {onUndo && canUndo(change) && (
                 <button className="button small" onClick={() => onUndo(change.revision)} aria-label={`Undo: ${describe(change)}`}>
                   Undo
                 </button>

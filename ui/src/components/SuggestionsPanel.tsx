@@ -1,5 +1,5 @@
 import type { Suggestion } from "../bindings";
-import { describeSuggestion } from "../board";
+import { describeSuggestion, whoSpoke } from "../board";
 import { SourceIcon } from "./SourceIcon";
 
 const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -24,13 +24,14 @@ export function SuggestionsPanel({
         {pending.map((suggestion) => {
           const what = describeSuggestion(suggestion);
           const words = suggestion.source.kind === "voice" ? suggestion.source.transcript : null;
+          const who = suggestion.source.kind === "voice" ? whoSpoke(suggestion.source.speakers) : null;
           return (
             <li key={suggestion.id} className="suggestion-item" aria-label={`Suggestion: ${what}`}>
               <SourceIcon kind={suggestion.source.kind} />
               <div className="suggestion-text">
                 <p>{what}</p>
                 <p className="activity-meta">
-                  {words ? `Heard “${words}”` : "Suggested by voice"} · {time(suggestion.at)}
+                  {words ? `Heard${who ? ` from ${who}` : ""} “${words}”` : "Suggested by voice"} · {time(suggestion.at)}
                 </p>
               </div>
               <div className="suggestion-actions">

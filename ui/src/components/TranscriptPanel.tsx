@@ -1,4 +1,5 @@
 import type { TranscriptLine } from "../bindings";
+import { whoSpoke } from "../board";
 
 const time = (at: number) => new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
@@ -14,12 +15,18 @@ export function TranscriptPanel({ lines }: { lines: TranscriptLine[] }) {
         <p className="panel-empty">What the voice operator hears shows up here.</p>
       ) : (
         <ol className="transcript-list" aria-live="polite">
-          {newestFirst.map((line) => (
-            <li key={line.itemId} className="transcript-item">
-              <time className="activity-meta">{time(line.at)}</time>
-              <p>{line.text}</p>
-            </li>
-          ))}
+          {newestFirst.map((line) => {
+            const who = whoSpoke(line.speakers);
+            return (
+              <li key={line.itemId} className="transcript-item">
+                <p className="activity-meta">
+                  {who && <span className="speaker">{who}</span>}
+                  <time>{time(line.at)}</time>
+                </p>
+                <p>{line.text}</p>
+              </li>
+            );
+          })}
         </ol>
       )}
     </section>

@@ -106,6 +106,19 @@ describe("the participant page's board", () => {
     expect(FakeSocket.made).toHaveLength(1);
   });
 
+  it("names who spoke on transcript lines and on changes made by voice", async () => {
+    const socket = await joined(seedBoard());
+    socket.receive({ type: "transcript", line: { itemId: "i1", text: "ICE restarts shipped.", speakers: ["Bo"], at: Date.now() } });
+    const transcript = screen.getByRole("region", { name: "Transcript" });
+    expect(within(transcript).getByText("Bo")).toBeTruthy();
+    const moved = { ...moveChange(seedBoard(), "card-003", "Done", 0), source: { kind: "voice" as const, callId: "c1", transcript: "ICE restarts shipped.", speakers: ["Bo"] } };
+    socket.receive({ type: "boardChanged", change: moved });
+    const activity = screen.getByRole("region", { name: "Activity" });
+    expect(within(activity).getByText(/Voice, from Bo · .* · “ICE restarts shipped\.”/)).toBeTruthy();
+    // Participants follow the activity; undoing is the host's.
+    expect(within(activity).queryByRole("button", { name: /Undo/ })).toBeNull();
+  });
+
   it("asks the room for the whole board when it missed a change", async () => {
     const socket = await joined(seedBoard());
     const moved = moveChange(seedBoard(), "card-003", "Done", 0);

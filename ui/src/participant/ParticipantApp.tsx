@@ -5,6 +5,7 @@ import { BoardView } from "../components/BoardView";
 import { CardEditor } from "../components/CardEditor";
 import { PeopleList } from "../components/PeopleList";
 import { TranscriptPanel } from "../components/TranscriptPanel";
+import { ActivityPanel } from "../components/ActivityPanel";
 import { SuggestionsPanel } from "../components/SuggestionsPanel";
 import { Toasts } from "../components/Toasts";
 import { TopBar } from "../components/TopBar";
@@ -311,6 +312,7 @@ export function ParticipantApp() {
             <Video key={id} stream={stream} label={people.find((p) => p.id === id)?.name ?? "Camera"} />
           ))}
           <TranscriptPanel lines={transcript.lines} />
+          <ActivityPanel activity={board?.activity ?? []} />
         </aside>
       </main>
       <footer className="statusbar" role="status">

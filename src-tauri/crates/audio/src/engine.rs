@@ -24,6 +24,7 @@ use crate::meter::Level;
 use crate::mixer::{LocalProcessing, Mixer, MixerConfig, SourceKind, SourceLevel};
 use crate::playback::Speakers;
 use crate::processing::{ProcessingConfig, ProcessingThread};
+use crate::voices::Voices;
 
 /// The mixer source name of this machine's microphone.
 pub const LOCAL_SOURCE: &str = "you";
@@ -472,8 +473,10 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
 
     fn tick(&mut self) {
         let processing = self.capture.processing.as_mut().map(|p| p as &mut dyn LocalProcessing);
-        self.room.send(self.mixer.tick_with(processing));
-        self.microphone_feed.send(self.mixer.local());
+        self.mixer.tick_with(processing);
+        let mixer = &self.mixer;
+        self.room.send(mixer.mix(), || mixer.voices());
+        self.microphone_feed.send(mixer.local(), Voices::new);
         if let Some(speakers) = &mut self.speakers.2 {
             if let Err(err) = speakers.play(self.mixer.others()) {
                 log::warn!("{err}");

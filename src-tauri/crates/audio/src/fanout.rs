@@ -8,13 +8,14 @@ use std::sync::Arc;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
 use crate::frame::Frame;
+use crate::voices::{MixFrame, Voices};
 
 /// The receiving end a consumer reads mixed frames from.
-pub type MixReceiver = mpsc::Receiver<Arc<Frame>>;
+pub type MixReceiver = mpsc::Receiver<Arc<MixFrame>>;
 
 struct Outlet {
     name: String,
-    sender: mpsc::Sender<Arc<Frame>>,
+    sender: mpsc::Sender<Arc<MixFrame>>,
     dropped: u64,
 }
 
@@ -35,12 +36,13 @@ impl Fanout {
         receiver
     }
 
-    /// Offers `frame` to every consumer without waiting; consumers that hung up are removed.
-    pub fn send(&mut self, frame: &Frame) {
+    /// Offers `frame` to every consumer without waiting, with who spoke in it (asked only
+    /// if anyone consumes); consumers that hung up are removed.
+    pub fn send(&mut self, frame: &Frame, voices: impl FnOnce() -> Voices) {
         if self.outlets.is_empty() {
             return;
         }
-        let shared = Arc::new(*frame);
+        let shared = Arc::new(MixFrame { samples: *frame, voices: voices() });
         self.outlets.retain_mut(|outlet| match outlet.sender.try_send(Arc::clone(&shared)) {
             Ok(()) => true,
             Err(TrySendError::Full(_)) => {
@@ -73,7 +75,7 @@ mod tests {
         let mut live = fanout.attach("realtime", 8);
         let _stalled = fanout.attach("room", 4);
         for i in 0..50 {
-            fanout.send(&[i as f32; FRAME_LEN]);
+            fanout.send(&[i as f32; FRAME_LEN], Voices::new);
             assert_eq!(live.try_recv().unwrap()[0], i as f32, "the live consumer gets every frame, in order");
         }
         assert_eq!(fanout.dropped(), [("realtime".to_string(), 0), ("room".to_string(), 46)]);
@@ -85,7 +87,7 @@ mod tests {
         let gone = fanout.attach("gone", 4);
         let mut kept = fanout.attach("kept", 4);
         drop(gone);
-        fanout.send(&[0.5; FRAME_LEN]);
+        fanout.send(&[0.5; FRAME_LEN], Voices::new);
         assert_eq!(fanout.dropped().len(), 1);
         assert_eq!(kept.try_recv().unwrap()[0], 0.5);
     }

@@ -2,7 +2,7 @@
 //! room format (`resample`), 20 ms stereo frames (`frame`), per-source automatic gain
 //! (`agc`), the microphone's echo cancellation, noise suppression and gain (`processing`,
 //! WebRTC's module, on a thread of its own), level meters (`meter`), the mixer that sums every source into one room
-//! mix (`mixer`), its hand-out to every consumer (`fanout`), the Opus codec (`codec`), the
+//! mix (`mixer`), its hand-out to every consumer with who spoke in each frame (`fanout`, `voices`), the Opus codec (`codec`), the
 //! speakers that play everyone but you (`playback`), the thread that opens devices
 //! (`devices`, keeping their `stream`s), and the audio thread that runs it all (`engine`)
 //! on a 20 ms `clock`. Apart from `capture`, `playback`, `stream`, `devices` and `engine`, the
@@ -24,6 +24,7 @@ pub mod processing;
 pub mod resample;
 pub mod signal;
 mod stream;
+pub mod voices;
 
 pub use agc::{Agc, AgcConfig};
 pub use capture::{input_names, CaptureError, Microphone};
@@ -36,3 +37,4 @@ pub use mixer::{LocalProcessing, Mixer, MixerConfig, SourceKind, SourceLevel, Un
 pub use playback::{PlaybackError, Speakers};
 pub use processing::{MicProcessing, ProcessingConfig, ProcessingError, ProcessingThread};
 pub use stream::DeviceStream;
+pub use voices::{MixFrame, VoiceLog, Voices};

@@ -13,6 +13,7 @@
 //! at once) is stale: it is dropped and counted, so a stall costs one glitch, not lasting delay.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use serde::Serialize;
 use specta::Type;
@@ -20,6 +21,7 @@ use specta::Type;
 use crate::agc::{Agc, AgcConfig};
 use crate::frame::{rms_and_peak, Frame, CHANNELS, FRAME_LEN, FRAME_MS, SAMPLE_RATE};
 use crate::meter::{Level, Meter};
+use crate::voices::Voices;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MixerConfig {
@@ -98,8 +100,11 @@ pub enum SourceKind {
 }
 
 struct Source {
-    id: String,
+    /// Shared with every frame it is heard in (see [`Mixer::voices`]), so naming it costs no allocation.
+    id: Arc<str>,
     kind: SourceKind,
+    /// Its last frame was loud enough to count as speech, and in the mix (not muted).
+    spoke: bool,
     /// Has enough buffered to be mixed (see [`MixerConfig::remote_prefill_ms`]).
     primed: bool,
     buffer: VecDeque<f32>,
@@ -119,6 +124,8 @@ struct Source {
     trimmed_samples: u64,
     /// Trimmed since [`Mixer::take_trims`] last asked.
     trimmed_unreported: u64,
+    /// The RMS of its last frame as heard (before gain); 0 for a tick it had none.
+    last_rms: f32,
 }
 
 pub struct Mixer {
@@ -173,8 +180,9 @@ impl Mixer {
                 SourceKind::Remote => (self.prefill - FRAME_LEN.min(self.prefill), FRAME_LEN),
             };
             self.sources.push(Source {
-                id: id.to_owned(),
+                id: Arc::from(id),
                 kind,
+                spoke: false,
                 primed: kind == SourceKind::Local,
                 buffer: VecDeque::with_capacity(self.max_buffered),
                 target,
@@ -187,6 +195,7 @@ impl Mixer {
                 late_frames: 0,
                 trimmed_samples: 0,
                 trimmed_unreported: 0,
+                last_rms: 0.0,
             });
         }
     }
@@ -247,6 +256,7 @@ impl Mixer {
                     SourceKind::Remote => &mut self.others,
                 };
                 source.mix_into(&mut self.scratch, &mut self.mix, part, self.prefill, processing);
+                source.spoke = !source.muted && source.last_rms >= self.config.speaking_rms;
             }
         }
         self.ticks_in_window += 1;
@@ -263,6 +273,17 @@ impl Mixer {
         let (rms, peak) = rms_and_peak(&self.mix[..]);
         self.mix_meter.update(rms, peak);
         &self.mix
+    }
+
+    /// The last tick's room mix (what [`Mixer::tick`] returned).
+    pub fn mix(&self) -> &Frame {
+        &self.mix
+    }
+
+    /// Who was speaking in the last tick's mix: the sources in it loud enough to count as
+    /// speech (allocates only when somebody spoke).
+    pub fn voices(&self) -> Voices {
+        self.sources.iter().filter(|s| s.spoke).map(|s| Arc::clone(&s.id)).collect()
     }
 
     /// The last tick's remote sources only: what this machine plays (mix-minus).
@@ -284,7 +305,7 @@ impl Mixer {
         self.sources
             .iter()
             .map(|s| SourceLevel {
-                id: s.id.clone(),
+                id: s.id.to_string(),
                 kind: s.kind,
                 level: s.meter.level(),
                 muted: s.muted,
@@ -321,7 +342,7 @@ impl Mixer {
     }
 
     fn position(&self, id: &str) -> Option<usize> {
-        self.sources.iter().position(|s| s.id == id)
+        self.sources.iter().position(|s| &*s.id == id)
     }
 
     fn source_mut(&mut self, id: &str) -> Result<&mut Source, UnknownSource> {
@@ -358,6 +379,7 @@ impl Source {
             // The meter shows what the microphone hears; the gain only shapes the mix.
             let (rms, peak) = rms_and_peak(&scratch[..]);
             self.meter.update(rms, peak);
+            self.last_rms = rms;
             if !self.muted {
                 if !processed {
                     self.agc.process(&mut scratch[..], rms);
@@ -373,6 +395,7 @@ impl Source {
             }
             self.primed = self.kind == SourceKind::Local;
             self.meter.update(0.0, 0.0);
+            self.last_rms = 0.0;
         }
         if self.primed {
             self.least_left = self.least_left.min(self.buffer.len());

@@ -28,7 +28,7 @@ pub fn tone_microphone(frequency: f32, amplitude: f32) -> MixReceiver {
     std::thread::spawn(move || {
         let start = Instant::now();
         for index in 0.. {
-            fanout.send(&tone_frame(frequency, amplitude, index));
+            fanout.send(&tone_frame(frequency, amplitude, index), Vec::new);
             if fanout.is_empty() {
                 return;
             }
@@ -69,6 +69,15 @@ pub fn steady_frequency(mono: &[f32]) -> f32 {
 
 pub fn rms(samples: &[f32]) -> f32 {
     (samples.iter().map(|s| s * s).sum::<f32>() / samples.len().max(1) as f32).sqrt()
+}
+
+/// The amplitude of the tone at `frequency` in a mono signal (a sine of amplitude `a` gives
+/// about `a`), whatever else sounds with it.
+pub fn tone_amplitude(mono: &[f32], frequency: f32) -> f32 {
+    if mono.is_empty() {
+        return 0.0;
+    }
+    2.0 * power_at(mono, frequency).max(0.0).sqrt() / mono.len() as f32
 }
 
 /// The power of a mono signal at one frequency (the Goertzel algorithm: one DFT bin).
@@ -113,5 +122,18 @@ mod tests {
         let high: Vec<f32> = (0..10).flat_map(|i| left(&tone_frame(9000.0, 0.5, i))).collect();
         assert!(band_share(&high, 100.0, 4000.0) < 0.1);
         assert_eq!(band_share(&[0.0; 100], 100.0, 4000.0), 0.0);
+    }
+
+    #[test]
+    fn tone_amplitude_picks_one_tone_out_of_a_chord() {
+        let chord: Vec<f32> = (0..5)
+            .flat_map(|i| {
+                let (low, high) = (tone_frame(300.0, 0.2, i), tone_frame(500.0, 0.1, i));
+                left(&low).into_iter().zip(left(&high)).map(|(a, b)| a + b).collect::<Vec<_>>()
+            })
+            .collect();
+        assert!((tone_amplitude(&chord, 300.0) - 0.2).abs() < 0.02);
+        assert!((tone_amplitude(&chord, 500.0) - 0.1).abs() < 0.02);
+        assert!(tone_amplitude(&chord, 800.0) < 0.01);
     }
 }

@@ -255,7 +255,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = BoardFile::in_dir(dir.path());
         let board = start(seed::board(), Some(file.clone()));
-        let voice = Source::Voice { call_id: "call_1".into(), transcript: Some("drop the docs card".into()) };
+        let voice =
+            Source::Voice { call_id: "call_1".into(), transcript: Some("drop the docs card".into()), speakers: vec![] };
         for card in ["card-001", "card-002"] {
             let suggest = Edit::Suggest { edit: Box::new(Edit::Delete { card_id: card.into() }) };
             board.apply(suggest, voice.clone()).await.unwrap();

@@ -14,9 +14,15 @@ use crate::suggestion::Suggestion;
 pub enum Source {
     /// Someone using this app's window.
     Hand,
-    /// The voice operator, with the function call that carried it and what was said.
+    /// The voice operator, with the function call that carried it, what was said and who
+    /// said it (most speech first; none known for changes saved before names were kept).
     #[serde(rename_all = "camelCase")]
-    Voice { call_id: String, transcript: Option<String> },
+    Voice {
+        call_id: String,
+        transcript: Option<String>,
+        #[serde(default)]
+        speakers: Vec<String>,
+    },
     /// A meeting participant, by the name they joined with.
     Participant { name: String },
 }
@@ -26,7 +32,11 @@ impl Source {
     pub fn text_bytes(&self) -> usize {
         match self {
             Source::Hand => 0,
-            Source::Voice { call_id, transcript } => call_id.len() + transcript.as_ref().map_or(0, String::len),
+            Source::Voice { call_id, transcript, speakers } => {
+                call_id.len()
+                    + transcript.as_ref().map_or(0, String::len)
+                    + speakers.iter().map(String::len).sum::<usize>()
+            }
             Source::Participant { name } => name.len(),
         }
     }

@@ -82,7 +82,7 @@ mod tests {
             Edit::Reject { suggestion: 8 },
             Edit::Suggest { edit: Box::new(Edit::Delete { card_id: "card-001".into() }) },
         ];
-        let voice = Source::Voice { call_id: "call_9".into(), transcript: Some("drop it".into()) };
+        let voice = Source::Voice { call_id: "call_9".into(), transcript: Some("drop it".into()), speakers: vec![] };
         for (n, edit) in edits.into_iter().enumerate() {
             let source = if matches!(edit, Edit::Suggest { .. }) { voice.clone() } else { source.clone() };
             let change = room.apply(edit, source, n as i64).unwrap();

@@ -113,7 +113,7 @@ mod tests {
     fn suggestions_are_replayed_waiting_or_answered() {
         let mut board = seed::board();
         let start = board.clone();
-        let voice = Source::Voice { call_id: "c".into(), transcript: None };
+        let voice = Source::Voice { call_id: "c".into(), transcript: None, speakers: vec![] };
         let suggest = |card: &str| Edit::Suggest { edit: Box::new(Edit::Delete { card_id: card.into() }) };
         let changes = vec![
             board.apply(suggest("card-001"), voice.clone(), 0).unwrap(),

@@ -102,7 +102,7 @@ mod tests {
     use crate::seed;
 
     fn voice(words: &str) -> Source {
-        Source::Voice { call_id: "call_1".into(), transcript: Some(words.into()) }
+        Source::Voice { call_id: "call_1".into(), transcript: Some(words.into()), speakers: vec![] }
     }
 
     fn suggest(board: &mut Board, edit: Edit) -> Result<crate::Change, BoardError> {

@@ -40,7 +40,7 @@ fn a_board_at_the_caps_fits_in_one_message() {
         noisy_notes.apply(edit, who.clone(), 0).unwrap();
     }
     // And as many suggestions waiting as may, each asking for such notes.
-    let voice = Source::Voice { call_id: "call".into(), transcript: Some("\"".repeat(200)) };
+    let voice = Source::Voice { call_id: "call".into(), transcript: Some("\"".repeat(200)), speakers: vec![] };
     for n in 0..MAX_PENDING {
         let notes = "\u{1}".repeat(MAX_NOTES_CHARS);
         let edit = Edit::Update { card_id: format!("c{n:04}"), title: None, notes: Some(notes), tags: None };

@@ -139,14 +139,24 @@ fn bad_input_is_refused_and_changes_nothing() {
 #[test]
 fn change_records_say_who_and_when() {
     let mut board = seed::board();
-    let source = Source::Voice { call_id: "call_1".into(), transcript: Some("ICE restart is in progress".into()) };
+    let source = Source::Voice {
+        call_id: "call_1".into(),
+        transcript: Some("ICE restart is in progress".into()),
+        speakers: vec!["Ana".into()],
+    };
     let change = board.apply(mv("card-003", Status::InProgress, None), source.clone(), 42).unwrap();
     assert_eq!((change.at, &change.source), (42, &source));
     assert_eq!(board.activity().last().unwrap(), &change);
     let json = serde_json::to_value(&change).unwrap();
     assert_eq!(
         json["source"],
-        serde_json::json!({"kind": "voice", "callId": "call_1", "transcript": "ICE restart is in progress"})
+        serde_json::json!({"kind": "voice", "callId": "call_1", "transcript": "ICE restart is in progress", "speakers": ["Ana"]})
+    );
+    // Changes saved before names were kept read as nobody known.
+    let saved = serde_json::json!({"kind": "voice", "callId": "call_1", "transcript": null});
+    assert_eq!(
+        serde_json::from_value::<Source>(saved).unwrap(),
+        Source::Voice { call_id: "call_1".into(), transcript: None, speakers: vec![] }
     );
     assert_eq!(json["operation"]["type"], "move");
 }

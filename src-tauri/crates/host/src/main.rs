@@ -104,7 +104,7 @@ async fn run(options: options::Options) -> Result<(), String> {
     tokio::spawn(async move {
         loop {
             match heard.recv().await {
-                Ok(line) => say(format!("heard: {}", line.text)),
+                Ok(line) => say(report::heard(&line)),
                 Err(RecvError::Lagged(missed)) => say(format!("heard: {missed} lines not shown")),
                 Err(RecvError::Closed) => break,
             }
@@ -164,6 +164,10 @@ async fn run(options: options::Options) -> Result<(), String> {
     wait_for_shutdown().await;
     say("shutting down".to_owned());
     runtime.shutdown().await;
+    // The host's meeting ends with it: its notes are written on the way out.
+    if let Some(written) = runtime.notes.written().borrow().as_ref() {
+        say(format!("notes: {}", written.path));
+    }
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! The host's status lines on standard output: one line per event, easy to read and to grep.
 
 use board::{Change, Edit, Source};
-use meeting::OperatorStatus;
+use meeting::{who_spoke, OperatorStatus, TranscriptLine};
 use realtime::cost::{self, MeetingCost};
 use realtime::Preferences;
 use room::acme::AcmeStatus;
@@ -20,7 +20,14 @@ pub fn status(status: &OperatorStatus) -> String {
     }
 }
 
-/// The room's certificate: "tls: self-signed certificate, SHA-256 AB:CD:…".
+/// A line of the transcript: "heard from Ana: …".
+pub fn heard(line: &TranscriptLine) -> String {
+    match who_spoke(&line.speakers) {
+        Some(who) => format!("heard from {who}: {}", line.text),
+        None => format!("heard: {}", line.text),
+    }
+}
+
 /// What the meeting has cost so far.
 pub fn spent(cost: &MeetingCost) -> String {
     format!("cost: {}", cost.describe())
@@ -134,8 +141,13 @@ pub fn change(change: &Change) -> String {
     };
     let who = match &change.source {
         Source::Hand => "by hand".to_owned(),
-        Source::Voice { transcript: Some(said), .. } => format!("by voice: \"{said}\""),
-        Source::Voice { transcript: None, .. } => "by voice".to_owned(),
+        Source::Voice { transcript, speakers, .. } => {
+            let from = who_spoke(speakers).map(|who| format!(", from {who}")).unwrap_or_default();
+            match transcript {
+                Some(said) => format!("by voice{from}: \"{said}\""),
+                None => format!("by voice{from}"),
+            }
+        }
         Source::Participant { name } => format!("by {name}"),
     };
     format!("board: revision {}: {what} ({who})", change.revision)
@@ -166,14 +178,19 @@ mod tests {
     fn changes_read_as_one_line() {
         let mut board = Board::with_cards(board::seed::board().cards().cloned().collect());
         let edit = Edit::Move { card_id: "card-003".into(), status: Status::Done, position: None };
-        let source = Source::Voice { call_id: "c1".into(), transcript: Some("ICE restarts shipped".into()) };
+        let source = Source::Voice {
+            call_id: "c1".into(),
+            transcript: Some("ICE restarts shipped".into()),
+            speakers: vec!["Ana".into()],
+        };
         let change = board.apply(edit, source, 0).unwrap();
         assert_eq!(
             super::change(&change),
-            "board: revision 1: moved card-003 \"Implement ICE Restart Handling\" to Done (by voice: \"ICE restarts shipped\")"
+            "board: revision 1: moved card-003 \"Implement ICE Restart Handling\" to Done (by voice, from Ana: \"ICE restarts shipped\")"
         );
         let delete = Edit::Suggest { edit: Box::new(Edit::Delete { card_id: "card-002".into() }) };
-        let suggested = board.apply(delete, Source::Voice { call_id: "c2".into(), transcript: None }, 0).unwrap();
+        let suggested =
+            board.apply(delete, Source::Voice { call_id: "c2".into(), transcript: None, speakers: vec![] }, 0).unwrap();
         let accepted = board.apply(Edit::Accept { suggestion: 2 }, Source::Participant { name: "Ana".into() }, 0);
         let card = "card-002 \"Add RTP Retransmission Buffer\"";
         assert_eq!(
@@ -184,6 +201,15 @@ mod tests {
             super::change(&accepted.unwrap()),
             format!("board: revision 3: accepted suggestion 2 to delete {card} (by Ana)")
         );
+        let line = |speakers: &[&str]| TranscriptLine {
+            item_id: "i1".into(),
+            text: "Done.".into(),
+            speakers: speakers.iter().map(|s| s.to_string()).collect(),
+            at: 0,
+        };
+        assert_eq!(heard(&line(&["Bo"])), "heard from Bo: Done.");
+        assert_eq!(heard(&line(&["Bo", "Ana"])), "heard from several people: Bo, Ana: Done.");
+        assert_eq!(heard(&line(&[])), "heard: Done.");
         let waiting =
             OperatorStatus::Reconnecting { attempt: 2, retry_in_secs: 3, reason: "Could not reach the API".into() };
         assert_eq!(status(&waiting), "status: reconnecting in 3 s (attempt 2): Could not reach the API");

@@ -3,6 +3,7 @@
 //! lines appear on stdout, and SIGTERM hangs up cleanly; the host's commands on standard
 //! input act on the ids shown beside names, never on names. Under the usual 1,024-descriptor
 //! limit, a flood of idle connections leaves participants' edits saved and newcomers in.
+//! The host's exit writes the meeting's notes; a kill -9 meanwhile leaves no file or a whole one.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -191,6 +192,74 @@ async fn the_headless_host_runs_the_room_and_the_voice_operator() {
     assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
     let record = std::fs::read_to_string(data_dir.join("meetings.jsonl")).expect("the meeting's record is kept");
     assert!(record.contains("\"model\":\"gpt-realtime-2\""), "{record}");
+    // The host's exit ends its meeting: the notes are written and their path printed.
+    let written = tokio::task::block_in_place(|| host.expect_line("notes: "));
+    let notes = std::fs::read_to_string(written.trim_start_matches("notes: ")).expect("the notes file");
+    assert!(
+        notes.contains("### Done\n\n- “Implement ICE Restart Handling” (card-003), by voice: “ICE restarts shipped.”"),
+        "{notes}"
+    );
+    assert!(notes.contains("- **Cost:** 2,000 tokens in"), "{notes}");
+    assert!(notes.contains("ICE restarts shipped.\n"), "{notes}");
+}
+
+/// Kill -9 at any moment of the exit, notes writing included: the notes folder holds whole
+/// notes files or none, never half of one, and what a kill left half-written goes at the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_during_the_notes_leaves_no_file_or_a_whole_one() {
+    let fake = FakeRealtime::start(KEY).await;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tone.wav");
+    write_tone(&wav);
+    let data_dir = dir.path().join("room");
+    let notes = data_dir.join("notes");
+    // Long notes, so a kill has time to land while they are written.
+    let said = "We went through the retransmission buffer and the DTLS cleanup again. ".repeat(4);
+    let mut outcomes = Vec::new();
+    for delay_ms in [0u64, 1, 2, 3, 5, 8, 12, 20, 40, 80] {
+        let mut host = Host::start(&data_dir, &wav, &fake.base_url);
+        let call = fake.next_call(Duration::from_secs(20)).await;
+        for i in 0..500 {
+            let line = json!({ "type": "conversation.item.input_audio_transcription.completed", "item_id": format!("i{i}"), "content_index": 0, "transcript": said });
+            call.send_json(line).await;
+        }
+        tokio::task::block_in_place(|| {
+            for _ in 0..500 {
+                host.expect_line("heard: ");
+            }
+        });
+        Command::new("kill").args(["-TERM", &host.child.id().to_string()]).status().unwrap();
+        tokio::task::block_in_place(|| host.expect_line("shutting down"));
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = host.child.kill(); // SIGKILL
+        let _ = host.child.wait();
+        let whole = std::fs::read_dir(&notes).map(|entries| entries.count()).unwrap_or(0);
+        outcomes.push((delay_ms, whole));
+    }
+    println!("notes files (hidden half-written ones included) after a kill N ms into the exit: {outcomes:?}");
+    let mut finished = 0;
+    for entry in std::fs::read_dir(&notes).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue; // half-written, never listed, cleared at the next start
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        assert!(text.ends_with("<!-- end of notes -->\n"), "{name} is whole");
+        assert_eq!(text.matches(said.trim()).count(), 500, "{name} has the whole transcript");
+        finished += 1;
+    }
+    assert!(finished >= 1, "a kill late enough lets the notes be written: {outcomes:?}");
+    assert!(finished < outcomes.len(), "an early kill leaves none: {outcomes:?}");
+    // The next start clears what a kill left half-written.
+    let mut host = Host::start(&data_dir, &wav, &fake.base_url);
+    tokio::task::block_in_place(|| host.expect_line("status: listening"));
+    let hidden = std::fs::read_dir(&notes)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .count();
+    assert_eq!(hidden, 0);
+    let _ = tokio::task::block_in_place(|| host.terminate());
 }
 
 /// The usual soft limit on open files, as hard limit too: the host cannot raise it.

@@ -11,4 +11,4 @@ pub mod peer;
 pub mod status;
 
 pub use peer::{add_track, new_peer, with_candidates, PeerNetwork, PeerSetupError};
-pub use status::{OperatorStatus, TranscriptLine};
+pub use status::{who_spoke, OperatorStatus, TranscriptLine};

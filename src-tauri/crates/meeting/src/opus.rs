@@ -5,10 +5,10 @@
 //! somebody else's); [`Receiver`] decodes an incoming track's packets into the mix,
 //! concealing short losses.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use audio::{MixReceiver, OpusDecoder, OpusEncoder, SourceFeed};
+use audio::{MixReceiver, OpusDecoder, OpusEncoder, SourceFeed, VoiceLog};
 use bytes::Bytes;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -63,23 +63,36 @@ pub fn track(id: &str, stream: &str, fmtp: Fmtp) -> OpusTrack {
 
 /// Starts encoding `feed` at `bitrate` onto the track `current` holds when each frame comes:
 /// a new track takes over from the next frame with the same encoder, and while there is
-/// none, frames are dropped unencoded. `name` says in the log what is sent. The task ends
-/// when the feed does or when it is aborted.
+/// none, frames are dropped unencoded. `name` says in the log what is sent. With `sent`,
+/// who spoke in each frame is logged as it goes out, the log starting afresh with each new
+/// track (its call's audio clock starts at zero). The task ends when the feed does or when
+/// it is aborted.
 pub fn send(
     mut feed: MixReceiver,
     bitrate: i32,
     current: watch::Receiver<Option<OpusTrack>>,
     name: &'static str,
+    sent: Option<Arc<Mutex<VoiceLog>>>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut encoder = match OpusEncoder::new(bitrate) {
             Ok(encoder) => encoder,
             Err(err) => return log::error!("{name} cannot be encoded: {err}"),
         };
+        let mut last_track: Option<OpusTrack> = None;
         while let Some(frame) = feed.recv().await {
             let Some(track) = current.borrow().clone() else {
                 continue;
             };
+            if let Some(sent) = &sent {
+                // The lock is only ever held for a frame's bookkeeping or one look-up.
+                let mut sent = sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if !last_track.as_ref().is_some_and(|last| Arc::ptr_eq(last, &track)) {
+                    sent.new_call();
+                    last_track = Some(Arc::clone(&track));
+                }
+                sent.sent(&frame.voices);
+            }
             let packet = match encoder.encode(&frame) {
                 Ok(packet) => packet,
                 Err(err) => {
@@ -100,7 +113,7 @@ pub fn send_voice(microphone: MixReceiver, owner: &str) -> (OpusTrack, JoinHandl
     let track = track(&format!("audio-{owner}"), owner, Fmtp::Voice);
     // The track never changes, so the sending half is not kept: the value stays.
     let (_, current) = watch::channel(Some(Arc::clone(&track)));
-    (track, send(microphone, VOICE_BITRATE, current, "the microphone"))
+    (track, send(microphone, VOICE_BITRATE, current, "the microphone", None))
 }
 
 /// Sends one Opus packet of one room frame on `track`.

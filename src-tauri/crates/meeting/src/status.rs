@@ -32,7 +32,32 @@ pub enum OperatorStatus {
 pub struct TranscriptLine {
     pub item_id: String,
     pub text: String,
+    /// Who said it, by name, most speech first: one person, several talking at once, or
+    /// nobody the room could name.
+    pub speakers: Vec<String>,
     /// Unix time in milliseconds.
     #[specta(type = u32)]
     pub at: i64,
+}
+
+/// Who spoke, for a line of text: "Ana", or "several people: Ana, Bo" when more than one
+/// did; `None` when nobody could be named.
+pub fn who_spoke(speakers: &[String]) -> Option<String> {
+    match speakers {
+        [] => None,
+        [one] => Some(one.clone()),
+        several => Some(format!("several people: {}", several.join(", "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speakers_read_as_a_name_or_several_people() {
+        assert_eq!(who_spoke(&[]), None);
+        assert_eq!(who_spoke(&["Ana".into()]).as_deref(), Some("Ana"));
+        assert_eq!(who_spoke(&["Bo".into(), "Ana".into()]).as_deref(), Some("several people: Bo, Ana"));
+    }
 }

@@ -67,7 +67,7 @@ async fn the_feed_goes_to_the_current_track_only() {
     let second = opus::track("second", "test", Fmtp::Stereo);
     let (sending, receiving, counts) = connect(&[&first, &second]).await;
     let (current, onto) = watch::channel(Some(Arc::clone(&first)));
-    let encoding = opus::send(tone_microphone(440.0, 0.3), 48_000, onto, "the test tone");
+    let encoding = opus::send(tone_microphone(440.0, 0.3), 48_000, onto, "the test tone", None);
     until(&counts, "first", 10).await;
 
     current.send_replace(Some(Arc::clone(&second)));

@@ -333,7 +333,7 @@ mod tests {
         let renamed =
             Card { title: "Write the TURN guide".into(), tags: vec!["docs".into(), "turn".into()], ..created.clone() };
         let update = Edit::Update { card_id: "card-009".into(), title: None, notes: None, tags: None };
-        let voice = Source::Voice { call_id: "call_1".into(), transcript: None };
+        let voice = Source::Voice { call_id: "call_1".into(), transcript: None, speakers: vec![] };
         assert_eq!(
             change_line(&change(voice, update, Some(created), Some(renamed))),
             r#"Board change 14 by you: card-009 "Write TURN docs": renamed it "Write the TURN guide"; set its tags to ["docs","turn"]."#

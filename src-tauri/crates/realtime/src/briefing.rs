@@ -109,7 +109,7 @@ mod tests {
     }
 
     fn voice(call_id: &str) -> Source {
-        Source::Voice { call_id: call_id.into(), transcript: None }
+        Source::Voice { call_id: call_id.into(), transcript: None, speakers: vec![] }
     }
 
     #[test]

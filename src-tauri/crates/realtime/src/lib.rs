@@ -5,7 +5,7 @@
 //! words as transcription hints (`board_items`), what the current call has been told of it
 //! (`briefing`), the tools and their parsing (`tools`),
 //! looking cards up (`find`), exactly-once function calls (`calls`), which words led to a
-//! call (`transcripts`), faults and the retry schedule (`fault`, `backoff`), when the call is
+//! call (`transcripts`) and who said them (`speakers`), faults and the retry schedule (`fault`, `backoff`), when the call is
 //! renewed, its hints refreshed and a fault retried (`call_plan`), what the meeting costs
 //! (`cost`), and
 //! the operator task that runs it all (`operator`), encoding the room mix onto the current
@@ -26,6 +26,7 @@ pub mod operator;
 pub mod peer;
 pub mod protocol;
 pub mod session;
+pub mod speakers;
 pub mod tools;
 pub mod transcripts;
 
@@ -33,3 +34,4 @@ pub use api::{CallsApi, Endpoint};
 pub use fault::Fault;
 pub use language::Language;
 pub use operator::{Notify, Operator, OperatorConfig, OperatorEvent, Preferences};
+pub use speakers::SpeakerNames;

@@ -5,12 +5,13 @@
 //! a call starts, then a line per change) so the instructions never change, refreshes the
 //! transcription's hints, follows the meeting's language (the one change of instructions
 //! during a call), reconnects with backoff after faults, renews the call before the
-//! server's 60-minute limit, and reports its state and the transcript.
+//! server's 60-minute limit, and reports its state and the transcript, each line and each
+//! change with who said the words behind it (from who was heard in the audio sent).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use audio::MixReceiver;
+use audio::{MixReceiver, VoiceLog};
 use board::{actor::now_ms, BoardHandle, Edit, Source};
 use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
@@ -32,6 +33,7 @@ use crate::language::Language;
 use crate::peer::{Call, PeerEvent};
 use crate::protocol::{self, ClientEvent, OutputItem, ServerEvent};
 use crate::session;
+use crate::speakers::{SpeakerNames, Speakers};
 use crate::tools::{self, ToolAction};
 use crate::transcripts::Transcripts;
 
@@ -53,6 +55,8 @@ pub struct OperatorConfig {
     pub renew_after: Duration,
     /// The host's choices, followed during a call.
     pub preferences: watch::Receiver<Preferences>,
+    /// Who is behind each of the mix's sources, as the room names them.
+    pub names: watch::Receiver<SpeakerNames>,
 }
 
 impl OperatorConfig {
@@ -62,6 +66,7 @@ impl OperatorConfig {
             model,
             renew_after: RENEW_AFTER,
             preferences: watch::channel(Preferences::default()).1,
+            names: watch::channel(SpeakerNames::default()).1,
         }
     }
 }
@@ -99,7 +104,8 @@ impl Operator {
     pub fn start(config: OperatorConfig, board: BoardHandle, mix: MixReceiver, notify: Notify) -> Operator {
         let (out_tx, out_rx) = watch::channel(None);
         let (stop, stopped) = oneshot::channel();
-        let pump = opus::send(mix, BITRATE, out_rx, "the room mix for the model");
+        let sent = Arc::new(Mutex::new(VoiceLog::default()));
+        let pump = opus::send(mix, BITRATE, out_rx, "the room mix for the model", Some(Arc::clone(&sent)));
         let language = config.preferences.borrow().language;
         let task = tokio::spawn(async move {
             let mut operator = Running {
@@ -115,6 +121,9 @@ impl Operator {
                 audio_out: out_tx,
                 ledger: CallLedger::new(),
                 transcripts: Transcripts::new(),
+                sent,
+                speakers: Speakers::new(),
+                names: config.names,
                 briefing: Briefing::default(),
                 setup_hints: String::new(),
             };
@@ -172,6 +181,10 @@ struct Running {
     audio_out: watch::Sender<Option<OpusTrack>>,
     ledger: CallLedger,
     transcripts: Transcripts,
+    /// Who was heard in each frame sent on the current call (written by the encoder's task).
+    sent: Arc<Mutex<VoiceLog>>,
+    speakers: Speakers,
+    names: watch::Receiver<SpeakerNames>,
     /// What the current call's model has been told of the board.
     briefing: Briefing,
     /// The transcription hints in the last call set-up.
@@ -427,13 +440,20 @@ impl Running {
             ServerEvent::Error { error } => {
                 log::warn!("the Realtime API reported an error: {}", error.describe())
             }
+            ServerEvent::SpeechStarted { item_id, audio_start_ms } => self.speakers.started(&item_id, audio_start_ms),
+            ServerEvent::SpeechStopped { item_id, audio_end_ms } => {
+                let sent = self.sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let people = self.speakers.stopped(&item_id, audio_end_ms, &sent, &self.names.borrow());
+                log::debug!("{item_id} was said by {people:?}");
+            }
             ServerEvent::Committed { item_id } => self.transcripts.committed(&item_id),
             ServerEvent::TranscriptionCompleted { item_id, transcript, usage } => {
                 if let Some(usage) = usage {
                     (self.notify)(OperatorEvent::Billed(Tokens::of_transcription(&usage)));
                 }
-                self.transcripts.finished(&item_id, &transcript);
-                let line = TranscriptLine { item_id, text: transcript.trim().to_owned(), at: now_ms() };
+                let speakers = self.speakers.of(&item_id);
+                self.transcripts.finished(&item_id, &transcript, speakers.clone());
+                let line = TranscriptLine { item_id, text: transcript.trim().to_owned(), speakers, at: now_ms() };
                 (self.notify)(OperatorEvent::Transcript(line));
             }
             ServerEvent::TranscriptionFailed { item_id, error } => {
@@ -531,7 +551,12 @@ impl Running {
             }
             ToolAction::Edit(edit) => {
                 self.briefing.acted();
-                let source = Source::Voice { call_id: call_id.to_owned(), transcript: self.transcripts.for_call() };
+                let heard = self.transcripts.for_call();
+                let source = Source::Voice {
+                    call_id: call_id.to_owned(),
+                    speakers: heard.as_ref().map(|heard| heard.speakers.clone()).unwrap_or_default(),
+                    transcript: heard.map(|heard| heard.text),
+                };
                 let waits = tools::waits_for_a_person(&edit, self.preferences.borrow().ask_first);
                 let edit = if waits { Edit::Suggest { edit: Box::new(edit) } } else { edit };
                 match self.board.apply(edit, source).await {

@@ -15,10 +15,12 @@ pub enum ServerEvent {
     SessionUpdated,
     #[serde(rename = "error")]
     Error { error: ApiError },
+    /// Speech began `audio_start_ms` into the call's audio (the prefix padding included).
     #[serde(rename = "input_audio_buffer.speech_started")]
-    SpeechStarted,
+    SpeechStarted { item_id: String, audio_start_ms: u64 },
+    /// Speech ended `audio_end_ms` into the call's audio (the silence that ended it included).
     #[serde(rename = "input_audio_buffer.speech_stopped")]
-    SpeechStopped,
+    SpeechStopped { item_id: String, audio_end_ms: u64 },
     #[serde(rename = "input_audio_buffer.committed")]
     Committed { item_id: String },
     #[serde(rename = "conversation.item.input_audio_transcription.delta")]

@@ -62,6 +62,11 @@ pub fn instructions(language: Language) -> String {
     )
 }
 
+/// The server's voice detection starts each utterance this long before the speech it heard…
+pub const PREFIX_PADDING_MS: u64 = 300;
+/// …and ends it after this much silence, which the utterance includes.
+pub const SILENCE_DURATION_MS: u64 = 200;
+
 /// The session object for the call set-up; `hints` are the board's words for the transcription.
 pub fn session(model: &str, hints: &str, language: Language) -> Value {
     let mut session = json!({
@@ -75,8 +80,8 @@ pub fn session(model: &str, hints: &str, language: Language) -> Value {
                 "turn_detection": {
                     "type": "server_vad",
                     "threshold": 0.5,
-                    "prefix_padding_ms": 300,
-                    "silence_duration_ms": 200,
+                    "prefix_padding_ms": PREFIX_PADDING_MS,
+                    "silence_duration_ms": SILENCE_DURATION_MS,
                     "create_response": true,
                     "interrupt_response": false,
                 },

@@ -53,7 +53,7 @@ impl Rig {
             let mut clock = tokio::time::interval(Duration::from_millis(20));
             for index in 0.. {
                 clock.tick().await;
-                fanout.send(&tone_frame(440.0, TONE_AMPLITUDE, index));
+                fanout.send(&tone_frame(440.0, TONE_AMPLITUDE, index), Vec::new);
             }
         });
         let (news_tx, news) = mpsc::unbounded_channel();
@@ -267,7 +267,11 @@ async fn tool_calls_apply_exactly_once_and_each_gets_one_answer() {
     let moved = board.activity().find(|c| c.card_id() == "card-003").unwrap();
     assert_eq!(
         moved.source,
-        Source::Voice { call_id: "call_move".into(), transcript: Some("I started on ICE restarts.".into()) }
+        Source::Voice {
+            call_id: "call_move".into(),
+            transcript: Some("I started on ICE restarts.".into()),
+            speakers: vec![]
+        }
     );
     assert!(fake.problems().is_empty(), "{:#?}", fake.problems());
 }
@@ -353,7 +357,8 @@ async fn risky_voice_changes_wait_for_a_person_and_the_model_hears_the_answer() 
         waiting.source,
         Source::Voice {
             call_id: "call_delete".into(),
-            transcript: Some("We can drop the retransmission buffer.".into())
+            transcript: Some("We can drop the retransmission buffer.".into()),
+            speakers: vec![]
         }
     );
 

@@ -1,12 +1,16 @@
 //! The meeting room: opened and ended on request, fed while open with what the audio and the
 //! voice operator publish (levels, the host's mute, the operator's status, the transcript)
 //! and with whether the host asks newcomers to wait, and published itself for the window and
-//! the host's status lines.
+//! the host's status lines. While a room is open it publishes who is behind each source of
+//! the mix by name (the room's roster), for the voice operator to name who spoke.
 
+use audio::engine::LOCAL_SOURCE;
 use board::BoardHandle;
 use meeting::{OperatorStatus, TranscriptLine};
+use realtime::SpeakerNames;
 use room::acme::AcmeStatus;
 use room::{Access, CertificateInfo, HubHandle, Room, RoomAudio, RoomConfig, RoomError};
+use room_protocol::Participant;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch, Mutex};
 use tokio::task::JoinHandle;
@@ -36,6 +40,7 @@ pub struct Hosting {
     ask_to_join: watch::Receiver<bool>,
     open: Mutex<Option<Running>>,
     published: watch::Sender<Option<OpenRoom>>,
+    names: watch::Sender<SpeakerNames>,
 }
 
 struct Running {
@@ -44,10 +49,18 @@ struct Running {
 }
 
 impl Hosting {
-    /// `ask_to_join` says whether newcomers wait for the host, in the room open then and as it changes.
-    pub fn new(board: BoardHandle, audio: Audio, voice: &Voice, ask_to_join: watch::Receiver<bool>) -> Hosting {
+    /// `ask_to_join` says whether newcomers wait for the host, in the room open then and as it
+    /// changes; `names` is where who is behind each source of the mix is published.
+    pub fn new(
+        board: BoardHandle,
+        audio: Audio,
+        voice: &Voice,
+        ask_to_join: watch::Receiver<bool>,
+        names: watch::Sender<SpeakerNames>,
+    ) -> Hosting {
         let published = watch::Sender::new(None);
-        Hosting { board, audio, voice: voice.news(), ask_to_join, open: Mutex::default(), published }
+        names.send_replace(no_room_names());
+        Hosting { board, audio, voice: voice.news(), ask_to_join, open: Mutex::default(), published, names }
     }
 
     /// Opens the room (or returns the one already open). With `speakers`, this machine plays
@@ -79,6 +92,7 @@ impl Hosting {
             self.voice.status.clone(),
             self.voice.transcript(),
             ask_to_join,
+            (room.hub().roster(), self.names.clone()),
         ));
         *open = Some(Running { room, relay });
         self.published.send_replace(Some(opened.clone()));
@@ -90,6 +104,7 @@ impl Hosting {
         let Some(Running { room, relay }) = self.open.lock().await.take() else { return };
         relay.abort();
         self.published.send_replace(None);
+        self.names.send_replace(no_room_names());
         room.end().await;
         self.audio.set_speakers(false);
     }
@@ -114,7 +129,9 @@ async fn relay(
     mut voice: watch::Receiver<OperatorStatus>,
     mut transcript: broadcast::Receiver<TranscriptLine>,
     mut ask_to_join: watch::Receiver<bool>,
+    (mut roster, names): (watch::Receiver<Vec<Participant>>, watch::Sender<SpeakerNames>),
 ) {
+    names.send_replace(names_of(&roster.borrow_and_update()));
     hub.host_muted(*muted.borrow_and_update());
     hub.voice(voice.borrow_and_update().clone());
     levels.mark_unchanged();
@@ -126,6 +143,10 @@ async fn relay(
                 }
             }
             () = next_change(&mut muted) => hub.host_muted(*muted.borrow_and_update()),
+            () = next_change(&mut roster) => {
+                let named = names_of(&roster.borrow_and_update());
+                names.send_if_modified(|current| current.add(named));
+            }
             () = next_change(&mut voice) => hub.voice(voice.borrow_and_update().clone()),
             () = next_change(&mut ask_to_join) => {
                 let ask = *ask_to_join.borrow_and_update();
@@ -138,4 +159,20 @@ async fn relay(
             },
         }
     }
+}
+
+/// Who is behind each source of the mix in a room with these people: this machine's
+/// microphone is the host's, a participant's voice is theirs. Names are only ever added
+/// while the room is open (ids are never reused in it), so the last words of somebody who
+/// just left are still theirs.
+fn names_of(roster: &[Participant]) -> SpeakerNames {
+    SpeakerNames::new(roster.iter().map(|person| {
+        let source = if person.host { LOCAL_SOURCE.to_owned() } else { person.id.clone() };
+        (source, person.name.clone())
+    }))
+}
+
+/// Without a room, only this machine's microphone is heard: its person goes by the host's name.
+fn no_room_names() -> SpeakerNames {
+    SpeakerNames::new([(LOCAL_SOURCE.to_owned(), RoomConfig::default().host_name)])
 }

@@ -6,7 +6,7 @@
 //! settings (the shell's: which microphone, which voice endpoint) → [`audio`] (joined,
 //! muted, microphone status, levels) → [`voice`] (operator status, transcript) →
 //! [`hosting`] (the open room, fed from all of the above); each meeting leaves a line in
-//! [`meetings`]. Beside them, [`guesting`] takes
+//! [`meetings`] and its notes (`notes`, written by [`notes_keeper`] to `notes_folder`). Beside them, [`guesting`] takes
 //! this machine into somebody else's room with the same audio (and keeps the voice operator
 //! off meanwhile: the host's listens). [`shown`] is what a window shows of all that: this
 //! machine's own board, people and voice operator, or the room's it is a guest in. A machine
@@ -20,6 +20,9 @@ pub mod data_lock;
 pub mod guesting;
 pub mod hosting;
 pub mod meetings;
+pub mod notes;
+pub mod notes_folder;
+pub mod notes_keeper;
 pub mod saved_board;
 pub mod shown;
 pub mod voice;
@@ -27,7 +30,7 @@ pub mod voice;
 use std::path::Path;
 
 use board::BoardHandle;
-use realtime::Preferences;
+use realtime::{Preferences, SpeakerNames};
 use room::{RoomConfig, RoomError};
 use tokio::sync::{watch, Mutex};
 
@@ -35,6 +38,7 @@ pub use self::audio::Audio;
 pub use data_lock::{DataLock, LockError};
 pub use guesting::{Guesting, JoinError, Whereabouts};
 pub use hosting::{Hosting, OpenRoom};
+pub use notes_keeper::{NotesKeeper, NotesWritten};
 pub use saved_board::BoardOpened;
 pub use shown::{Shown, ShownError};
 pub use voice::{Listening, Voice, VoiceChoice};
@@ -64,6 +68,7 @@ pub struct Runtime {
     pub hosting: Hosting,
     pub guesting: Guesting,
     pub shown: Shown,
+    pub notes: NotesKeeper,
     /// Held while this machine opens a room or joins one, so it never does both.
     hosting_or_guesting: Mutex<()>,
     /// The data folder is this program's while it runs.
@@ -99,12 +104,23 @@ impl Runtime {
             Listening::Always => watch::channel(true).1,
         };
         let record = data_dir.join(meetings::FILE);
-        let voice =
-            Voice::start(board.clone(), audio.clone(), config.voice, listening, config.voice_preferences, record);
-        let hosting = Hosting::new(board.clone(), audio.clone(), &voice, config.ask_to_join);
+        // The room names who is behind each source of the mix; the voice operator names who spoke.
+        let (names, speaker_names) = watch::channel(SpeakerNames::default());
+        let voice = Voice::start(
+            board.clone(),
+            audio.clone(),
+            config.voice,
+            listening,
+            (config.voice_preferences, speaker_names),
+            record,
+        );
+        let hosting = Hosting::new(board.clone(), audio.clone(), &voice, config.ask_to_join, names);
         let shown = Shown::start(board.clone(), voice.news(), hosting.room(), guesting.whereabouts());
+        let notes = NotesKeeper::start(data_dir.join(notes_folder::FOLDER), &voice, &board, hosting.room());
         let hosting_or_guesting = Mutex::new(());
-        Ok((Runtime { board, audio, voice, hosting, guesting, shown, hosting_or_guesting, _lock: lock }, opened))
+        let runtime =
+            Runtime { board, audio, voice, hosting, guesting, shown, notes, hosting_or_guesting, _lock: lock };
+        Ok((runtime, opened))
     }
 
     /// Opens a room with this machine as its host (or returns the one open already); not
@@ -138,6 +154,7 @@ impl Runtime {
         self.guesting.leave().await;
         self.hosting.end().await;
         self.voice.stop().await;
+        self.notes.finish().await;
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use board::BoardHandle;
 use meeting::{OperatorStatus, TranscriptLine};
 use realtime::cost::{MeetingCost, Prices};
-use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent, Preferences};
+use realtime::{Endpoint, Operator, OperatorConfig, OperatorEvent, Preferences, SpeakerNames};
 use tokio::sync::{broadcast, watch, Mutex};
 use tokio::task::JoinHandle;
 
@@ -50,6 +50,7 @@ pub enum Listening {
 /// The operator's owner; its status and transcript are published.
 pub struct Voice {
     status: watch::Receiver<OperatorStatus>,
+    meeting: watch::Receiver<Option<i64>>,
     cost: watch::Receiver<MeetingCost>,
     transcript: broadcast::Sender<TranscriptLine>,
     stop: watch::Sender<bool>,
@@ -70,25 +71,36 @@ impl VoiceNews {
 }
 
 impl Voice {
-    /// Starts following `choice` and `listening`; call inside a Tokio runtime. Each meeting's
-    /// record is added to `record` when it ends.
+    /// Starts following `choice` and `listening`, with the host's `preferences` and the room's
+    /// names of who is behind each source; call inside a Tokio runtime. Each meeting's record
+    /// is added to `record` when it ends.
     pub fn start(
         board: BoardHandle,
         audio: Audio,
         choice: watch::Receiver<VoiceChoice>,
         listening: watch::Receiver<bool>,
-        preferences: watch::Receiver<Preferences>,
+        (preferences, names): (watch::Receiver<Preferences>, watch::Receiver<SpeakerNames>),
         record: PathBuf,
     ) -> Voice {
         let (status_tx, status) = watch::channel(OperatorStatus::Off);
         let (cost_tx, cost) = watch::channel(MeetingCost::default());
+        let (meeting_tx, meeting) = watch::channel(None);
         let (transcript, _) = broadcast::channel(TRANSCRIPT_QUEUE);
         let (stop, stopping) = watch::channel(false);
         let transcript_tx = transcript.clone();
-        let run =
-            Run { board, audio, status: status_tx, cost: cost_tx, transcript: transcript_tx, preferences, record };
+        let run = Run {
+            board,
+            audio,
+            status: status_tx,
+            cost: cost_tx,
+            meeting: meeting_tx,
+            transcript: transcript_tx,
+            preferences,
+            names,
+            record,
+        };
         let task = tokio::spawn(run.follow(choice, listening, stopping));
-        Voice { status, cost, transcript, stop, task: Mutex::new(Some(task)) }
+        Voice { status, meeting, cost, transcript, stop, task: Mutex::new(Some(task)) }
     }
 
     pub fn status(&self) -> watch::Receiver<OperatorStatus> {
@@ -97,6 +109,12 @@ impl Voice {
 
     pub fn transcript(&self) -> broadcast::Receiver<TranscriptLine> {
         self.transcript.subscribe()
+    }
+
+    /// When the meeting under way began (Unix ms); `None` between meetings. A meeting is the
+    /// time the voice listens: this person joined (the window), or the host's whole run.
+    pub fn meeting(&self) -> watch::Receiver<Option<i64>> {
+        self.meeting.clone()
     }
 
     /// What this meeting's voice operator has cost so far; it starts again at zero when
@@ -131,9 +149,12 @@ struct Run {
     audio: Audio,
     status: watch::Sender<OperatorStatus>,
     cost: watch::Sender<MeetingCost>,
+    meeting: watch::Sender<Option<i64>>,
     transcript: broadcast::Sender<TranscriptLine>,
     /// The host's choices the operator follows during a call.
     preferences: watch::Receiver<Preferences>,
+    /// Who is behind each source of the mix.
+    names: watch::Receiver<SpeakerNames>,
     record: PathBuf,
 }
 
@@ -161,7 +182,9 @@ impl Run {
                 // A new meeting: its meter starts at zero (the last one's stays shown until then);
                 // a meter already at zero is not news to its readers.
                 self.cost.send_if_modified(|cost| std::mem::take(cost) != MeetingCost::default());
-                meeting = Some(Meeting { started_at: board::actor::now_ms(), model: None });
+                let started_at = board::actor::now_ms();
+                meeting = Some(Meeting { started_at, model: None });
+                self.meeting.send_replace(Some(started_at));
             }
             let chosen = choice.borrow_and_update().clone();
             let unchanged = running.as_ref().is_some_and(|(_, was)| listen && *was == chosen);
@@ -184,6 +207,7 @@ impl Run {
                 if let Some(ended) = meeting.take() {
                     self.expire_suggestions().await;
                     self.keep_record(ended).await;
+                    self.meeting.send_replace(None);
                 }
             }
             if stop {
@@ -251,7 +275,11 @@ impl Run {
             }
             OperatorEvent::Billed(tokens) => cost.send_modify(|meeting| meeting.add(&tokens, prices.as_ref())),
         });
-        let config = OperatorConfig { preferences: self.preferences.clone(), ..OperatorConfig::new(endpoint, model) };
+        let config = OperatorConfig {
+            preferences: self.preferences.clone(),
+            names: self.names.clone(),
+            ..OperatorConfig::new(endpoint, model)
+        };
         Some(Operator::start(config, self.board.clone(), mix, notify))
     }
 
