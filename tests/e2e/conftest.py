@@ -183,6 +183,13 @@ class FakeRealtime:
         with urllib.request.urlopen(f"{self.control}/control/calls", timeout=5) as response:
             return json.load(response)
 
+    def speech(self, tones: list[int]) -> list[dict]:
+        """The latest call's utterances as the fake's voice detection reported them, each with
+        the level of each tone in its speech (what really sounded)."""
+        query = ",".join(str(t) for t in tones)
+        with urllib.request.urlopen(f"{self.control}/control/speech?tones={query}", timeout=5) as response:
+            return json.load(response)["utterances"]
+
     def send(self, event: dict):
         request = urllib.request.Request(f"{self.control}/control/send", data=json.dumps(event).encode(), method="POST")
         with urllib.request.urlopen(request, timeout=5) as response:

@@ -46,6 +46,16 @@ def make_bursts(path: Path, seconds: int = 60) -> Path:
     return path
 
 
+def make_turns(path: Path, tone: int, on: float, period: float, seconds: int = 60) -> Path:
+    """48 kHz mono: a sine tone for `on` seconds at the start of every `period`, silence
+    between: somebody who speaks in turns, whose voice a test can pick out of a mix."""
+    turn = path.with_suffix(".turn.wav")
+    subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", str(turn), "synth", str(on), "sine", str(tone), "vol", "0.3", "fade", "h", "0.01", str(on), "0.01"], check=True)
+    repeats = int(seconds / period) + 1
+    subprocess.run(["sox", str(turn), str(path), "pad", "0", str(period - on), "repeat", str(repeats - 1), "trim", "0", str(seconds)], check=True)
+    return path
+
+
 def make_wav(path: Path, *, speech: str | None = None, voice: str = "en", tone: int | None = None, seconds: int = 30) -> Path:
     """48 kHz mono: a sentence repeated to fill `seconds`, or a sine tone, or silence."""
     if speech:

@@ -13,8 +13,8 @@ import pytest
 import websocket
 from selenium.webdriver.common.by import By
 
-from conftest import FAKE_KEY, SUGGESTIONS, Window, drag_with_pointer
-from rig import Host, make_wav, wait_until
+from conftest import ARTIFACTS, FAKE_KEY, SUGGESTIONS, Window, drag_with_pointer
+from rig import Host, make_turns, make_wav, wait_until
 
 
 class CuttableProxy:
@@ -152,6 +152,80 @@ def test_everyone_hears_everyone_and_the_voice_operator_hears_the_room(tmp_path,
     finally:
         host.stop()
     assert fake_realtime.state()["problems"] == []
+
+
+ANA_HZ, BO_HZ = 300, 500
+
+
+def test_the_transcript_and_the_voice_changes_name_who_spoke(tmp_path, data_dir, browsers, fake_realtime):
+    """Ana speaks (a 300 Hz tone) 1.2 s in every 3.6 s, Bo (500 Hz) 1.2 s in every 6 s: each
+    alone at times, both at once at others. The fake detects the utterances in the room mix as
+    the service does; what each really held (its tones) is checked against the names the
+    transcript lines and a voice change carry on the pages and on the host's lines."""
+    host = Host(data_dir, "--microphone", "none", env={"OPENAI_API_KEY": FAKE_KEY, "OPENAI_BASE_URL": fake_realtime.base_url})
+    try:
+        ana = browsers(make_turns(tmp_path / "ana.wav", ANA_HZ, on=1.2, period=3.6))
+        bo = browsers(make_turns(tmp_path / "bo.wav", BO_HZ, on=1.2, period=6.0))
+        ana.join(host.invite, "Ana")
+        bo.join(host.invite, "Bo")
+        wait_until(lambda: host.participants() == "Host, Ana, Bo", 30, f"the host lists both: {host.participants()}")
+        joined = len(fake_realtime.speech([]))
+
+        def who_really(utterance: dict) -> frozenset[str]:
+            levels = {name: utterance["tones"][str(hz)] for hz, name in ((ANA_HZ, "Ana"), (BO_HZ, "Bo"))}
+            loudest = max(levels.values())
+            return frozenset(name for name, level in levels.items() if level > max(0.005, 0.2 * loudest))
+
+        wanted = {frozenset({"Ana"}), frozenset({"Bo"}), frozenset({"Ana", "Bo"})}
+        found: dict[frozenset, dict] = {}
+
+        def one_of_each():
+            for utterance in fake_realtime.speech([ANA_HZ, BO_HZ])[joined:]:
+                if utterance["audio_end_ms"] is not None:
+                    truth = who_really(utterance)
+                    if truth in wanted and truth not in found:
+                        found[truth] = utterance
+            return len(found) == len(wanted)
+
+        wait_until(one_of_each, 60, f"utterances by Ana alone, Bo alone and both: {found} of {fake_realtime.speech([ANA_HZ, BO_HZ])[-8:]}")
+        shown = {frozenset({"Ana"}): ["Ana"], frozenset({"Bo"}): ["Bo"]}
+        for truth, utterance in found.items():
+            said = f"Utterance {utterance['item_id']}."
+            fake_realtime.send({"type": "conversation.item.input_audio_transcription.completed", "item_id": utterance["item_id"], "content_index": 0, "transcript": said})
+            line = wait_until(lambda: next((l for l in host.output().splitlines() if l.endswith(said)), None), 20, f"the host's line for {said}")
+            if len(truth) == 1:
+                assert line == f"heard from {next(iter(truth))}: {said}", (line, utterance)
+                expected = shown[truth]
+            else:
+                assert line in (f"heard from several people: Ana, Bo: {said}", f"heard from several people: Bo, Ana: {said}"), (line, utterance)
+                expected = [line.removeprefix("heard from ").removesuffix(f": {said}")]
+            for page in (ana, bo):
+                speaker = lambda: page.driver.execute_script(TRANSCRIPT_SPEAKER, said)
+                page.wait(lambda _: speaker() == expected[0], message=f"the page names {expected[0]} on {said!r}: {speaker()!r}")
+            print(f"{utterance['item_id']} {utterance['audio_start_ms']}–{utterance['audio_end_ms']} ms, tones {utterance['tones']}: {line}")
+
+        # A change made on Bo's words says so on the pages and on the host's lines.
+        bo_alone = found[frozenset({"Bo"})]
+        fake_realtime.send({"type": "input_audio_buffer.committed", "item_id": bo_alone["item_id"], "previous_item_id": None})
+        arguments = json.dumps({"card_id": "card-003", "tags": ["attribution"]})
+        fake_realtime.send({"type": "response.output_item.done", "response_id": "resp_tag", "item": {"type": "function_call", "call_id": "call_tag", "name": "add_tags", "arguments": arguments}})
+        change = wait_until(lambda: host.value("board: revision 1"), 20, "the change on the host's lines")
+        assert f'(by voice, from Bo: "Utterance {bo_alone["item_id"]}.")' in change, change
+        activity = lambda page: page.driver.find_element(By.CSS_SELECTOR, "section.activity").text
+        for page in (ana, bo):
+            page.wait(lambda _: "Voice, from Bo ·" in activity(page), message=activity(page))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        ana.driver.save_screenshot(str(ARTIFACTS / "page-who-spoke.png"))
+    finally:
+        host.stop()
+    assert fake_realtime.state()["problems"] == []
+
+
+# The speaker named on the page's transcript line with this text ("" if none).
+TRANSCRIPT_SPEAKER = """
+const item = [...document.querySelectorAll("section.transcript li")].find((li) => li.textContent.includes(arguments[0]));
+return item ? (item.querySelector(".speaker")?.textContent ?? "") : null;
+"""
 
 
 def test_a_wrong_token_and_bad_signaling_are_refused_without_disturbing_others(tmp_path, data_dir, browsers):

@@ -5,6 +5,9 @@
 //!   what their last second of audio sounds like, and the problems the fake found;
 //! - `GET  /control/envelope`: the latest call's last 10 s of audio as levels, one per
 //!   10 ms (dBFS), for measuring what it heard when (an echo after a burst, say);
+//! - `GET  /control/speech?tones=300,500`: the utterances the fake's voice detection
+//!   reported on the latest call, each with how loud each of the given tones is in its
+//!   speech (padding and closing silence left out): who really spoke, for the tests;
 //! - `POST /control/send`: a server event (the body) for the latest call.
 //!
 //! Usage: `fake-realtime --key KEY [--port PORT]`.
@@ -13,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use audio::signal;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -56,6 +59,7 @@ async fn main() {
     let app = Router::new()
         .route("/control/calls", get(calls))
         .route("/control/envelope", get(envelope))
+        .route("/control/speech", get(speech))
         .route("/control/send", post(send))
         .with_state(Arc::clone(&control));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the control port");
@@ -105,6 +109,48 @@ async fn envelope(State(control): State<Arc<Control>>) -> Result<Json<Value>, St
     let levels: Vec<f32> =
         signal::left(recent).chunks_exact(WINDOW).map(|w| audio::frame::dbfs(signal::rms(w))).collect();
     Ok(Json(json!({ "window_ms": 10, "dbfs": levels })))
+}
+
+#[derive(serde::Deserialize)]
+struct SpeechQuery {
+    /// Comma-separated frequencies in Hz.
+    #[serde(default)]
+    tones: String,
+}
+
+/// The latest call's utterances, with the level of each asked-for tone in their speech.
+async fn speech(
+    State(control): State<Arc<Control>>,
+    Query(query): Query<SpeechQuery>,
+) -> Result<Json<Value>, StatusCode> {
+    let tones: Vec<f32> = query.tones.split(',').filter_map(|t| t.trim().parse().ok()).collect();
+    let calls = control.calls.lock().await;
+    let call = calls.last().ok_or(StatusCode::CONFLICT)?;
+    let detection = &call.session["audio"]["input"]["turn_detection"];
+    let padding = detection["prefix_padding_ms"].as_u64().unwrap_or(300);
+    let silence = detection["silence_duration_ms"].as_u64().unwrap_or(500);
+    let listed: Vec<Value> = call
+        .speech()
+        .into_iter()
+        .map(|utterance| {
+            let levels: serde_json::Map<String, Value> = match utterance.audio_end_ms {
+                Some(end) => {
+                    let mono = signal::left(
+                        &call.audio_between(utterance.audio_start_ms + padding, end.saturating_sub(silence)),
+                    );
+                    tones.iter().map(|hz| (hz.to_string(), json!(signal::tone_amplitude(&mono, *hz)))).collect()
+                }
+                None => serde_json::Map::new(),
+            };
+            json!({
+                "item_id": utterance.item_id,
+                "audio_start_ms": utterance.audio_start_ms,
+                "audio_end_ms": utterance.audio_end_ms,
+                "tones": levels,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "call_id": call.call_id, "utterances": listed })))
 }
 
 async fn send(State(control): State<Arc<Control>>, body: String) -> StatusCode {
