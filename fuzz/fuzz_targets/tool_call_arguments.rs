@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(ToolAction::Edit(edit)) = parse_call(TOOLS[usize::from(which) % TOOLS.len()], &arguments) {
         let mut board = seed::board();
         let before = board.clone();
-        let source = Source::Voice { call_id: "call_fuzz".into(), transcript: None };
+        let source = Source::Voice { call_id: "call_fuzz".into(), transcript: None, speakers: vec![] };
         match board.apply(edit, source, 0) {
             Ok(change) => {
                 assert_eq!(change.revision, before.revision() + 1);
