@@ -22,7 +22,8 @@ use realtime::{Endpoint, Language, Operator, OperatorConfig, OperatorEvent, Spea
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
-const KEY: &str = "sk-test-speakers";
+// Invented: only the local fake service checks it.
+const KEY: &str = "test-key-speakers";
 const SOON: Duration = Duration::from_secs(30);
 const ANA_HZ: f32 = 300.0;
 const BO_HZ: f32 = 500.0;
