@@ -19,8 +19,9 @@ use crate::{next_change, Audio};
 /// How far the operator may fall behind the mix before frames are dropped for it.
 const MIX_QUEUE_FRAMES: usize = 50;
 const MIX_CONSUMER: &str = "realtime";
-/// Transcript lines kept for a slow reader; past that it misses the oldest (and is told).
-const TRANSCRIPT_QUEUE: usize = 64;
+/// Transcript lines kept for a slow reader; past that it misses the oldest (and is told). The meeting
+/// notes need every line, so this covers minutes of talk on a busy machine, not seconds.
+const TRANSCRIPT_QUEUE: usize = 256;
 /// Leave never waits longer than this for the operator to hang up.
 const SETTLE_LIMIT: Duration = Duration::from_secs(2);
 
