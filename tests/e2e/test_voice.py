@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from conftest import FAKE_KEY as KEY, SUGGESTIONS, FakeRealtime, Window, saved_board
 
@@ -83,6 +84,22 @@ def test_the_voice_operator_edits_the_board_in_the_window(data_dir: Path, fake_r
         # 476 text at $4, 500 audio at $32, 1,024 cached at $0.40, 25 out at $24 (per million).
         assert cost() == "· $0.019 · 2,000 tokens, 51 % cached", cost()
 
+        # The meeting's language changes mid-call: the one setting that changes the instructions.
+        window.driver.find_element(By.XPATH, '//button[text()="Voice settings"]').click()
+        dialog = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, '[role="dialog"]'))
+        language = Select(dialog.find_element(By.NAME, "meeting-language"))
+        names = [option.text for option in language.options]
+        assert "Français" in names and "Deutsch" in names and "日本語" in names, names
+        language.select_by_visible_text("Français")
+
+        def in_french(call: dict) -> bool:
+            updates = [e["session"] for e in call["events"] if e["type"] == "session.update"]
+            return any("held in French" in u.get("instructions", "") and u["audio"]["input"]["transcription"]["language"] == "fr" for u in updates)
+
+        window.wait(lambda _: in_french(fake_realtime.state()["calls"][-1]), message="no session.update in French")
+        window.screenshot("meeting-language")
+        dialog.find_element(By.XPATH, './/button[text()="Close"]').click()
+
         # A deletion by voice waits for a person, with the words that led to it; Accept applies it.
         said = "Let's drop the retransmission buffer."
         fake_realtime.send({"type": "input_audio_buffer.committed", "item_id": "item_2", "previous_item_id": "item_1"})
@@ -131,5 +148,29 @@ def test_the_voice_operator_edits_the_board_in_the_window(data_dir: Path, fake_r
         saved = saved_board(data_dir)
         assert any(c["id"] == "card-004" for column in saved["columns"] for c in column["cards"])
         assert saved["pending"] == [], "saved as expired"
+
+        # Leaving ended the meeting: its notes are written and shown.
+        notes = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, '[role="dialog"][aria-labelledby="notes-heading"]'), timeout=20)
+        text = lambda: notes.find_element(By.CSS_SELECTOR, ".notes-text").text
+        window.wait(lambda _: "## Transcript" in text(), message=text())
+        files = sorted(p.name for p in (data_dir / "notes").iterdir())
+        assert len(files) == 1 and files[0].endswith("meeting.md"), files
+        assert text() == (data_dir / "notes" / files[0]).read_text().strip(), "the window shows the file"
+        assert "### Done\n\n- “Implement ICE Restart Handling” (card-003), by voice: “The ICE restart card is done.”" in text(), text()
+        deleted = "### Deleted\n\n- “Add RTP Retransmission Buffer” (card-002), by voice: “Let's drop the retransmission buffer.”, accepted by hand (Host)"
+        assert deleted in text(), text()
+        assert "- **Cost:** 2,000 tokens in (51 % cached), 25 out · $0.019" in text(), text()
+        assert "## Transcript\n\n" in text() and text().count(" Let's drop the retransmission buffer.") == 1, text()
+        window.screenshot("meeting-notes")
+        notes.find_element(By.XPATH, './/button[text()="Copy"]').click()
+        said = notes.find_element(By.CSS_SELECTOR, '[role="status"]')
+        window.wait(lambda _: said.text.startswith("Copied"), message=said.text)
+        notes.find_element(By.XPATH, './/button[text()="Close"]').click()
+        window.wait(lambda d: d.find_elements(By.CSS_SELECTOR, '[role="dialog"]') == [])
+        # The last meetings stay listed in the window.
+        window.driver.find_element(By.XPATH, '//button[text()="Meeting notes"]').click()
+        notes = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, '[role="dialog"][aria-labelledby="notes-heading"]'))
+        listed = [item.text for item in notes.find_elements(By.CSS_SELECTOR, ".notes-list button")]
+        assert listed == [files[0].removesuffix(".md")], listed
     finally:
         window.quit()

@@ -218,7 +218,13 @@ fn describe(change: &Change, host_name: &str) -> Option<(Group, String)> {
     if matches!(change.operation, Edit::Suggest { .. } | Edit::Reject { .. } | Edit::Expire { .. }) {
         return None;
     }
-    let by = who_made(&change.source, host_name);
+    let by = match (&change.operation, &change.suggestion) {
+        // Whose words led to it, and who said yes.
+        (Edit::Accept { .. }, Some(suggested)) => {
+            format!("{}, accepted {}", who_made(&suggested.source, host_name), who_made(&change.source, host_name))
+        }
+        _ => who_made(&change.source, host_name),
+    };
     let (before, after) = (change.before.as_ref().map(|p| &p.card), change.after.as_ref().map(|p| &p.card));
     let (group, card) = match (before, after) {
         (None, Some(card)) => (Group::Created, card),
@@ -426,6 +432,24 @@ mod tests {
         );
         assert!(notes.contains("## Transcript\n\n- 10:02:00 **Ana:** ICE restarts shipped.\n- 10:02:01 **several people: Bo, Ana:** So it's blocked.\n- 10:02:02 hm\n"));
         assert!(notes.ends_with(&format!("{END_MARK}\n")));
+    }
+
+    #[test]
+    fn an_accepted_suggestion_names_whose_words_and_who_accepted() {
+        let (mut gathered, ending) = meeting();
+        let mut board = Board::with_cards(board::seed::board().cards().cloned().collect());
+        let words =
+            Source::Voice { call_id: "c".into(), transcript: Some("drop it".into()), speakers: vec!["Ana".into()] };
+        let delete = Edit::Delete { card_id: "card-005".into() };
+        let suggested = board.apply(Edit::Suggest { edit: Box::new(delete) }, words, NINE).unwrap();
+        let id = suggested.revision;
+        gathered.changed(suggested);
+        let bo = Source::Participant { name: "Bo".into() };
+        gathered.changed(board.apply(Edit::Accept { suggestion: id }, bo, NINE + MINUTE).unwrap());
+        let notes = render(&gathered, &ending);
+        assert_eq!(notes.matches("(card-005)").count(), 1, "the suggestion itself is not a change: {notes}");
+        assert!(notes.contains("### Deleted\n\n- “"), "{notes}");
+        assert!(notes.contains("(card-005), by voice, from Ana: “drop it”, accepted by Bo\n"), "{notes}");
     }
 
     #[test]
