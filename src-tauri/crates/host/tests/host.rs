@@ -3,7 +3,8 @@
 //! lines appear on stdout, and SIGTERM hangs up cleanly; the host's commands on standard
 //! input act on the ids shown beside names, never on names. Under the usual 1,024-descriptor
 //! limit, a flood of idle connections leaves participants' edits saved and newcomers in.
-//! The host's exit writes the meeting's notes; a kill -9 meanwhile leaves no file or a whole one.
+//! The host's exit writes the meeting's notes, with every section for a scripted meeting;
+//! a kill -9 meanwhile leaves no file or a whole one.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr};
@@ -50,6 +51,11 @@ struct Host {
 
 impl Host {
     fn start(data_dir: &std::path::Path, wav: &std::path::Path, base_url: &str) -> Host {
+        Host::spawn(Host::with_voice(data_dir, wav, base_url))
+    }
+
+    /// The host with the voice operator, playing `wav` into the meeting.
+    fn with_voice(data_dir: &std::path::Path, wav: &std::path::Path, base_url: &str) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_boardroom-host"));
         command
             .args(["--data-dir", data_dir.to_str().unwrap(), "--microphone", "none", "--play", wav.to_str().unwrap()])
@@ -59,7 +65,7 @@ impl Host {
             .env_remove("LC_ALL")
             .env_remove("LC_MESSAGES")
             .env("LANG", "de_DE.UTF-8");
-        Host::spawn(command)
+        command
     }
 
     fn spawn(mut command: Command) -> Host {
@@ -201,6 +207,119 @@ async fn the_headless_host_runs_the_room_and_the_voice_operator() {
     );
     assert!(notes.contains("- **Cost:** 2,000 tokens in"), "{notes}");
     assert!(notes.contains("ICE restarts shipped.\n"), "{notes}");
+}
+
+/// A scripted meeting: Ana and Bo join, the voice moves, creates and blocks cards, Ana drags
+/// one by hand, Bo leaves; the host's exit writes notes with every section.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scripted_meeting_leaves_notes_with_every_section() {
+    let fake = FakeRealtime::start(KEY).await;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tone.wav");
+    write_tone(&wav);
+    let data_dir = dir.path().join("room");
+    let mut command = Host::with_voice(&data_dir, &wav, &fake.base_url);
+    command.arg("--room");
+    let mut host = Host::spawn(command);
+    let invite = tokio::task::block_in_place(|| host.expect_line("room: "))["room: ".len()..].to_owned();
+    let call = fake.next_call(Duration::from_secs(20)).await;
+    let mut people = Vec::new();
+    for (name, device) in [("Ana", "browser-of-Ana-0123456789"), ("Bo", "browser-of-Bo-0123456789")] {
+        let url = format!("{}/ws", invite.replacen("http://", "ws://", 1));
+        let mut socket = tokio_tungstenite::connect_async(url).await.unwrap().0;
+        say(&mut socket, json!({"type": "hello", "version": 2, "name": name, "device": device})).await;
+        next_of(&mut socket, "welcome").await;
+        people.push(socket);
+    }
+    // Without a WebRTC peer of their own they stay "joining", and are in the meeting all the same.
+    tokio::task::block_in_place(|| host.expect_line("participants: Host, Ana (p1, joining), Bo (p2, joining)"));
+
+    let tool = |call_id: &str, name: &str, arguments: Value| {
+        json!({ "type": "response.output_item.done", "response_id": format!("r-{call_id}"),
+        "item": { "type": "function_call", "call_id": call_id, "name": name, "arguments": arguments.to_string() } })
+    };
+    let said = |item: &str, words: &str| json!({ "type": "conversation.item.input_audio_transcription.completed", "item_id": item, "content_index": 0, "transcript": words });
+    let script = [
+        (
+            said("i1", "ICE restarts shipped."),
+            tool("c1", "move_ticket", json!({ "card_id": "card-003", "status": "Done" })),
+        ),
+        (
+            said("i2", "I'll write the release notes."),
+            tool(
+                "c2",
+                "create_ticket",
+                json!({ "title": "Write the release notes", "notes": "", "tags": [], "status": "In Progress" }),
+            ),
+        ),
+        (
+            said("i3", "DTLS waits on the security review."),
+            tool("c3", "update_ticket", json!({ "card_id": "card-004", "notes": "waiting on the security review" })),
+        ),
+        (
+            said("i4", "So that one is blocked."),
+            tool("c4", "move_ticket", json!({ "card_id": "card-004", "status": "Blocked" })),
+        ),
+    ];
+    for (revision, (words, change)) in (1..).zip(script) {
+        call.send_json(words).await;
+        tokio::task::block_in_place(|| host.expect_line("heard: "));
+        call.send_json(change).await;
+        tokio::task::block_in_place(|| host.expect_line(&format!("board: revision {revision}")));
+    }
+    // Ana drags a card by hand on her page; then Bo leaves.
+    let drag = json!({"type": "move", "cardId": "card-002", "status": "In Progress", "position": null});
+    say(&mut people[0], json!({"type": "edit", "request": 1, "seen": 4, "edit": drag})).await;
+    assert_eq!(next_of_either(&mut people[0], ["edited", "refused"]).await["type"], "edited");
+    tokio::task::block_in_place(|| host.expect_line("board: revision 5"));
+    host.unclaimed.retain(|line| !line.starts_with("participants: ")); // the rosters before Bo left
+    let mut bo = people.pop().unwrap();
+    say(&mut bo, json!({"type": "leave"})).await;
+    bo.close(None).await.unwrap();
+    let roster = tokio::task::block_in_place(|| host.expect_line("participants: "));
+    assert_eq!(roster, "participants: Host, Ana (p1, joining)");
+
+    assert!(tokio::task::block_in_place(|| host.terminate()).success());
+    let written = tokio::task::block_in_place(|| host.expect_line("notes: "));
+    let notes = std::fs::read_to_string(written.trim_start_matches("notes: ")).expect("the notes file");
+    println!("{notes}");
+    let section = |heading: &str| {
+        let start = notes.find(&format!("{heading}\n\n")).unwrap_or_else(|| panic!("no {heading}:\n{notes}"));
+        let body = &notes[start + heading.len() + 2..];
+        body[..body.find("\n\n").unwrap_or(body.len())].to_owned()
+    };
+    assert!(notes.starts_with("# Meeting notes: "), "{notes}");
+    assert!(notes.contains("- **When:** ") && notes.contains("- **Cost:** "), "{notes}");
+    let attended = section("## Who attended");
+    let lines: Vec<&str> = attended.lines().collect();
+    assert_eq!(lines.len(), 3, "{attended}");
+    assert!(lines[0].starts_with("- Host (host): "), "{attended}");
+    assert!(lines[1].starts_with("- Ana: ") && lines[1].ends_with(" to the end"), "{attended}");
+    assert!(lines[2].starts_with("- Bo: ") && !lines[2].ends_with(" to the end"), "Bo left: {attended}");
+    assert_eq!(section("### Done"), "- “Implement ICE Restart Handling” (card-003), by voice: “ICE restarts shipped.”");
+    assert_eq!(section("### Started"), "- “Add RTP Retransmission Buffer” (card-002), by Ana");
+    assert_eq!(
+        section("### Blocked"),
+        "- “Harden DTLS/SRTP Cleanup” (card-004): waiting on the security review, by voice: “So that one is blocked.”"
+    );
+    assert_eq!(
+        section("### Created"),
+        "- “Write the release notes” (kanban-card-001) in In Progress, by voice: “I'll write the release notes.”"
+    );
+    assert!(!notes.contains("### Deleted"), "no empty groups: {notes}");
+    let transcript = section("## Transcript");
+    let said: Vec<&str> = transcript.lines().map(|line| line.splitn(3, ' ').nth(2).unwrap_or("")).collect();
+    assert_eq!(
+        said,
+        [
+            "ICE restarts shipped.",
+            "I'll write the release notes.",
+            "DTLS waits on the security review.",
+            "So that one is blocked."
+        ],
+        "{transcript}"
+    );
+    assert!(notes.ends_with("<!-- end of notes -->\n"));
 }
 
 /// Kill -9 at any moment of the exit, notes writing included: the notes folder holds whole

@@ -15,7 +15,7 @@ use room::RoomConfig;
 use room_protocol::Participant;
 use serde::Serialize;
 use specta::Type;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, watch, Mutex};
 use tokio::task::JoinHandle;
 
@@ -103,18 +103,22 @@ impl Keeper {
                     gathered.attendance.seen(started_at, &roster.borrow_and_update());
                     gathering = Some(gathered);
                 }
-                (None, true) => self.write(gathering.take()).await,
+                (None, true) => self.end(gathering.take(), &mut roster).await,
                 _ => {}
             }
             if *stopping.borrow_and_update() {
-                return self.write(gathering.take()).await;
+                return self.end(gathering.take(), &mut roster).await;
             }
             tokio::select! {
                 () = next_change(&mut self.meeting) => {}
-                changed = stopping.changed() => if changed.is_err() { return self.write(gathering.take()).await },
+                changed = stopping.changed() => if changed.is_err() {
+                    return self.end(gathering.take(), &mut roster).await;
+                },
                 () = next_change(&mut self.room) => {
                     let was_open = room_open;
+                    let last = self.caught_up(gathering.take(), &mut roster);
                     room_open = self.follow_room(&mut roster);
+                    gathering = last;
                     if was_open && !room_open && gathering.is_some() {
                         // End room ends the meeting the room held; talk after it is another one.
                         self.write(gathering.take()).await;
@@ -128,15 +132,64 @@ impl Keeper {
                 }
                 line = self.transcript.recv() => match line {
                     Ok(line) => if let Some(gathered) = gathering.as_mut() { gathered.heard(line) },
-                    Err(RecvError::Lagged(missed)) => log::warn!("the meeting notes missed {missed} transcript lines"),
-                    Err(RecvError::Closed) => self.transcript = broadcast::channel(1).1,
+                    Err(err) => self.missed_line(err),
                 },
                 change = self.changes.recv() => match change {
                     Ok(change) => if let Some(gathered) = gathering.as_mut() { gathered.changed((*change).clone()) },
-                    Err(RecvError::Lagged(missed)) => log::warn!("the meeting notes missed {missed} board changes"),
-                    Err(RecvError::Closed) => self.changes = broadcast::channel(1).1,
+                    Err(err) => self.missed_change(err),
                 },
             }
+        }
+    }
+
+    /// Writes the notes of the meeting that just ended, with everything published before its end.
+    async fn end(&mut self, gathered: Option<Gathered>, roster: &mut watch::Receiver<Vec<Participant>>) {
+        let gathered = self.caught_up(gathered, roster);
+        self.write(gathered).await;
+    }
+
+    /// `gathered` with what is already published but not yet taken in: the meeting's end
+    /// can be seen before the last words, changes or departures that came just ahead of it.
+    fn caught_up(
+        &mut self,
+        gathered: Option<Gathered>,
+        roster: &mut watch::Receiver<Vec<Participant>>,
+    ) -> Option<Gathered> {
+        let mut gathered = gathered?;
+        // A closed room's last roster counts too: those who left just before it closed.
+        if roster.has_changed().unwrap_or(true) {
+            gathered.attendance.seen(board::actor::now_ms(), &roster.borrow_and_update());
+        }
+        loop {
+            match self.transcript.try_recv() {
+                Ok(line) => gathered.heard(line),
+                Err(TryRecvError::Lagged(missed)) => self.missed_line(RecvError::Lagged(missed)),
+                Err(TryRecvError::Closed) => self.missed_line(RecvError::Closed),
+                Err(TryRecvError::Empty) => break,
+            }
+        }
+        loop {
+            match self.changes.try_recv() {
+                Ok(change) => gathered.changed((*change).clone()),
+                Err(TryRecvError::Lagged(missed)) => self.missed_change(RecvError::Lagged(missed)),
+                Err(TryRecvError::Closed) => self.missed_change(RecvError::Closed),
+                Err(TryRecvError::Empty) => break,
+            }
+        }
+        Some(gathered)
+    }
+
+    fn missed_line(&mut self, err: RecvError) {
+        match err {
+            RecvError::Lagged(missed) => log::warn!("the meeting notes missed {missed} transcript lines"),
+            RecvError::Closed => self.transcript = broadcast::channel(1).1,
+        }
+    }
+
+    fn missed_change(&mut self, err: RecvError) {
+        match err {
+            RecvError::Lagged(missed) => log::warn!("the meeting notes missed {missed} board changes"),
+            RecvError::Closed => self.changes = broadcast::channel(1).1,
         }
     }
 
