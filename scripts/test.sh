@@ -13,6 +13,7 @@ ensure_rust
 ensure_node
 ensure_npm_packages
 ensure_tauri_driver
+ensure_geckodriver
 ensure_python_env
 
 say "Building the UI"

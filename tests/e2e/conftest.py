@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from netns import Network
+from netns import Network, ThrowawayCa
 from rig import Participant, wait_until
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
@@ -101,6 +101,14 @@ def network():
     net = Network()
     yield net
     net.close()
+
+
+@pytest.fixture
+def ca(tmp_path) -> ThrowawayCa:
+    """A throwaway certificate authority, which the tests' browsers trust as an organisation's own."""
+    directory = tmp_path / "ca"
+    directory.mkdir()
+    return ThrowawayCa(directory)
 
 
 @pytest.fixture
@@ -285,8 +293,9 @@ def drag_with_pointer(driver, card_id: str, status: str):
 def browsers():
     opened: list[Participant] = []
 
-    def open_one(microphone: Path, **how) -> Participant:
-        participant = Participant(microphone, **how)
+    def open_one(microphone: Path | Participant, **how) -> Participant:
+        """A Chromium participant with `microphone`, or a participant opened elsewhere (Firefox)."""
+        participant = microphone if isinstance(microphone, Participant) else Participant(microphone, **how)
         opened.append(participant)
         return participant
 
@@ -297,9 +306,10 @@ def browsers():
 
 @pytest.fixture
 def speakers():
-    """PulseAudio with four null sinks: `boardroom_vmic` (its monitor is the default source,
+    """PulseAudio with five null sinks: `boardroom_vmic` (its monitor is the default source,
     the host's microphone), `boardroom_speakers` (the default sink, the host's speakers),
-    `boardroom_browsers` (where the browsers play) and `boardroom_othermic` (its monitor is
+    `boardroom_browsers` (where the browsers play), `boardroom_firefox` (where a Firefox
+    participant plays, to hear it alone) and `boardroom_othermic` (its monitor is
     the microphone of a second computer, given to it with PULSE_SOURCE). `echo_into_microphone` makes a room of it:
     what the speakers play comes back into the microphone, later and quieter."""
 
@@ -310,7 +320,7 @@ def speakers():
         subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "--system=false"], check=True, capture_output=True)
         wait_until(lambda: pactl("info").returncode == 0, 10, "PulseAudio starts")
     sinks = pactl("list", "short", "sinks").stdout
-    for sink in ("boardroom_vmic", "boardroom_speakers", "boardroom_browsers", "boardroom_othermic"):
+    for sink in ("boardroom_vmic", "boardroom_speakers", "boardroom_browsers", "boardroom_firefox", "boardroom_othermic"):
         if sink not in sinks:
             pactl("load-module", "module-null-sink", f"sink_name={sink}")
     pactl("set-default-source", "boardroom_vmic.monitor")
@@ -345,16 +355,22 @@ def speakers():
 
             pactl("set-sink-input-volume", wait_until(loop_input, 10, "the loopback plays"), str(gain))
 
+        def playing_into(self, sink: str) -> dict:
+            """The environment of a browser that plays into `sink` of this PulseAudio whatever
+            its HOME (where PulseAudio's client otherwise looks for the server and its cookie)."""
+            server = next(line.split(": ", 1)[1] for line in pactl("info").stdout.splitlines() if line.startswith("Server String: "))
+            return {"PULSE_SERVER": server, "PULSE_COOKIE": os.path.expanduser("~/.config/pulse/cookie"), "PULSE_SINK": sink}
+
         def record_speakers(self, seconds: float) -> float:
             """The RMS level, in dBFS, of what the host's speakers played for `seconds`."""
             return self.speakers_tone(seconds)[0]
 
-        def speakers_tone(self, seconds: float) -> tuple[float, float]:
-            """What the speakers played for `seconds`: its RMS level in dBFS, and its frequency
+        def speakers_tone(self, seconds: float, sink: str = "boardroom_speakers") -> tuple[float, float]:
+            """What the speakers (or another `sink`) played for `seconds`: its RMS level in dBFS, and its frequency
             in Hz (the median of rising zero crossings over 100 ms windows, so that a click or
             a dropped packet in one window does not move it)."""
             raw = subprocess.run(
-                ["timeout", str(seconds), "parec", "-d", "boardroom_speakers.monitor", "--rate=48000", "--channels=1", "--format=s16le"],
+                ["timeout", str(seconds), "parec", "-d", f"{sink}.monitor", "--rate=48000", "--channels=1", "--format=s16le"],
                 capture_output=True,
             ).stdout
             samples = memoryview(raw[: len(raw) // 2 * 2]).cast("h") if len(raw) >= 2 else []

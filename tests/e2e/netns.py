@@ -1,6 +1,6 @@
 """Other computers on this one: Linux network namespaces joined by veth pairs, an "internet"
 bridge, NAT routers (iptables MASQUERADE), and a way to drive a browser that runs inside a
-namespace from the test (chromedriver there, reached through a Unix socket that socat carries
+namespace from the test (chromedriver or geckodriver there, reached through a Unix socket that socat carries
 across, since Unix sockets ignore network namespaces). Every namespace, link and process a
 `Network` made is removed when it closes, also after a failed test. Traffic only ever goes
 to addresses of these namespaces."""
@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rig import BROWSER_ENV
+from rig import BROWSER_ENV, GECKODRIVER
 
 _serial = itertools.count(1)
 
@@ -126,14 +126,17 @@ class Network:
         self.processes.append(process)
         return process
 
-    def webdriver_url(self, namespace: str, home: Path) -> str:
-        """Starts chromedriver inside `namespace` (with `home` as HOME, where Chromium finds
-        its NSS certificate database) and returns an address the test can reach it at."""
+    def webdriver_url(self, namespace: str, home: Path, firefox: bool = False, env: dict | None = None) -> str:
+        """Starts chromedriver (or geckodriver, for Firefox) inside `namespace` (with `home` as
+        HOME, where Chromium finds its NSS certificate database) and returns an address the
+        test can reach it at, with more of the browser's environment in `env`."""
         port = free_port()
-        self.spawn(namespace, "chromedriver", f"--port={port}", env={"HOME": str(home), **BROWSER_ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        driver = [GECKODRIVER, "--host", "127.0.0.1", "--port", str(port)] if firefox else ["chromedriver", f"--port={port}"]
+        self.spawn(namespace, *driver, env={"HOME": str(home), **BROWSER_ENV, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         sock = self.scratch / f"{namespace}-{port}.sock"
         self.spawn(namespace, "socat", f"UNIX-LISTEN:{sock},fork", f"TCP:127.0.0.1:{port}", stderr=subprocess.DEVNULL)
-        outside = free_port()
+        # The same port outside: geckodriver refuses requests whose Host header names another.
+        outside = port if firefox else free_port()
         process = subprocess.Popen(
             ["socat", f"TCP-LISTEN:{outside},bind=127.0.0.1,fork,reuseaddr", f"UNIX-CONNECT:{sock}"], stderr=subprocess.DEVNULL
         )
@@ -149,7 +152,7 @@ class Network:
                         return url
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"chromedriver in {namespace} did not start")
+        raise RuntimeError(f"{driver[0]} in {namespace} did not start")
 
     # --- tearing down ---------------------------------------------------------------------
 
@@ -187,6 +190,27 @@ def nss_home(root: Path, trusted: dict[str, tuple[Path, str]]) -> Path:
     for nickname, (pem, flags) in trusted.items():
         run("certutil", "-A", "-d", f"sql:{database}", "-n", nickname, "-t", flags, "-i", str(pem))
     return home
+
+
+def firefox_profile(root: Path, trusted: dict[str, tuple[Path, str]], tone: int) -> Path:
+    """A Firefox profile whose NSS database trusts the given certificates (as `nss_home`), with
+    Firefox's fake microphone playing a `tone` in Hz and the microphone allowed for every site, as
+    a person who clicked Allow."""
+    profile = Path(tempfile.mkdtemp(prefix="firefox-", dir=root))
+    run("certutil", "-N", "-d", f"sql:{profile}", "--empty-password")
+    for nickname, (pem, flags) in trusted.items():
+        run("certutil", "-A", "-d", f"sql:{profile}", "-n", nickname, "-t", flags, "-i", str(pem))
+    prefs = {
+        "media.navigator.streams.fake": "true",
+        "media.navigator.audio.fake_frequency": str(tone),
+        "media.navigator.permission.disabled": "true",
+        # A fresh profile's first-run pages and update checks, which no test needs.
+        "browser.shell.checkDefaultBrowser": "false",
+        "app.update.enabled": "false",
+        "datareporting.policy.dataSubmissionEnabled": "false",
+    }
+    (profile / "user.js").write_text("".join(f'user_pref("{name}", {value});\n' for name, value in prefs.items()))
+    return profile
 
 
 class ThrowawayCa:

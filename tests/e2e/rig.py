@@ -1,9 +1,10 @@
 """What the room's end-to-end tests share: waiting, test media, the headless host as a
 process (optionally inside a network namespace), and Chromium participants (local, or
-inside a namespace through its chromedriver; optionally as a phone)."""
+inside a namespace through its chromedriver; optionally as a phone) and Firefox ones."""
 
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -16,10 +17,13 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.firefox.options import Options as FirefoxOptions
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = os.environ.get("BOARDROOM_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("BOARDROOM_CHROMEDRIVER", "/usr/bin/chromedriver")
+FIREFOX = os.environ.get("BOARDROOM_FIREFOX", "/usr/bin/firefox-esr")
+GECKODRIVER = os.environ.get("BOARDROOM_GECKODRIVER", shutil.which("geckodriver") or os.path.expanduser("~/.cargo/bin/geckodriver"))
 # Where the browsers play what they hear: a sink of its own (made by the `speakers` fixture),
 # so the host's speakers, and their echo, carry only what the host plays.
 BROWSER_ENV = {"PULSE_SINK": "boardroom_browsers"}
@@ -223,5 +227,18 @@ class Participant:
 
     def quit(self):
         self.driver.quit()
+
+
+class FirefoxParticipant(Participant):
+    """Headless Firefox ESR on the participant page, driven by a geckodriver inside a network
+    namespace; its profile (netns.firefox_profile) trusts the test CA and gives it Firefox's
+    fake microphone, which plays a tone."""
+
+    def __init__(self, driver_url: str, profile: Path):
+        options = FirefoxOptions()
+        options.binary_location = FIREFOX
+        for arg in ["-headless", "-profile", str(profile), "--width=1400", "--height=900"]:
+            options.add_argument(arg)
+        self.driver = webdriver.Remote(command_executor=driver_url, options=options)
 
 

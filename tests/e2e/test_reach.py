@@ -25,13 +25,6 @@ SERVER, TURN, ACME = "10.201.0.10", "10.201.0.20", "10.201.0.30"
 SERVER_PRIVATE = "172.16.5.10"
 
 
-@pytest.fixture
-def ca(tmp_path) -> ThrowawayCa:
-    directory = tmp_path / "ca"
-    directory.mkdir()
-    return ThrowawayCa(directory)
-
-
 def hears(page, sender: str, floor: float = -50.0):
     return page.heard().get(sender, {}).get("rmsDbfs", -100) > floor
 

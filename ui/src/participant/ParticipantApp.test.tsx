@@ -67,6 +67,22 @@ class FakePeer {
   close() {}
 }
 
+/** Counts contexts made and resumed: Firefox plays WebAudio only for one resumed in a click. */
+class FakeAudioContext {
+  static made: FakeAudioContext[] = [];
+  resumed = 0;
+  constructor() {
+    FakeAudioContext.made.push(this);
+  }
+  resume() {
+    this.resumed += 1;
+    return Promise.resolve();
+  }
+  close() {
+    return Promise.resolve();
+  }
+}
+
 function welcome(board: Board) {
   return { type: "welcome" as const, version: 2, participantId: "p1", resume: "resume-key", board, participants: [], voice: { state: "off" }, transcript: [], iceServers: [] };
 }
@@ -76,6 +92,8 @@ describe("the participant page's board", () => {
     FakeSocket.made = [];
     vi.stubGlobal("WebSocket", FakeSocket);
     vi.stubGlobal("RTCPeerConnection", FakePeer);
+    FakeAudioContext.made = [];
+    vi.stubGlobal("AudioContext", FakeAudioContext);
     vi.stubGlobal("isSecureContext", true);
     const media = { getTracks: () => [], getAudioTracks: () => [] };
     Object.defineProperty(navigator, "mediaDevices", { value: { getUserMedia: vi.fn(async () => media) }, configurable: true });
@@ -97,6 +115,14 @@ describe("the participant page's board", () => {
     await screen.findByText("Live · revision 0");
     return socket;
   }
+
+  it("starts its audio in the click that joins, before the microphone is even open", () => {
+    render(<ParticipantApp />);
+    fireEvent.change(screen.getByLabelText("Your name"), { target: { value: "Ana" } });
+    fireEvent.click(screen.getByRole("button", { name: "Join with microphone" }));
+    expect(FakeAudioContext.made).toHaveLength(1);
+    expect(FakeAudioContext.made[0].resumed).toBe(1);
+  });
 
   it("follows the room's changes in order", async () => {
     const socket = await joined(seedBoard());

@@ -149,6 +149,7 @@ export function ParticipantApp() {
       return;
     }
     localStorage.setItem(NAME_KEY, trimmed);
+    audio.current.start(); // while this click still counts as the person's gesture
     setPhase({ kind: "joining" });
     let media: MediaStream;
     try {

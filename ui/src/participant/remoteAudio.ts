@@ -10,6 +10,14 @@ export class RemoteAudio {
   private context: AudioContext | null = null;
   private entries = new Map<string, Entry>();
 
+  /** Opens the audio context. Call it in the click that joins: Firefox starts an AudioContext
+   *  only in answer to a person's gesture, and until then its analysers read silence. */
+  start(): AudioContext {
+    this.context ??= new AudioContext();
+    void this.context.resume().catch(() => undefined);
+    return this.context;
+  }
+
   /** Plays `stream` (sent by `senderId`); a new stream from the same sender replaces the old. */
   add(senderId: string, stream: MediaStream) {
     this.remove(senderId);
@@ -17,11 +25,10 @@ export class RemoteAudio {
     element.autoplay = true;
     element.srcObject = stream;
     void element.play().catch(() => undefined);
-    this.context ??= new AudioContext();
-    void this.context.resume().catch(() => undefined);
-    const analyser = this.context.createAnalyser();
+    const context = this.start();
+    const analyser = context.createAnalyser();
     analyser.fftSize = 8192;
-    this.context.createMediaStreamSource(stream).connect(analyser);
+    context.createMediaStreamSource(stream).connect(analyser);
     this.entries.set(senderId, { element, analyser });
   }
 

@@ -175,8 +175,10 @@ fn receive_tracks(
     let weak = Arc::downgrade(connection);
     connection.on_track(Box::new(move |remote, _receiver, _transceiver| {
         let kind = remote.kind();
-        let local =
-            Arc::new(TrackLocalStaticRTP::new(remote.codec().capability, format!("{kind}-{owner}"), owner.clone()));
+        // An id of this connection's own: someone who comes back sends on new tracks, and the
+        // others' peers only renegotiate onto a track whose id they do not have yet.
+        let id = format!("{kind}-{owner}-{epoch}");
+        let local = Arc::new(TrackLocalStaticRTP::new(remote.codec().capability, id, owner.clone()));
         tell(&events, PeerEvent::Track { owner: owner.clone(), epoch, track: Arc::clone(&local) });
         if kind == RTPCodecType::Video {
             let (weak, ssrc) = (weak.clone(), remote.ssrc());
