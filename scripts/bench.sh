@@ -37,7 +37,7 @@ say "The app as a guest in a room on loopback: join to first audio, the host's b
 cargo bench -p boardroom-runtime --bench guest 2>/dev/null | grep -E 'join|board change'
 
 APP="$CARGO_TARGET_DIR/release/boardroom"
-[ -x "$APP" ] || npx tauri build --bundles deb
+[ -x "$APP" ] || build_deb >/dev/null
 start_display_and_driver
 say "Cold start and idle memory of the release app"
 python3 scripts/bench_startup.py "$APP"

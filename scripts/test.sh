@@ -45,8 +45,7 @@ say "Fuzzing what strangers can send (bounded here; scripts/fuzz.sh runs longer 
 bash scripts/fuzz.sh
 
 say "Release build and .deb"
-npx tauri build --bundles deb
-DEB="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n 1)"
+DEB="$(build_deb)"
 echo "built $DEB ($(du -h "$DEB" | cut -f1))"
 
 say "End-to-end tests on the real window, and the meeting room with headless Chromium participants"
