@@ -28,6 +28,7 @@ macro_rules! builder {
                 crate::voice_settings::forget_api_key,
                 crate::hosting::start_room::<$runtime>,
                 crate::hosting::end_room,
+                crate::hosting::new_room_link,
                 crate::hosting::get_room,
                 crate::hosting::mute_participant,
                 crate::hosting::remove_participant,

@@ -67,6 +67,16 @@ pub async fn end_room(state: State<'_, runtime::Runtime>) -> Result<(), CommandE
     Ok(())
 }
 
+/// Gives the room a new link: the old one lets nobody in from now on (those in stay), and
+/// the next rooms open with the new one.
+#[tauri::command]
+#[specta::specta]
+pub async fn new_room_link(state: State<'_, runtime::Runtime>) -> Result<Option<RoomInfo>, CommandError> {
+    let renewed = state.hosting.new_link().await;
+    let renewed = renewed.map_err(|err| CommandError::failed(format!("The new link could not be kept: {err}.")))?;
+    Ok(renewed.as_ref().map(RoomInfo::from))
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn get_room(state: State<'_, runtime::Runtime>) -> Result<Option<RoomInfo>, CommandError> {

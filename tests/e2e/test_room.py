@@ -439,5 +439,25 @@ def test_the_window_hosts_the_room_and_hand_edits_flow_both_ways(tmp_path, data_
         window.wait(lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Start room']"), message="the room ends")
         with pytest.raises(urllib.error.URLError):
             urllib.request.urlopen(link, timeout=5)
+
+        # Ending the room ended its meeting: the window shows its notes.
+        notes = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, '[role="dialog"][aria-labelledby="notes-heading"]'), message="the meeting's notes show")
+        window.wait(lambda _: "by Ana" in notes.text and "## Who attended" in notes.text, message=notes.text)
+        notes.find_element(By.XPATH, './/button[text()="Close"]').click()
+
+        # The next room has the same link, until the host asks for a new one.
+        window.press("Start room")
+        again = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, ".invite-link").get_attribute("value"), message="the invite link shows")
+        assert again == link, "the link stays"
+        assert urllib.request.urlopen(link, timeout=5).status == 200
+        window.press("New link")
+        window.press("Make a new link")
+        renewed = window.wait(lambda d: (value := d.find_element(By.CSS_SELECTOR, ".invite-link").get_attribute("value")) != link and value, message="a new link shows")
+        window.screenshot("room-window-new-link")
+        with pytest.raises(urllib.error.HTTPError) as replaced:
+            urllib.request.urlopen(link, timeout=5)
+        assert replaced.value.code == 410 and b"replaced by a new one" in replaced.value.read()
+        assert urllib.request.urlopen(renewed, timeout=5).status == 200
+        window.press("End room")
     finally:
         window.quit()

@@ -24,6 +24,7 @@ const backend = vi.hoisted(() => ({
   setMuted: vi.fn(async () => null),
   participants: null as ((event: { payload: { participants: unknown } }) => void) | null,
   startRoom: vi.fn(async () => ({ status: "ok", data: { inviteLink: "http://127.0.0.1:4000/r/secret-token", lan: false, fingerprint: null as string | null, warnings: [] as string[] } })),
+  newRoomLink: vi.fn(async () => ({ status: "ok", data: { inviteLink: "http://127.0.0.1:4000/r/fresh-token", lan: false, fingerprint: null as string | null, warnings: [] as string[] } })),
   endRoom: vi.fn(async () => ({ status: "ok", data: null })),
   muteParticipant: vi.fn(async (_id: string, _muted: boolean) => ({ status: "ok", data: null })),
   removeParticipant: vi.fn(async (_id: string) => ({ status: "ok", data: null })),
@@ -85,6 +86,7 @@ vi.mock("./bindings", () => ({
     getParticipants: vi.fn(async () => ({ status: "ok", data: [] })),
     startRoom: backend.startRoom,
     endRoom: backend.endRoom,
+    newRoomLink: backend.newRoomLink,
     muteParticipant: backend.muteParticipant,
     removeParticipant: backend.removeParticipant,
     getLobby: vi.fn(async () => ({ status: "ok", data: { locked: false, askToJoin: false, waiting: [], removed: [] } })),
@@ -406,6 +408,24 @@ describe("hosting a room", () => {
     expect(await screen.findByText("muted by the host")).toBeTruthy();
     fireEvent.click(screen.getByRole("button", { name: "End room" }));
     expect(backend.endRoom).toHaveBeenCalled();
+  });
+
+  it("keeps the link until the host asks for a new one, and asks once more before replacing it", async () => {
+    render(<App />);
+    await screen.findByText("Finish RTP HEVC Packetizer");
+    fireEvent.click(screen.getByRole("button", { name: "Start room" }));
+    await screen.findByDisplayValue("http://127.0.0.1:4000/r/secret-token");
+    expect(screen.getByText(/keeps this link every time you start it/)).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "New link" }));
+    const confirm = screen.getByRole("group", { name: "Replace the invite link" });
+    fireEvent.click(within(confirm).getByRole("button", { name: "Keep this link" }));
+    expect(backend.newRoomLink).not.toHaveBeenCalled();
+    fireEvent.click(screen.getByRole("button", { name: "New link" }));
+    fireEvent.click(screen.getByRole("button", { name: "Make a new link" }));
+    await screen.findByDisplayValue("http://127.0.0.1:4000/r/fresh-token");
+    expect(backend.newRoomLink).toHaveBeenCalledTimes(1);
+    expect(screen.getByText(/old one no longer lets anyone in/).getAttribute("role")).toBe("status");
+    expect(screen.queryByRole("group", { name: "Replace the invite link" })).toBeNull();
   });
 
   it("announces who asks to join, admits or declines them, lets a removed guest back, and locks the room", async () => {

@@ -118,6 +118,7 @@ export default function App() {
               locked={room.lobby.locked}
               onStart={room.start}
               onEnd={room.end}
+              onNewLink={room.newLink}
               onLock={room.lock}
               onSaveSettings={saveSettings}
             />

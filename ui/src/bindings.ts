@@ -58,6 +58,11 @@ export const commands = {
 	startRoom: () => typedError<RoomInfo_Serialize, CommandError>(__TAURI_INVOKE("start_room")),
 	/**  Ends the room: everyone is told, every connection and peer is closed, the port is freed. */
 	endRoom: () => typedError<null, CommandError>(__TAURI_INVOKE("end_room")),
+	/**
+	 *  Gives the room a new link: the old one lets nobody in from now on (those in stay), and
+	 *  the next rooms open with the new one.
+	 */
+	newRoomLink: () => typedError<RoomInfo_Serialize | null, CommandError>(__TAURI_INVOKE("new_room_link")),
 	getRoom: () => typedError<RoomInfo_Serialize | null, CommandError>(__TAURI_INVOKE("get_room")),
 	/**  Mutes a participant for everyone (the others, this computer, the voice operator) or unmutes them. */
 	muteParticipant: (id: string, muted: boolean) => typedError<null, CommandError>(__TAURI_INVOKE("mute_participant", { id, muted })),

@@ -11,14 +11,20 @@ type Props = {
   locked: boolean;
   onStart: () => Promise<void>;
   onEnd: () => Promise<void>;
+  /** Replaces the room's link; throws what went wrong. */
+  onNewLink: () => Promise<void>;
   onLock: (locked: boolean) => Promise<void>;
   onSaveSettings: (next: Settings) => Promise<void>;
 };
 
-/** Hosting: start a room, share its invite link, say who may come in, end it. */
-export function RoomPanel({ room, settings, locked, onStart, onEnd, onLock, onSaveSettings }: Props) {
+/** Hosting: start a room, share its invite link (the same every time, until a new one is
+ *  asked for), say who may come in, end it. */
+export function RoomPanel({ room, settings, locked, onStart, onEnd, onNewLink, onLock, onSaveSettings }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
+  /** "New link" asks once more before the link everyone has stops working. */
+  const [replacing, setReplacing] = useState(false);
+  const [renewed, setRenewed] = useState(false);
   const [port, setPort] = useState(settings.roomPort?.toString() ?? "");
 
   const start = async () => {
@@ -32,6 +38,17 @@ export function RoomPanel({ room, settings, locked, onStart, onEnd, onLock, onSa
     try {
       if (parsed !== settings.roomPort) await onSaveSettings({ ...settings, roomPort: parsed });
       await onStart();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+
+  const newLink = async () => {
+    setError(null);
+    try {
+      await onNewLink();
+      setReplacing(false);
+      setRenewed(true);
     } catch (err) {
       setError(errorMessage(err));
     }
@@ -60,6 +77,11 @@ export function RoomPanel({ room, settings, locked, onStart, onEnd, onLock, onSa
             <span>Invite link {room.lan ? "(people on your network can join)" : "(this computer only)"}</span>
             <input className="invite-link" readOnly value={room.inviteLink} onFocus={(event) => event.currentTarget.select()} />
           </label>
+          <p className="field-help" role={renewed ? "status" : undefined}>
+            {renewed
+              ? "This is the room's new link: the old one no longer lets anyone in. Send the new one to everyone."
+              : "The room keeps this link every time you start it, until you ask for a new one."}
+          </p>
           {room.fingerprint && (
             <div className="certificate-note" data-testid="certificate-note">
               <p>
@@ -84,10 +106,24 @@ export function RoomPanel({ room, settings, locked, onStart, onEnd, onLock, onSa
             <button className="button" onClick={() => void copy()}>
               {copied ? "Copied" : "Copy link"}
             </button>
+            <button className="button" aria-expanded={replacing} onClick={() => setReplacing(!replacing)}>
+              New link
+            </button>
             <button className="button danger" onClick={() => void onEnd()}>
               End room
             </button>
           </div>
+          {replacing && (
+            <div className="confirm" role="group" aria-label="Replace the invite link">
+              <p>The link you sent stops letting anyone in at once; people already in the room stay.</p>
+              <button className="button primary" onClick={() => void newLink()}>
+                Make a new link
+              </button>
+              <button className="button" onClick={() => setReplacing(false)}>
+                Keep this link
+              </button>
+            </div>
+          )}
         </>
       ) : (
         <>

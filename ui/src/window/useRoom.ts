@@ -47,6 +47,12 @@ export function useRoom({ toast, failed, microphone, joinWithMicrophone }: Needs
 
   const end = useCallback(() => attempt(commands.endRoom(), failed), [failed]);
 
+  /** Replaces the room's link; a failure is thrown for the room panel to show. */
+  const newLink = useCallback(async () => {
+    const renewed = await call(commands.newRoomLink());
+    if (renewed) setRoom(renewed);
+  }, []);
+
   /** Locks or unlocks the room; a failure is thrown for the room panel to show. */
   const lock = useCallback(async (locked: boolean) => {
     await call(commands.setRoomLocked(locked));
@@ -71,5 +77,5 @@ export function useRoom({ toast, failed, microphone, joinWithMicrophone }: Needs
   const decline = useCallback((person: Person) => attempt(commands.declineParticipant(person.id), failed), [failed]);
   const allowBack = useCallback((person: Person) => attempt(commands.allowBack(person.id), failed), [failed]);
 
-  return { room, participants, lobby, listen, load, loadParticipants, start, end, lock, muteInMix, remove, admit, decline, allowBack };
+  return { room, participants, lobby, listen, load, loadParticipants, start, end, newLink, lock, muteInMix, remove, admit, decline, allowBack };
 }

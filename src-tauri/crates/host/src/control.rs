@@ -11,7 +11,8 @@ pub const HELP: &str = "commands: admit ID, decline ID, remove ID, allow ID (bac
 mute ID, unmute ID, lock, unlock, ask (newcomers wait for you), open (they come straight in); \
 ID is the one shown beside each name in the participants and lobby lines, such as p1 or w1; \
 accept N, reject N: a suggestion of the voice operator's, by the number in its board line; \
-language CODE: the meeting's language, such as en, de or fr";
+language CODE: the meeting's language, such as en, de or fr; \
+new-link: the room gets a new link and the old one lets nobody in any more";
 
 /// What the host asked for, with the id it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub enum Action {
     Answer(u64, bool),
     /// Hold the meeting in this language from now on.
     Language(Language),
+    /// Replace the room's link.
+    NewLink,
 }
 
 /// Reads one line; `Err` says what is wrong with it (or lists the commands).
@@ -49,6 +52,7 @@ pub fn parse(line: &str, people: &[Participant], lobby: &Lobby) -> Result<Action
         "accept" => suggestion(who).map(|n| Action::Answer(n, true)),
         "reject" => suggestion(who).map(|n| Action::Answer(n, false)),
         "language" => Language::from_code(who).map(Action::Language).map_err(|err| err.to_string()),
+        "new-link" => Ok(Action::NewLink),
         _ => Err(HELP.to_owned()),
     }
 }
@@ -100,6 +104,7 @@ mod tests {
         assert_eq!(parse("unmute p2"), Ok(Action::Mute("p2".into(), false)));
         assert_eq!(parse("allow p0"), Ok(Action::AllowBack("p0".into())));
         assert_eq!(parse("lock"), Ok(Action::Lock(true)));
+        assert_eq!(parse("new-link"), Ok(Action::NewLink));
         assert_eq!(parse("open"), Ok(Action::AskToJoin(false)));
         let not = |id: &str, where_: &str| {
             Err(format!("nobody with id \"{id}\" is {where_} (use the id shown beside the name, not the name)"))

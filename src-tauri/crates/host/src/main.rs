@@ -9,7 +9,9 @@ mod report;
 mod wav_source;
 
 use audio::MicrophoneStatus;
-use board::{BoardHandle, Edit, Source};
+use std::sync::Arc;
+
+use board::{Edit, Source};
 use control::Action;
 use meeting::OperatorStatus;
 use options::{Microphone, Parsed};
@@ -77,6 +79,7 @@ async fn run(options: options::Options) -> Result<(), String> {
         voice_preferences: preferences.subscribe(),
     };
     let (runtime, opened) = Runtime::start(&options.data_dir, config).map_err(|err| err.to_string())?;
+    let runtime = Arc::new(runtime);
     if let Some(problem) = &opened.problem {
         say(format!("warning: {problem}"));
     }
@@ -111,10 +114,22 @@ async fn run(options: options::Options) -> Result<(), String> {
         }
     });
 
-    let mut controls = Controls { hub: None, board: runtime.board.clone(), ask_to_join, preferences };
+    let mut controls = Controls { hub: None, runtime: Arc::clone(&runtime), ask_to_join, preferences };
     if let Some(config) = options.room.clone() {
         let open = runtime.start_room(config, options.speakers).await.map_err(|err| err.to_string())?;
         say(format!("room: {}", open.invite_link));
+        // A new link (the `new-link` command) is printed as the room's.
+        let mut rooms = runtime.hosting.room();
+        let mut link = open.invite_link.clone();
+        tokio::spawn(async move {
+            while rooms.changed().await.is_ok() {
+                let Some(room) = rooms.borrow_and_update().clone() else { break };
+                if room.invite_link != link {
+                    link = room.invite_link;
+                    say(format!("room: {link}"));
+                }
+            }
+        });
         if let Some(certificate) = &open.certificate {
             say(report::certificate(certificate));
         }
@@ -175,7 +190,7 @@ async fn run(options: options::Options) -> Result<(), String> {
 struct Controls {
     /// The room, if the host runs one.
     hub: Option<HubHandle>,
-    board: BoardHandle,
+    runtime: Arc<Runtime>,
     ask_to_join: watch::Sender<bool>,
     preferences: watch::Sender<Preferences>,
 }
@@ -237,12 +252,17 @@ async fn act(controls: &Controls, action: Action) -> Result<(), String> {
         }
         Action::Answer(suggestion, accept) => {
             let edit = if accept { Edit::Accept { suggestion } } else { Edit::Reject { suggestion } };
-            controls.board.apply(edit, Source::Hand).await.map(drop).map_err(|err| err.to_string())
+            controls.runtime.board.apply(edit, Source::Hand).await.map(drop).map_err(|err| err.to_string())
         }
         Action::Language(language) => {
             let chosen = &controls.preferences;
             chosen.send_if_modified(|now| std::mem::replace(&mut now.language, language) != language);
             Ok(())
+        }
+        Action::NewLink => {
+            hub()?;
+            let renewed = controls.runtime.hosting.new_link().await;
+            renewed.map(drop).map_err(|err| format!("the new link could not be kept: {err}"))
         }
     }
 }

@@ -3,6 +3,7 @@
 //! lines appear on stdout, and SIGTERM hangs up cleanly; the host's commands on standard
 //! input act on the ids shown beside names, never on names. Under the usual 1,024-descriptor
 //! limit, a flood of idle connections leaves participants' edits saved and newcomers in.
+//! The room's link stays across restarts until `new-link` replaces it.
 //! The host's exit writes the meeting's notes, with every section for a scripted meeting;
 //! a kill -9 meanwhile leaves no file or a whole one.
 
@@ -278,6 +279,8 @@ async fn a_scripted_meeting_leaves_notes_with_every_section() {
     bo.close(None).await.unwrap();
     let roster = tokio::task::block_in_place(|| host.expect_line("participants: "));
     assert_eq!(roster, "participants: Host, Ana (p1, joining)");
+    // Bo left before the end: more than the moment it takes the room's end to take everyone out.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
 
     assert!(tokio::task::block_in_place(|| host.terminate()).success());
     let written = tokio::task::block_in_place(|| host.expect_line("notes: "));
@@ -529,6 +532,67 @@ async fn next_within(socket: &mut Socket, kind: &str, within: Duration) -> Optio
         None
     });
     found.await.ok().flatten()
+}
+
+/// What a plain HTTP GET of `url` answers: the status code and the body.
+async fn get(url: &str) -> (u16, String) {
+    let rest = url.trim_start_matches("http://");
+    let (address, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    (status, response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default())
+}
+
+/// The room's link stays across restarts of the host (its token and its port) until the host
+/// asks for a new one: the old link is then refused and says it was replaced, the new one lets
+/// people in, and those already in stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_link_stays_across_restarts_until_the_host_asks_for_a_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_boardroom-host"));
+        command.args(["--data-dir", dir.path().to_str().unwrap(), "--microphone", "none", "--room"]);
+        command.env_remove("OPENAI_API_KEY");
+        let mut host = Host::spawn(command);
+        let link = tokio::task::block_in_place(|| host.expect_line("room: "))["room: ".len()..].to_owned();
+        (host, link)
+    };
+    let (mut host, first) = start();
+    assert!(tokio::task::block_in_place(|| host.terminate()).success());
+    let (mut host, again) = start();
+    assert_eq!(again, first, "a restart keeps the link, token and port");
+    let socket_url = |link: &str| format!("{}/ws", link.replacen("http://", "ws://", 1));
+    let (mut ana, _) = tokio_tungstenite::connect_async(socket_url(&first)).await.unwrap();
+    say(&mut ana, json!({"type": "hello", "version": 2, "name": "Ana", "device": "browser-of-Ana-0123456789"})).await;
+    next_of(&mut ana, "welcome").await;
+
+    host.command("new-link");
+    tokio::task::block_in_place(|| host.expect_line("control: done: new-link"));
+    let renewed = tokio::task::block_in_place(|| host.expect_line("room: "))["room: ".len()..].to_owned();
+    assert_ne!(renewed, first);
+    assert_eq!(renewed[..renewed.find("/r/").unwrap()], first[..first.find("/r/").unwrap()], "same address and port");
+    let (status, body) = get(&first).await;
+    assert_eq!(status, 410, "{body}");
+    assert!(body.contains("replaced by a new one"), "{body}");
+    match tokio_tungstenite::connect_async(socket_url(&first)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 410),
+        other => panic!("the old link still opens the room's socket: {other:?}"),
+    }
+    assert_eq!(get(&renewed).await.0, 200);
+    let (mut bo, _) = tokio_tungstenite::connect_async(socket_url(&renewed)).await.unwrap();
+    say(&mut bo, json!({"type": "hello", "version": 2, "name": "Bo", "device": "browser-of-Bo-0123456789"})).await;
+    next_of(&mut bo, "welcome").await;
+    // Ana, still in, sees Bo come.
+    while !next_of(&mut ana, "participants").await.to_string().contains("\"Bo\"") {}
+
+    assert!(tokio::task::block_in_place(|| host.terminate()).success());
+    let (mut host, after) = start();
+    assert_eq!(after, renewed, "the new link stays too");
+    assert!(tokio::task::block_in_place(|| host.terminate()).success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,7 +22,7 @@ use crate::peer::OutgoingTrack;
 use crate::registry::{Registry, DEFAULT_CAP};
 use crate::server::{self, ServerState};
 use crate::tls::{self, CertificateSource, CurrentCertificate, TlsError};
-use crate::token::InviteToken;
+use crate::token::{InviteToken, RoomTokens};
 use room_protocol::HOST_ID;
 
 /// Who can reach the room, and how.
@@ -47,6 +47,8 @@ pub struct RoomConfig {
     pub ask_to_join: bool,
     pub host_name: String,
     pub ice: IceConfig,
+    /// The token of the link the room keeps across restarts; `None` makes a new one.
+    pub token: Option<InviteToken>,
 }
 
 impl Default for RoomConfig {
@@ -58,6 +60,7 @@ impl Default for RoomConfig {
             ask_to_join: false,
             host_name: "Host".into(),
             ice: IceConfig::default(),
+            token: None,
         }
     }
 }
@@ -107,6 +110,9 @@ pub struct Room {
     hub: HubHandle,
     host_audio: Option<JoinHandle<()>>,
     invite: String,
+    /// The token in `invite`, and the server's view of it (which "New link" replaces).
+    token: InviteToken,
+    tokens: Arc<RoomTokens>,
     address: SocketAddr,
     certificate: Option<CertificateInfo>,
     acme: Option<Acme>,
@@ -149,7 +155,7 @@ impl Room {
             }
             Access::Network(source) => secure(source, advertised)?,
         };
-        let token = Arc::new(InviteToken::generate());
+        let token = config.token.clone().unwrap_or_else(InviteToken::generate);
         let invite = match &config.access {
             Access::Proxied { public_url } => proxied_link(public_url, token.as_str())?,
             Access::ThisComputer => format!("http://{}/r/{}", SocketAddr::new(advertised, port), token.as_str()),
@@ -175,7 +181,9 @@ impl Room {
             Access::Proxied { public_url } => (Some(authority(public_url)), Callers::Proxy),
             _ => (None, Callers::Direct),
         };
-        let app = server::router(ServerState { token, hub: hub.clone(), board, connections, public });
+        let tokens = Arc::new(RoomTokens::new(token.clone()));
+        let state = ServerState { token: Arc::clone(&tokens), hub: hub.clone(), board, connections, public };
+        let app = server::router(state);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = listener::serve(listener, serving.handshake, places, callers, app, stopped);
         log::info!("room open on {}", SocketAddr::new(advertised, port));
@@ -183,6 +191,8 @@ impl Room {
             hub,
             host_audio,
             invite,
+            token,
+            tokens,
             address: SocketAddr::new(advertised, port),
             certificate: serving.certificate,
             acme: serving.acme,
@@ -195,6 +205,15 @@ impl Room {
 
     /// The link to share; it holds the room's secret token.
     pub fn invite_link(&self) -> &str {
+        &self.invite
+    }
+
+    /// Gives the room a new link with `token`: the old one lets nobody in from now on (those
+    /// already in stay), and whoever opens it is told it was replaced. Returns the new link.
+    pub fn new_link(&mut self, token: InviteToken) -> &str {
+        self.invite = self.invite.replace(self.token.as_str(), token.as_str());
+        self.tokens.replace(token.clone());
+        self.token = token;
         &self.invite
     }
 

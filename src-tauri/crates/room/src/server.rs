@@ -20,7 +20,7 @@ use crate::connection;
 use crate::gate::Refusal;
 use crate::hub::HubHandle;
 use crate::origin;
-use crate::token::InviteToken;
+use crate::token::{Offered, RoomTokens};
 
 /// A frame bigger than this closes the connection outright; below it, the protocol's own
 /// 64 KB limit answers with an error and keeps the connection.
@@ -37,7 +37,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 
 #[derive(Clone)]
 pub struct ServerState {
-    pub token: Arc<InviteToken>,
+    pub token: Arc<RoomTokens>,
     pub hub: HubHandle,
     pub board: BoardHandle,
     /// One permit per open WebSocket; when none is left, a new one is turned away.
@@ -81,8 +81,10 @@ fn secured(router: Router) -> Router {
 }
 
 async fn page(State(state): State<ServerState>, Path(token): Path<String>) -> Response {
-    if !state.token.matches(&token) {
-        return invalid_link();
+    match state.token.check(&token) {
+        Offered::Valid => {}
+        Offered::Replaced => return replaced_link(),
+        Offered::Invalid => return invalid_link(),
     }
     match assets::get(assets::PAGE) {
         Some((body, mime)) => {
@@ -105,9 +107,13 @@ async fn socket(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if !state.token.matches(&token) {
-        log::warn!("refused a connection with a wrong room token");
-        return (StatusCode::FORBIDDEN, "This invite link is not valid.").into_response();
+    match state.token.check(&token) {
+        Offered::Valid => {}
+        Offered::Replaced => return replaced_link(),
+        Offered::Invalid => {
+            log::warn!("refused a connection with a wrong room token");
+            return (StatusCode::FORBIDDEN, "This invite link is not valid.").into_response();
+        }
     }
     // An Origin that is not text counts as one of no site, as "null" does.
     let from = headers.get(header::ORIGIN).map(|value| value.to_str().unwrap_or("null"));
@@ -138,6 +144,12 @@ async fn asset(Path(file): Path<String>) -> Response {
 fn invalid_link() -> Response {
     let body = "This invite link is not valid: the room may have ended. Ask the host for a new link.";
     (StatusCode::NOT_FOUND, body).into_response()
+}
+
+/// A link the host replaced with a new one: 410, and what to do.
+fn replaced_link() -> Response {
+    let body = "This invite link was replaced by a new one. Ask the host for the new link.";
+    (StatusCode::GONE, body).into_response()
 }
 
 fn header_value(value: &str) -> HeaderValue {

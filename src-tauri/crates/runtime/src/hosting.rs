@@ -9,12 +9,14 @@ use board::BoardHandle;
 use meeting::{OperatorStatus, TranscriptLine};
 use realtime::SpeakerNames;
 use room::acme::AcmeStatus;
+use room::token::InviteToken;
 use room::{Access, CertificateInfo, HubHandle, Room, RoomAudio, RoomConfig, RoomError};
 use room_protocol::Participant;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch, Mutex};
 use tokio::task::JoinHandle;
 
+use crate::room_link::{KeptLink, LinkFile};
 use crate::voice::VoiceNews;
 use crate::{next_change, Audio, Voice};
 
@@ -41,6 +43,8 @@ pub struct Hosting {
     open: Mutex<Option<Running>>,
     published: watch::Sender<Option<OpenRoom>>,
     names: watch::Sender<SpeakerNames>,
+    /// The link each room opens with, the same until the host asks for a new one.
+    link: LinkFile,
 }
 
 struct Running {
@@ -50,21 +54,25 @@ struct Running {
 
 impl Hosting {
     /// `ask_to_join` says whether newcomers wait for the host, in the room open then and as it
-    /// changes; `names` is where who is behind each source of the mix is published.
+    /// changes; `names` is where who is behind each source of the mix is published; `link`
+    /// keeps the room's link from one room to the next.
     pub fn new(
         board: BoardHandle,
         audio: Audio,
         voice: &Voice,
         ask_to_join: watch::Receiver<bool>,
         names: watch::Sender<SpeakerNames>,
+        link: LinkFile,
     ) -> Hosting {
         let published = watch::Sender::new(None);
         names.send_replace(no_room_names());
-        Hosting { board, audio, voice: voice.news(), ask_to_join, open: Mutex::default(), published, names }
+        let open = Mutex::default();
+        Hosting { board, audio, voice: voice.news(), ask_to_join, open, published, names, link }
     }
 
-    /// Opens the room (or returns the one already open). With `speakers`, this machine plays
-    /// the participants while it is open.
+    /// Opens the room (or returns the one already open) with the link it had before: its
+    /// token, and its port unless `config` names one. With `speakers`, this machine plays the
+    /// participants while it is open.
     pub async fn start(&self, mut config: RoomConfig, speakers: bool) -> Result<OpenRoom, RoomError> {
         let mut open = self.open.lock().await;
         if let (Some(_), Some(room)) = (open.as_ref(), self.published.borrow().clone()) {
@@ -73,15 +81,39 @@ impl Hosting {
         let mut ask_to_join = self.ask_to_join.clone();
         config.ask_to_join = *ask_to_join.borrow_and_update();
         let lan = config.access != Access::ThisComputer;
-        let audio = RoomAudio { sources: self.audio.sources(), microphone: self.audio.microphone_feed().await };
-        let room = Room::start(config, self.board.clone(), audio).await?;
+        let kept = self.link.load();
+        let token = kept.as_ref().map_or_else(InviteToken::generate, |kept| kept.token.clone());
+        config.token = Some(token.clone());
+        let kept_port = kept.map_or(0, |kept| kept.port);
+        let mut warnings = Vec::new();
+        let room = match config.port {
+            0 if kept_port != 0 => {
+                let kept_config = RoomConfig { port: kept_port, ..config.clone() };
+                match Room::start(kept_config, self.board.clone(), self.room_audio().await).await {
+                    Err(RoomError::Bind { source, .. }) if source.kind() == std::io::ErrorKind::AddrInUse => {
+                        warnings.push(format!(
+                            "port {kept_port}, which the room's link had, is taken by another program: the room has \
+                             a new port, so send the new link"
+                        ));
+                        Room::start(config, self.board.clone(), self.room_audio().await).await?
+                    }
+                    started => started?,
+                }
+            }
+            _ => Room::start(config, self.board.clone(), self.room_audio().await).await?,
+        };
+        let port = room.address().port();
+        if let Err(err) = self.link.save(&KeptLink { token, port }) {
+            warnings.push(format!("the room's link could not be kept ({err}): the next room gets a new one"));
+        }
+        warnings.extend(room.warnings().iter().cloned());
         // The host hears the participants (and never themselves) while the room is open.
         self.audio.set_speakers(speakers);
         let opened = OpenRoom {
             invite_link: room.invite_link().to_owned(),
             lan,
             certificate: room.certificate().cloned(),
-            warnings: room.warnings().to_vec(),
+            warnings,
             acme: room.acme_status(),
             hub: room.hub().clone(),
         };
@@ -97,6 +129,28 @@ impl Hosting {
         *open = Some(Running { room, relay });
         self.published.send_replace(Some(opened.clone()));
         Ok(opened)
+    }
+
+    /// Gives the room a new link, for the room open now (the old link lets nobody in from now
+    /// on; those in stay) and the next ones. Returns the open room with its new link, if any.
+    pub async fn new_link(&self) -> std::io::Result<Option<OpenRoom>> {
+        let token = InviteToken::generate();
+        let mut open = self.open.lock().await;
+        let port = match open.as_ref() {
+            Some(running) => running.room.address().port(),
+            None => self.link.load().map_or(0, |kept| kept.port),
+        };
+        self.link.save(&KeptLink { token: token.clone(), port })?;
+        let (Some(running), Some(published)) = (open.as_mut(), self.published.borrow().clone()) else {
+            return Ok(None);
+        };
+        let renewed = OpenRoom { invite_link: running.room.new_link(token).to_owned(), ..published };
+        self.published.send_replace(Some(renewed.clone()));
+        Ok(Some(renewed))
+    }
+
+    async fn room_audio(&self) -> RoomAudio {
+        RoomAudio { sources: self.audio.sources(), microphone: self.audio.microphone_feed().await }
     }
 
     /// Ends the room: everyone is told, every connection and peer is closed, the port is freed.

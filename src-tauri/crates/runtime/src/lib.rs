@@ -23,6 +23,7 @@ pub mod meetings;
 pub mod notes;
 pub mod notes_folder;
 pub mod notes_keeper;
+pub mod room_link;
 pub mod saved_board;
 pub mod shown;
 pub mod voice;
@@ -114,7 +115,8 @@ impl Runtime {
             (config.voice_preferences, speaker_names),
             record,
         );
-        let hosting = Hosting::new(board.clone(), audio.clone(), &voice, config.ask_to_join, names);
+        let link = room_link::LinkFile::in_dir(data_dir);
+        let hosting = Hosting::new(board.clone(), audio.clone(), &voice, config.ask_to_join, names, link);
         let shown = Shown::start(board.clone(), voice.news(), hosting.room(), guesting.whereabouts());
         let notes = NotesKeeper::start(data_dir.join(notes_folder::FOLDER), &voice, &board, hosting.room());
         let hosting_or_guesting = Mutex::new(());

@@ -36,6 +36,10 @@ pub struct Attendee {
     pub stays: Vec<(i64, Option<i64>)>,
 }
 
+/// A stay that ended this close to the meeting's end ended with it: ending the room takes
+/// everyone out a moment before the notes are written.
+const ENDED_WITH_THE_MEETING_MS: i64 = 1_000;
+
 /// Everyone in a room can be at most this many people over a meeting; more are not tracked.
 const MAX_ATTENDEES: usize = 1_000;
 
@@ -144,6 +148,7 @@ pub fn render(gathered: &Gathered, ending: &Ending) -> String {
             .stays
             .iter()
             .map(|(came, went)| {
+                let went = went.filter(|went| ending.ended_at - went > ENDED_WITH_THE_MEETING_MS);
                 let went = went.map_or_else(|| "the end".to_owned(), |went| at(went).format("%H:%M").to_string());
                 format!("{} to {went}", at(*came).format("%H:%M"))
             })
@@ -344,6 +349,8 @@ mod tests {
         gathered.attendance.seen(NINE, std::slice::from_ref(&host));
         gathered.attendance.seen(NINE + MINUTE, &[host.clone(), ana.clone(), bo.clone()]);
         gathered.attendance.seen(NINE + 9 * MINUTE, &[host.clone(), ana.clone()]);
+        // Ending the room takes the last ones out just before the notes are written.
+        gathered.attendance.seen(NINE + 12 * MINUTE + 29_500, std::slice::from_ref(&host));
         let mut board = Board::with_cards(board::seed::board().cards().cloned().collect());
         let voice = |words: &str, who: &[&str]| Source::Voice {
             call_id: "c".into(),
