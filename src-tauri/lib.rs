@@ -42,10 +42,12 @@ pub fn run(data_dir: Option<PathBuf>) {
         .plugin(invites::single_instance(&context.config().identifier, chosen_dir.as_deref()))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(startup::window_state(chosen_dir.as_deref()))
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
             invites::install(app.handle());
+            startup::save_window_state_as_it_changes(app.handle());
             let (data_dir, config_dir) = startup::dirs(app.handle(), data_dir.clone())?;
             let environment = voice_settings::VoiceEnvironment::of_this_process();
             startup::install(app.handle(), &data_dir, &config_dir, environment, launched)

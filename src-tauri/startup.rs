@@ -16,6 +16,7 @@ use crate::{audio, events, guesting, hosting, notes, settings};
 
 /// Overrides the data directory (tests and people who keep several rooms use it).
 const DATA_DIR_VAR: &str = "BOARDROOM_DATA_DIR";
+const WINDOW_STATE_FILE: &str = "window-state.json";
 
 /// Something the user must know about the start, shown until dismissed.
 #[derive(Debug, Clone, Serialize, Deserialize, Type)]
@@ -44,6 +45,54 @@ pub fn dirs<R: Runtime>(app: &AppHandle<R>, chosen: Option<PathBuf>) -> tauri::R
         Some(dir) => Ok((dir.clone(), dir)),
         None => Ok((app.path().app_data_dir()?, app.path().app_config_dir()?)),
     }
+}
+
+/// Keeps the window's size and place from one launch to the next, in the config folder (the
+/// chosen data folder, if one was given). Wayland does not let an app place its window, so
+/// there only its size is kept.
+pub fn window_state<R: Runtime>(chosen: Option<&Path>) -> tauri::plugin::TauriPlugin<R> {
+    // An absolute name: the plugin joins it to the OS's config folder, which it then replaces.
+    let file = match chosen.map(std::path::absolute) {
+        Some(Ok(dir)) => dir.join(WINDOW_STATE_FILE).to_string_lossy().into_owned(),
+        _ => WINDOW_STATE_FILE.to_owned(),
+    };
+    tauri_plugin_window_state::Builder::default().with_state_flags(window_state_flags()).with_filename(file).build()
+}
+
+fn window_state_flags() -> tauri_plugin_window_state::StateFlags {
+    use tauri_plugin_window_state::StateFlags;
+    let mut flags = StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED;
+    if std::env::var_os("WAYLAND_DISPLAY").is_some() {
+        flags.remove(StateFlags::POSITION);
+    }
+    flags
+}
+
+/// Saves the window's size and place a moment after it last moved or changed size: the
+/// plugin saves only when the app exits normally, and a crash or a kill should keep it too.
+pub fn save_window_state_as_it_changes<R: Runtime>(app: &AppHandle<R>) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tauri_plugin_window_state::AppHandleExt;
+    const SAVE_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+    let Some(window) = app.get_webview_window("main") else { return };
+    let changes = std::sync::Arc::new(AtomicU64::new(0));
+    let app = app.clone();
+    window.on_window_event(move |event| {
+        if !matches!(event, tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)) {
+            return;
+        }
+        let this = changes.fetch_add(1, Ordering::Relaxed) + 1;
+        let (app, changes) = (app.clone(), std::sync::Arc::clone(&changes));
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(SAVE_AFTER).await;
+            // Only the last change of a drag saves.
+            if changes.load(Ordering::Relaxed) == this {
+                if let Err(err) = app.save_window_state(window_state_flags()) {
+                    log::warn!("the window's size and place could not be kept: {err}");
+                }
+            }
+        });
+    });
 }
 
 /// Starts everything in flow order — settings, voice settings, then the runtime that

@@ -42,12 +42,14 @@ SUGGESTIONS = "return [...document.querySelectorAll('section.suggestions li')].m
 class Window:
     """One launch of the app on a data directory."""
 
-    def __init__(self, data_dir: Path, app: str | None = None):
+    def __init__(self, data_dir: Path, app: str | None = None, size: tuple[int, int] | None = (1280, 800)):
+        """`size`: the window's size for the test; `None` leaves the one the app restores."""
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": app or app_path(), "args": ["--data-dir", str(data_dir)]})
         self.driver = webdriver.Remote(command_executor=DRIVER_URL, options=options)
-        self.driver.set_window_size(1280, 800)
+        if size:
+            self.driver.set_window_size(*size)
 
     def wait(self, condition, timeout=20, message=""):
         return WebDriverWait(self.driver, timeout, ignored_exceptions=(WebDriverException,)).until(condition, message)

@@ -12,6 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from conftest import Window, drag_with_pointer, saved_board
+from rig import wait_until
 
 SEED = ["card-001", "card-002", "card-003", "card-004", "card-005"]
 
@@ -137,3 +138,20 @@ def test_your_voice_shows_in_the_participants_panel(data_dir: Path, virtual_micr
         window.wait(lambda _: not panel.find_elements(By.CSS_SELECTOR, ".speaking-badge") and meter() == 0, message=panel.text)
     finally:
         window.quit()
+
+
+def test_the_window_keeps_its_size_from_one_launch_to_the_next(data_dir: Path):
+    window = Window(data_dir, size=(1000, 700))
+    try:
+        window.wait_for_column("Backlog", SEED)
+        assert window.driver.get_window_size() == {"width": 1000, "height": 700}
+        # Kept a moment after the last change, so the kill that ends a WebDriver session keeps it too.
+        wait_until(lambda: (data_dir / "window-state.json").exists(), 10, "the window's size is kept")
+    finally:
+        window.quit()
+    again = Window(data_dir, size=None)
+    try:
+        again.wait_for_column("Backlog", SEED)
+        assert again.driver.get_window_size() == {"width": 1000, "height": 700}, again.driver.get_window_size()
+    finally:
+        again.quit()
