@@ -44,6 +44,9 @@ macro_rules! builder {
                 crate::notes::list_notes,
                 crate::notes::read_notes,
                 crate::notes::open_notes_folder,
+                crate::board_files::export_board::<$runtime>,
+                crate::board_files::choose_import::<$runtime>,
+                crate::board_files::import_board,
             ])
             .events(tauri_specta::collect_events![
                 crate::events::BoardChanged,

@@ -6,6 +6,7 @@
 //! in), and `commands` reads and edits that; `audio`, `hosting` and `guesting` carry the
 //! person's commands for the microphone, the room this machine hosts and the room it joins,
 //! and forward what only they know; `startup` wires them in that order.
+//! `board_files` exports the board and imports one through the system's file dialogs.
 //! `invites` brings links that open the app to its one window; `webview` says how the
 //! page is painted. The typed IPC surface is exported to TypeScript by `bindings`, with
 //! failures as `error`'s kinds.
@@ -13,6 +14,7 @@
 mod api_key;
 mod audio;
 mod bindings;
+mod board_files;
 mod commands;
 mod error;
 mod events;
@@ -42,6 +44,8 @@ pub fn run(data_dir: Option<PathBuf>) {
         .plugin(invites::single_instance(&context.config().identifier, chosen_dir.as_deref()))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .manage(board_files::ChosenImport::default())
         .plugin(startup::window_state(chosen_dir.as_deref()))
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {

@@ -2,7 +2,7 @@
 // what the user sees and which typed commands their actions send.
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { Board, BoardChanged, Change } from "./bindings";
+import type { Board, BoardChanged, Change, Status } from "./bindings";
 import { receive } from "./board";
 import { moveChange, seedBoard } from "./test/fixtures";
 
@@ -41,6 +41,9 @@ const backend = vi.hoisted(() => ({
   notes: {} as Record<string, string>,
   notesWritten: null as ((event: { payload: { name: string } }) => void) | null,
   openNotesFolder: vi.fn(async () => ({ status: "ok", data: null })),
+  exportBoard: vi.fn(async (_format: string) => ({ status: "ok", data: "Boardroom board 2026-12-05.md" as string | null })),
+  chooseImport: vi.fn(),
+  importBoard: vi.fn(),
 }));
 
 vi.mock("./bindings", () => ({
@@ -111,6 +114,9 @@ vi.mock("./bindings", () => ({
         : { status: "error", error: { kind: "notFound", message: `There are no meeting notes called "${name}".` } },
     ),
     openNotesFolder: backend.openNotesFolder,
+    exportBoard: backend.exportBoard,
+    chooseImport: backend.chooseImport,
+    importBoard: backend.importBoard,
   },
   events: {
     boardChanged: {
@@ -342,6 +348,79 @@ describe("the board window", () => {
     expect(backend.editBoard).toHaveBeenCalledWith({ type: "undo", revision: 1 }, 1);
     // A conflict: the window takes the board as it is now.
     await waitFor(() => expect(backend.getBoard.mock.calls.length).toBe(fetched + 1));
+  });
+});
+
+describe("import and export", () => {
+  it("exports in the format picked and says where", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    fireEvent.click(screen.getByRole("button", { name: "Import and export" }));
+    const dialog = screen.getByRole("dialog", { name: "Import and export" });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Export as Markdown" }));
+    expect(await within(dialog).findByRole("status")).toHaveProperty("textContent", "Exported the board as Markdown to Boardroom board 2026-12-05.md.");
+    expect(backend.exportBoard).toHaveBeenCalledWith("markdown");
+  });
+
+  it("imports a Trello export once every list has a column, as one change the toast can undo", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    fireEvent.click(screen.getByRole("button", { name: "Import and export" }));
+    const dialog = screen.getByRole("dialog", { name: "Import and export" });
+    backend.chooseImport.mockResolvedValueOnce({
+      status: "ok",
+      data: {
+        file: "team.json",
+        format: "trello",
+        lists: [
+          { name: "To Do", column: "Backlog", cards: 1 },
+          { name: "QA", column: null, cards: 1 },
+        ],
+        cards: 2,
+        leftOut: 1,
+      },
+    });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Choose a file…" }));
+    const form = await within(dialog).findByRole("form", { name: "Import team.json" });
+    expect(form.textContent).toContain("team.json: 2 cards from a Trello export; 1 card archived, left out");
+    const submit = within(form).getByRole("button", { name: "Import 2 cards" });
+    expect(submit).toHaveProperty("disabled", true);
+    fireEvent.change(within(form).getByRole("combobox", { name: "QA (1 card)" }), { target: { value: "Blocked" } });
+    fireEvent.click(within(form).getByRole("radio", { name: "In place of the board's 4 cards" }));
+    const card = (id: string, title: string, status: Status) => ({ id, title, status, notes: "", tags: [] });
+    const added = [
+      { card: card("kanban-card-001", "Write the runbook", "Backlog"), position: 0 },
+      { card: card("kanban-card-002", "Check the fix", "Blocked"), position: 0 },
+    ];
+    const removed = seedBoard().columns.flatMap((column) => column.cards.map((c, position) => ({ card: c, position })));
+    backend.importBoard.mockResolvedValueOnce({
+      status: "ok",
+      data: { revision: 1, at: 0, source: { kind: "hand" }, operation: { type: "import", from: "team.json", replace: true, cards: [] }, before: null, after: null, suggestion: null, batch: { removed, added } },
+    });
+    fireEvent.click(submit);
+    await within(column("Blocked")).findByText("Check the fix");
+    expect(screen.queryByText("Implement ICE Restart Handling")).toBeNull();
+    expect(backend.importBoard).toHaveBeenCalledWith(["Backlog", "Blocked"], true, 0);
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(screen.getAllByText("Imported 2 cards from “team.json” in place of 4 cards")).toHaveLength(2); // the toast and the activity
+    backend.editBoard.mockResolvedValueOnce({
+      status: "ok",
+      data: { revision: 2, at: 0, source: { kind: "hand" }, operation: { type: "undo", revision: 1 }, before: null, after: null, suggestion: null, batch: { removed: added, added: removed } },
+    });
+    fireEvent.click(screen.getByRole("button", { name: "Undo" }));
+    await screen.findByText("Implement ICE Restart Handling");
+    expect(screen.queryByText("Check the fix")).toBeNull();
+    expect(backend.editBoard).toHaveBeenLastCalledWith({ type: "undo", revision: 1 }, 1);
+  });
+
+  it("shows why a file cannot be imported, naming the line", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    fireEvent.click(screen.getByRole("button", { name: "Import and export" }));
+    const dialog = screen.getByRole("dialog", { name: "Import and export" });
+    backend.chooseImport.mockResolvedValueOnce({ status: "error", error: { kind: "invalid", message: "broken.csv: line 3: “Later” is not a column." } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Choose a file…" }));
+    expect((await within(dialog).findByRole("alert")).textContent).toBe("broken.csv: line 3: “Later” is not a column.");
   });
 });
 

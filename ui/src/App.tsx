@@ -19,6 +19,7 @@ import { RoomPanel } from "./components/RoomPanel";
 import { GuestBanner } from "./components/GuestBanner";
 import { JoinMeetingDialog } from "./components/JoinMeetingDialog";
 import { NotesDialog } from "./components/NotesDialog";
+import { BoardFilesDialog } from "./components/BoardFilesDialog";
 import { LevelsContext } from "./levels";
 import { answer } from "./board";
 import { useToasts } from "./hooks/useToasts";
@@ -72,6 +73,8 @@ export default function App() {
 
   const [voiceSettingsOpen, setVoiceSettingsOpen] = useState(false);
   const closeVoiceSettings = useCallback(() => setVoiceSettingsOpen(false), []);
+  const [boardFilesOpen, setBoardFilesOpen] = useState(false);
+  const closeBoardFiles = useCallback(() => setBoardFilesOpen(false), []);
   /** Saves from a control that shows no error of its own (the toast says why). */
   const saveQuietly = (next: Settings) => void saveSettings(next).catch(() => undefined);
   const { guest } = visit;
@@ -92,6 +95,9 @@ export default function App() {
         </button>
         <button className="button" onClick={() => void notes.show()}>
           Meeting notes
+        </button>
+        <button className="button" onClick={() => setBoardFilesOpen(true)}>
+          Import and export
         </button>
         {!guest && !room.room && (
           <button className="button primary" onClick={visit.offerToJoin}>
@@ -164,6 +170,14 @@ export default function App() {
         />
       )}
       {notes.open && <NotesDialog files={notes.files} open={notes.open} onRead={(name) => void notes.read(name)} onClose={notes.close} />}
+      {boardFilesOpen && (
+        <BoardFilesDialog
+          cardCount={board.board?.columns.reduce((count, column) => count + column.cards.length, 0) ?? 0}
+          seen={() => board.latest()?.revision ?? 0}
+          onImported={board.imported}
+          onClose={closeBoardFiles}
+        />
+      )}
       {voiceSettingsOpen && <VoiceSettingsDialog settings={settings} onSaveSettings={saveSettings} onClose={closeVoiceSettings} />}
       {editing && board.board && (
         <CardEditor

@@ -93,6 +93,21 @@ export const commands = {
 	readNotes: (name: string) => typedError<string, CommandError>(__TAURI_INVOKE("read_notes", { name })),
 	/**  Opens the notes folder in the system's file manager. */
 	openNotesFolder: () => typedError<null, CommandError>(__TAURI_INVOKE("open_notes_folder")),
+	/**
+	 *  Asks where to save the board (the one shown: this machine's or the room's it is a guest
+	 *  in) in `format`, and writes it there; `None` when the person cancelled.
+	 */
+	exportBoard: (format: ExportFormat) => typedError<string | null, CommandError>(__TAURI_INVOKE("export_board", { format })),
+	/**
+	 *  Asks which file to import, reads and checks it, and says what it holds; `None` when the
+	 *  person cancelled.
+	 */
+	chooseImport: () => typedError<ImportPreview_Serialize | null, CommandError>(__TAURI_INVOKE("choose_import")),
+	/**
+	 *  Imports the chosen file as one change, each of its lists in `columns`: after the board's
+	 *  cards, or in place of them (`replace`). `seen`: the revision the window last showed.
+	 */
+	importBoard: (columns: Status[], replace: boolean, seen: number) => typedError<Change_Serialize, CommandError>(__TAURI_INVOKE("import_board", { columns, replace, seen })),
 };
 
 /** Events */
@@ -115,6 +130,16 @@ export const events = {
 /**  Levels of every source and the mix, ten times a second while anybody is in the room. */
 export type AudioLevels = {
 	levels: Levels,
+};
+
+/**
+ *  Many cards changed at once: `removed` as they were, in board order, then `added` placed
+ *  one after the other in board order, each at its final position (so inserting them in that
+ *  order, after taking the removed ones off, rebuilds the board).
+ */
+export type Batch = {
+	removed: PlacedCard[],
+	added: PlacedCard[],
 };
 
 /**  The whole board state; it is also what gets saved. */
@@ -201,6 +226,11 @@ export type Change_Deserialize = {
 	 *  before suggestions existed have none.
 	 */
 	suggestion?: Suggestion_Deserialize | null,
+	/**
+	 *  The cards an import (or its undo) took off and put on, all in one change; then
+	 *  `before` and `after` are empty. Changes saved before imports existed have none.
+	 */
+	batch?: Batch | null,
 };
 
 export type Change_Serialize = {
@@ -220,6 +250,11 @@ export type Change_Serialize = {
 	 *  before suggestions existed have none.
 	 */
 	suggestion: Suggestion_Serialize | null,
+	/**
+	 *  The cards an import (or its undo) took off and put on, all in one change; then
+	 *  `before` and `after` are empty. Changes saved before imports existed have none.
+	 */
+	batch: Batch | null,
 };
 
 /**  What a participant's page (or the app, joining as a guest) sends. */
@@ -306,7 +341,16 @@ export type Edit_Deserialize = { type: "create"; status: Status; title: string; 
 /**  Drops the waiting suggestion with this id. */
 { type: "reject"; suggestion: number } | 
 /**  Drops a suggestion nobody answered before the meeting ended. */
-{ type: "expire"; suggestion: number };
+{ type: "expire"; suggestion: number } | 
+/**
+ *  Brings in cards read from a file (see [`crate::import`]) as one change: after the
+ *  cards on the board, or in place of them all (`replace`). Only the host imports.
+ */
+{ type: "import"; 
+/**  The file's name, for the activity log. */
+from: string; replace: boolean; 
+/**  Logged empty: the change's `batch` holds the cards as placed. */
+cards: NewCard_Deserialize[] };
 
 /**  An edit someone asks for. Positions are indexes in the target column; past the end means "at the end". */
 export type Edit_Serialize = { type: "create"; status: Status; title: string; notes: string; tags: string[]; position: number | null } | { type: "move"; cardId: string; status: Status; position: number | null } | { type: "addTags"; cardId: string; tags: string[] } | 
@@ -324,7 +368,16 @@ export type Edit_Serialize = { type: "create"; status: Status; title: string; no
 /**  Drops the waiting suggestion with this id. */
 { type: "reject"; suggestion: number } | 
 /**  Drops a suggestion nobody answered before the meeting ended. */
-{ type: "expire"; suggestion: number };
+{ type: "expire"; suggestion: number } | 
+/**
+ *  Brings in cards read from a file (see [`crate::import`]) as one change: after the
+ *  cards on the board, or in place of them all (`replace`). Only the host imports.
+ */
+{ type: "import"; 
+/**  The file's name, for the activity log. */
+from: string; replace: boolean; 
+/**  Logged empty: the change's `batch` holds the cards as placed. */
+cards: NewCard_Serialize[] };
 
 export type ErrorCode = 
 /**  Not JSON, not a known message, or fields of the wrong type. */
@@ -351,6 +404,9 @@ export type ErrorKind =
 "invalid" | 
 /**  Something on this computer failed (saving, a device, the keychain): try again later. */
 "failed";
+
+/**  The formats a board can be written in. */
+export type ExportFormat = "markdown" | "json" | "csv";
 
 export type GuestConnection = { state: "connecting" } | 
 /**  The host lets people in one by one. */
@@ -403,6 +459,41 @@ export type IceServer_Serialize = {
 	credential?: string,
 };
 
+export type ImportFormat = 
+/**  Boardroom's JSON. */
+"json" | 
+/**  Boardroom's CSV. */
+"csv" | 
+/**  A Trello board exported as JSON. */
+"trello" | 
+/**  Jira issues exported as CSV. */
+"jira";
+
+/**  What a chosen file holds, for the person to confirm. */
+export type ImportPreview = ImportPreview_Serialize | ImportPreview_Deserialize;
+
+/**  What a chosen file holds, for the person to confirm. */
+export type ImportPreview_Deserialize = {
+	file: string,
+	format: ImportFormat,
+	/**  The file's lists, each with the column its name says, if it does. */
+	lists: List_Deserialize[],
+	cards: number,
+	/**  Archived cards, which are not imported. */
+	leftOut: number,
+};
+
+/**  What a chosen file holds, for the person to confirm. */
+export type ImportPreview_Serialize = {
+	file: string,
+	format: ImportFormat,
+	/**  The file's lists, each with the column its name says, if it does. */
+	lists: List_Serialize[],
+	cards: number,
+	/**  Archived cards, which are not imported. */
+	leftOut: number,
+};
+
 /**  A link to join a room reached the app. */
 export type InviteOpened = {
 	link: string,
@@ -444,6 +535,23 @@ export type Level = {
 export type Levels = {
 	sources: SourceLevel[],
 	mix: Level,
+};
+
+/**  A list of the file and the column its cards go in, if its name says. */
+export type List = List_Serialize | List_Deserialize;
+
+/**  A list of the file and the column its cards go in, if its name says. */
+export type List_Deserialize = {
+	name: string,
+	column?: Status | null,
+	cards: number,
+};
+
+/**  A list of the file and the column its cards go in, if its name says. */
+export type List_Serialize = {
+	name: string,
+	column: Status | null,
+	cards: number,
 };
 
 /**  The room's doors as the host sees them. */
@@ -490,6 +598,36 @@ export type MicrophoneChanged = {
 export type MicrophoneStatus = { state: "off" } | { state: "live"; device: string } | 
 /**  Not capturing; `reason` says why and what to do. It is tried again every two seconds. */
 { state: "unavailable"; reason: string };
+
+/**
+ *  A card to import. Its `id` is kept when it replaces the board's cards; otherwise, and
+ *  when it has none, the card gets a new one.
+ */
+export type NewCard = NewCard_Serialize | NewCard_Deserialize;
+
+/**
+ *  A card to import. Its `id` is kept when it replaces the board's cards; otherwise, and
+ *  when it has none, the card gets a new one.
+ */
+export type NewCard_Deserialize = {
+	id?: string | null,
+	status: Status,
+	title: string,
+	notes: string,
+	tags: string[],
+};
+
+/**
+ *  A card to import. Its `id` is kept when it replaces the board's cards; otherwise, and
+ *  when it has none, the card gets a new one.
+ */
+export type NewCard_Serialize = {
+	id: string | null,
+	status: Status,
+	title: string,
+	notes: string,
+	tags: string[],
+};
 
 /**  One meeting's notes as the folder lists them. */
 export type NotesFile = {

@@ -1,6 +1,6 @@
 // The window's copy of the board and how it follows the backend: changes arrive in
 // revision order and are applied here; a gap means we missed one and must re-fetch.
-import type { Board, Card, Change, Edit, Source, Status, Suggestion } from "./bindings";
+import type { Batch, Board, Card, Change, Edit, Source, Status, Suggestion } from "./bindings";
 
 export const STATUSES: Status[] = ["Backlog", "In Progress", "Blocked", "Done"];
 const ACTIVITY_LIMIT = 500;
@@ -11,6 +11,7 @@ export type Received = { kind: "applied"; board: Board } | { kind: "stale" } | {
 export function receive(board: Board, change: Change): Received {
   if (change.revision <= board.revision) return { kind: "stale" };
   if (change.revision !== board.revision + 1) return { kind: "gap" };
+  if (change.batch) return { kind: "applied", board: placeBatch(board, change, change.batch) };
   const id = change.after?.card.id ?? change.before?.card.id;
   const columns = board.columns.map((column) => {
     const cards = column.cards.filter((card) => card.id !== id);
@@ -21,6 +22,20 @@ export function receive(board: Board, change: Change): Received {
   });
   const activity = [...board.activity, change].slice(-ACTIVITY_LIMIT);
   return { kind: "applied", board: { ...board, revision: change.revision, columns, activity, pending: settle(board, change) } };
+}
+
+/** Applies an import or its undo: the removed cards off, then the added ones in order at their places. */
+function placeBatch(board: Board, change: Change, batch: Batch): Board {
+  const gone = new Set(batch.removed.map((placed) => placed.card.id));
+  const columns = board.columns.map((column) => {
+    const cards = column.cards.filter((card) => !gone.has(card.id));
+    for (const placed of batch.added) {
+      if (placed.card.status === column.status) cards.splice(Math.min(placed.position, cards.length), 0, placed.card);
+    }
+    return { ...column, cards };
+  });
+  const activity = [...board.activity, change].slice(-ACTIVITY_LIMIT);
+  return { ...board, revision: change.revision, columns, activity, pending: settle(board, change) };
 }
 
 /** The suggestions waiting after `change`: one it filed joins them, one it answered leaves. */
@@ -62,7 +77,7 @@ export function answer(
 
 /** Whether undoing `change` would change a card: filing or dropping a suggestion changed none. */
 export function canUndo(change: Change): boolean {
-  return Boolean(change.before ?? change.after);
+  return Boolean(change.before ?? change.after ?? change.batch);
 }
 
 export function findCard(board: Board, id: string): Card | undefined {
@@ -104,8 +119,9 @@ function quote(title: string): string {
 
 /** One line saying what a change did, for the activity panel and screen readers. */
 export function describe(change: Change): string {
-  const { before, after, operation } = change;
+  const { before, after, operation, batch } = change;
   const title = quote((after ?? before)?.card.title ?? "a card");
+  if (batch) return describeBatch(operation, batch);
   if (operation.type === "undo") {
     return `Undid change #${operation.revision} on ${title}`;
   }
@@ -135,6 +151,19 @@ export function describe(change: Change): string {
     return `Edited the ${parts.join(", ") || "details"} of ${title}`;
   }
   return `Changed ${title}`;
+}
+
+function cards(count: number): string {
+  return count === 1 ? "1 card" : `${count} cards`;
+}
+
+/** “Imported 12 cards from “trello.json” in place of 5 cards”; “Undid change #7: took off 12 cards”. */
+function describeBatch(operation: Edit, { added, removed }: Batch): string {
+  const replacing = removed.length > 0 ? ` in place of ${cards(removed.length)}` : "";
+  if (operation.type === "import") return `Imported ${cards(added.length)} from ${quote(operation.from)}${replacing}`;
+  const undid = operation.type === "undo" ? `Undid change #${operation.revision}: ` : "";
+  if (added.length === 0) return `${undid}took off ${cards(removed.length)}`;
+  return `${undid}put back ${cards(added.length)}${replacing}`;
 }
 
 /** Tags typed as "a, b, c". */

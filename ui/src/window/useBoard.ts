@@ -79,6 +79,15 @@ export function useBoard({ toast, failed }: Pick<Toasts, "toast" | "failed">) {
     [edit, toast],
   );
 
+  /** Shows an import made from the window, and offers to undo it. */
+  const imported = useCallback(
+    (change: Change) => {
+      take(change);
+      toast({ tone: "info", message: describe(change), action: { label: "Undo", run: () => void undo(change.revision) } });
+    },
+    [take, toast, undo],
+  );
+
   const open = useCallback((card: Card) => setEditing({ card, seen: latest()?.revision ?? 0 }), [latest]);
   const close = useCallback(() => setEditing(null), []);
 
@@ -120,5 +129,5 @@ export function useBoard({ toast, failed }: Pick<Toasts, "toast" | "failed">) {
     setEditing(null);
   }, [forget]);
 
-  return { board, loadError, highlighted, editing, listen, load: resync, resync, leave, edit, undo, open, close, remove, save };
+  return { board, latest, loadError, highlighted, editing, listen, load: resync, resync, leave, edit, undo, imported, open, close, remove, save };
 }

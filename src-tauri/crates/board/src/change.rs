@@ -68,6 +68,30 @@ pub struct Change {
     /// The suggestion this change filed, accepted, rejected or let expire. Changes saved
     /// before suggestions existed have none.
     pub suggestion: Option<Suggestion>,
+    /// The cards an import (or its undo) took off and put on, all in one change; then
+    /// `before` and `after` are empty. Changes saved before imports existed have none.
+    #[serde(default)]
+    pub batch: Option<Batch>,
+}
+
+/// Many cards changed at once: `removed` as they were, in board order, then `added` placed
+/// one after the other in board order, each at its final position (so inserting them in that
+/// order, after taking the removed ones off, rebuilds the board).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct Batch {
+    pub removed: Vec<PlacedCard>,
+    pub added: Vec<PlacedCard>,
+}
+
+impl Batch {
+    pub fn text_bytes(&self) -> usize {
+        self.removed.iter().chain(&self.added).map(|p| p.card.text_bytes()).sum()
+    }
+
+    /// What takes this batch back: the added cards off, the removed ones on again.
+    pub(crate) fn inverse(&self) -> Batch {
+        Batch { removed: self.added.clone(), added: self.removed.clone() }
+    }
 }
 
 impl Change {
@@ -76,11 +100,25 @@ impl Change {
     pub fn text_bytes(&self) -> usize {
         let card = |placed: &Option<PlacedCard>| placed.as_ref().map_or(0, |p| p.card.text_bytes());
         let suggestion = self.suggestion.as_ref().map_or(0, Suggestion::text_bytes);
-        self.source.text_bytes() + self.operation.text_bytes() + card(&self.before) + card(&self.after) + suggestion
+        let batch = self.batch.as_ref().map_or(0, Batch::text_bytes);
+        self.source.text_bytes()
+            + self.operation.text_bytes()
+            + card(&self.before)
+            + card(&self.after)
+            + suggestion
+            + batch
     }
 
-    /// The id of the card this change touched.
+    /// The id of the card this change touched; empty for a batch (see [`Change::touches`]).
     pub fn card_id(&self) -> &str {
         self.after.as_ref().or(self.before.as_ref()).map(|p| p.card.id.as_str()).unwrap_or_default()
+    }
+
+    /// Whether this change touched the card with this id.
+    pub fn touches(&self, id: &str) -> bool {
+        match &self.batch {
+            Some(batch) => batch.removed.iter().chain(&batch.added).any(|p| p.card.id == id),
+            None => self.card_id() == id,
+        }
     }
 }

@@ -64,6 +64,35 @@ pub enum Edit {
         #[specta(type = u32)]
         suggestion: u64,
     },
+    /// Brings in cards read from a file (see [`crate::import`]) as one change: after the
+    /// cards on the board, or in place of them all (`replace`). Only the host imports.
+    Import {
+        /// The file's name, for the activity log.
+        from: String,
+        replace: bool,
+        /// Logged empty: the change's `batch` holds the cards as placed.
+        cards: Vec<NewCard>,
+    },
+}
+
+/// A card to import. Its `id` is kept when it replaces the board's cards; otherwise, and
+/// when it has none, the card gets a new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct NewCard {
+    pub id: Option<String>,
+    pub status: Status,
+    pub title: String,
+    pub notes: String,
+    pub tags: Vec<String>,
+}
+
+impl NewCard {
+    fn text_bytes(&self) -> usize {
+        self.id.as_ref().map_or(0, String::len)
+            + self.title.len()
+            + self.notes.len()
+            + self.tags.iter().map(String::len).sum::<usize>()
+    }
 }
 
 impl Edit {
@@ -75,6 +104,7 @@ impl Edit {
             | Edit::Update { card_id, .. }
             | Edit::Delete { card_id } => Some(card_id),
             Edit::Create { .. }
+            | Edit::Import { .. }
             | Edit::Undo { .. }
             | Edit::Suggest { .. }
             | Edit::Accept { .. }
@@ -110,6 +140,7 @@ impl Edit {
                     + t.as_deref().map_or(0, tags)
             }
             Edit::Suggest { edit } => edit.text_bytes(),
+            Edit::Import { from, cards, .. } => from.len() + cards.iter().map(NewCard::text_bytes).sum::<usize>(),
             Edit::Undo { .. } | Edit::Accept { .. } | Edit::Reject { .. } | Edit::Expire { .. } => 0,
         }
     }
@@ -154,6 +185,16 @@ pub enum BoardError {
     OnlyVoiceSuggests,
     #[error("a person accepts or rejects a suggestion, not the voice operator")]
     PersonMustAnswer,
+    #[error("only the host imports cards, from the window or the host's command line")]
+    OnlyHostImports,
+    #[error("card {number} of the file: {error}")]
+    ImportedCard { number: usize, error: Box<BoardError> },
+    #[error("\"{0}\" cannot be a card id: use 1 to {max} letters, digits, dashes, underscores or dots", max = limits::MAX_ID_CHARS)]
+    BadId(String),
+    #[error("two cards have the id \"{0}\"")]
+    DuplicateId(String),
+    #[error("this import would change {kib} KB of cards at once; one import can change at most {max} KB, so that it can be undone: import fewer cards, or add them rather than replace the board's", max = limits::MAX_ACTIVITY_TEXT_BYTES / 1024)]
+    ImportTooBig { kib: usize },
     #[error("someone else changed this card while you were editing it (board revision {current}, you saw {seen}); here is the board as it is now")]
     Stale { seen: u64, current: u64 },
 }
@@ -179,7 +220,16 @@ impl Board {
     pub(crate) fn apply_revertibly(&mut self, edit: Edit, source: Source, at: i64) -> Result<Applied, BoardError> {
         let next_card_number = self.next_card_number;
         let pending = edit.settles_suggestions().then(|| self.pending.clone());
+        let mut batch = None;
         let settled = match &edit {
+            Edit::Import { cards, replace, .. } => {
+                batch = Some(self.import(cards, *replace, &source)?);
+                Ok((None, None, None))
+            }
+            Edit::Undo { revision } if self.is_batch(*revision) => {
+                batch = Some(self.undo_batch(*revision)?);
+                Ok((None, None, None))
+            }
             Edit::Suggest { edit } => self.suggest(edit, &source, at),
             Edit::Accept { suggestion } => self.accept(*suggestion, &source),
             Edit::Reject { suggestion } => self.withdraw(*suggestion, &source, false),
@@ -191,7 +241,12 @@ impl Board {
         };
         let (before, after, suggestion) = settled?;
         self.revision += 1;
-        let change = Change { revision: self.revision, at, source, operation: edit, before, after, suggestion };
+        let operation = match edit {
+            // The cards are in the batch already; kept once.
+            Edit::Import { from, replace, .. } => Edit::Import { from, replace, cards: Vec::new() },
+            edit => edit,
+        };
+        let change = Change { revision: self.revision, at, source, operation, before, after, suggestion, batch };
         let dropped = self.log(change.clone());
         Ok(Applied { change, next_card_number, dropped, pending })
     }
@@ -257,9 +312,11 @@ impl Board {
                 (Some(before), None)
             }
             Edit::Undo { revision } => self.undo(*revision)?,
-            Edit::Suggest { .. } | Edit::Accept { .. } | Edit::Reject { .. } | Edit::Expire { .. } => {
-                return Err(BoardError::NotSuggestable)
-            }
+            Edit::Suggest { .. }
+            | Edit::Accept { .. }
+            | Edit::Reject { .. }
+            | Edit::Expire { .. }
+            | Edit::Import { .. } => return Err(BoardError::NotSuggestable),
         })
     }
 
@@ -269,6 +326,9 @@ impl Board {
         let Applied { change, next_card_number, dropped, pending } = applied;
         debug_assert_eq!(self.activity.back(), Some(&change), "only the last change can be reverted");
         self.put_back(change.before, change.after.as_ref());
+        if let Some(batch) = &change.batch {
+            self.place(&batch.inverse());
+        }
         if let Some(pending) = pending {
             self.pending = pending;
         }
@@ -308,7 +368,7 @@ impl Board {
                 return Err(stale);
             }
             if let Some(card_id) = edit.card_id() {
-                if self.activity.iter().any(|c| c.revision > seen && c.card_id() == card_id) {
+                if self.activity.iter().any(|c| c.revision > seen && c.touches(card_id)) {
                     return Err(stale);
                 }
             }
@@ -319,7 +379,7 @@ impl Board {
     /// Refuses to put `new` in place of `old` (`None`: add it) when that would take the board
     /// past [`limits::MAX_CARDS`] or [`limits::MAX_CARDS_TEXT_BYTES`]. A board already past a
     /// cap (saved by an older version) may still shrink.
-    fn room_for(&self, new: &Card, old: Option<&Card>) -> Result<(), BoardError> {
+    pub(crate) fn room_for(&self, new: &Card, old: Option<&Card>) -> Result<(), BoardError> {
         if old.is_none() && self.card_count() >= limits::MAX_CARDS {
             return Err(BoardError::TooManyCards);
         }
@@ -384,7 +444,7 @@ impl Board {
         position.map_or(len, |p| (p as usize).min(len))
     }
 
-    fn insert(&mut self, card: Card, position: Option<u32>) -> PlacedCard {
+    pub(crate) fn insert(&mut self, card: Card, position: Option<u32>) -> PlacedCard {
         let cards = self.cards_mut(card.status);
         let index = position.map_or(cards.len(), |p| (p as usize).min(cards.len()));
         cards.insert(index, card.clone());

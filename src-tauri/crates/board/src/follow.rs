@@ -30,6 +30,9 @@ impl Board {
         if let Some(slot) = self.slot(&id) {
             self.cards_mut(slot.status).remove(slot.index);
         }
+        if let Some(batch) = &change.batch {
+            self.place(batch);
+        }
         if let Some(after) = &change.after {
             // A card created there: ids made here later (none, while following) stay unique.
             if let Some(number) = generated_number(&after.card.id) {

@@ -60,6 +60,9 @@ pub(crate) fn replay(board: &mut Board, records: &[Change]) -> Result<(), String
 /// Whether `change` was made on `board`: the card it changed is there as it was before, or,
 /// for a new card, no card has its id yet.
 fn describes(board: &Board, change: &Change) -> bool {
+    if let Some(batch) = &change.batch {
+        return board.describes_batch(batch);
+    }
     match (&change.before, &change.after) {
         (Some(before), _) => board.column(before.card.status).get(before.position as usize) == Some(&before.card),
         (None, Some(after)) => board.card(&after.card.id).is_none(),

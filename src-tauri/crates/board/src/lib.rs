@@ -3,13 +3,18 @@
 //! voice edits that wait for a person (`suggestion`),
 //! crash-safe persistence (`file` reads and writes the whole board, `journal` is the format
 //! of the changes saved since, `store` appends them), the single actor every edit goes
-//! through (`actor`), and following a board kept elsewhere from its change records (`follow`).
+//! through (`actor`), following a board kept elsewhere from its change records (`follow`), and
+//! boards in other tools' files: `export` writes them, `import` reads them, `batch` places an
+//! import as one change.
 
 pub mod actor;
+mod batch;
 pub mod change;
 pub mod edit;
+pub mod export;
 pub mod file;
 pub mod follow;
+pub mod import;
 mod journal;
 pub mod limits;
 pub mod model;
@@ -18,8 +23,8 @@ pub mod store;
 pub mod suggestion;
 
 pub use actor::{BoardActor, BoardHandle, EditFailed};
-pub use change::{Change, PlacedCard, Source};
-pub use edit::{BoardError, Edit};
+pub use change::{Batch, Change, PlacedCard, Source};
+pub use edit::{BoardError, Edit, NewCard};
 pub use file::{BoardFile, LoadOutcome};
 pub use follow::Followed;
 pub use model::{Board, Card, Column, Status};

@@ -8,6 +8,8 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_NOTES_CHARS: usize = 8_000;
 pub const MAX_TAGS: usize = 32;
 pub const MAX_TAG_CHARS: usize = 40;
+/// The longest card id an imported file may keep (generated ones are 15 characters).
+pub const MAX_ID_CHARS: usize = 64;
 /// The most tags one edit may name (the card's own plus the new ones), duplicates and blanks
 /// included: past this it is refused before any other work, so no edit costs more than a
 /// few hundred short comparisons.
@@ -58,6 +60,19 @@ pub fn title(raw: &str) -> Result<String, BoardError> {
         return Err(BoardError::TitleTooLong { chars });
     }
     Ok(title.to_owned())
+}
+
+/// Checks a card id a file brings: 1 to [`MAX_ID_CHARS`] ASCII letters, digits, `-`, `_` or
+/// `.`, so it reads plainly wherever the id is said (to the model, in a link, in notes).
+pub fn card_id(raw: &str) -> Result<String, BoardError> {
+    let id = raw.trim();
+    let fits = (1..=MAX_ID_CHARS).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if fits {
+        Ok(id.to_owned())
+    } else {
+        Err(BoardError::BadId(shorten(raw, MAX_ID_CHARS)))
+    }
 }
 
 /// Trims notes, strips their control characters but line breaks and tabs, and checks their length.

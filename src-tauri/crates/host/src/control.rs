@@ -3,6 +3,10 @@
 //! each name in the status lines, never by their name: anyone can call themselves "w2". Plain
 //! Rust: a line and the room as it is now in, what to do out.
 
+use std::path::PathBuf;
+
+use board::import::Incoming;
+use board::Status;
 use realtime::Language;
 use room::Lobby;
 use room_protocol::Participant;
@@ -12,7 +16,11 @@ mute ID, unmute ID, lock, unlock, ask (newcomers wait for you), open (they come 
 ID is the one shown beside each name in the participants and lobby lines, such as p1 or w1; \
 accept N, reject N: a suggestion of the voice operator's, by the number in its board line; \
 language CODE: the meeting's language, such as en, de or fr; \
-new-link: the room gets a new link and the old one lets nobody in any more";
+new-link: the room gets a new link and the old one lets nobody in any more; \
+export FILE: the board as Markdown (.md), JSON (.json) or CSV (.csv); \
+import FILE [replace] [\"LIST=COLUMN\" ...]: cards from Boardroom's JSON or CSV, a Trello JSON export or a Jira CSV \
+export, added after the board's (or in place of them, with replace), each list in the column its name says or the one \
+given; quote names with spaces";
 
 /// What the host asked for, with the id it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +38,50 @@ pub enum Action {
     Language(Language),
     /// Replace the room's link.
     NewLink,
+    /// Write the board to this file.
+    Export(PathBuf),
+    Import(Import),
+}
+
+/// Bring in the cards of a file: after the board's or in place of them, with the columns
+/// given for some of its lists by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub file: PathBuf,
+    pub replace: bool,
+    pub columns: Vec<(String, Status)>,
+}
+
+impl Import {
+    /// The column of each of `incoming`'s lists: the one given, else the one its name says.
+    pub fn columns(&self, incoming: &Incoming) -> Result<Vec<Status>, String> {
+        let mut unmapped = Vec::new();
+        let columns: Vec<Status> = incoming
+            .lists
+            .iter()
+            .filter_map(|list| {
+                let given = self.columns.iter().find(|(name, _)| name.eq_ignore_ascii_case(&list.name));
+                let column = given.map(|(_, column)| *column).or(list.column);
+                if column.is_none() {
+                    unmapped.push(format!("\"{}={}\"", list.name, Status::Backlog));
+                }
+                column
+            })
+            .collect();
+        if let Some(unknown) =
+            self.columns.iter().find(|(name, _)| !incoming.lists.iter().any(|l| l.name.eq_ignore_ascii_case(name)))
+        {
+            let lists: Vec<String> = incoming.lists.iter().map(|l| format!("\"{}\"", l.name)).collect();
+            return Err(format!("the file has no list \"{}\"; its lists are {}", unknown.0, lists.join(", ")));
+        }
+        if !unmapped.is_empty() {
+            return Err(format!(
+                "say which column the cards of these lists go in, adding for example {} to the command",
+                unmapped.join(" ")
+            ));
+        }
+        Ok(columns)
+    }
 }
 
 /// Reads one line; `Err` says what is wrong with it (or lists the commands).
@@ -53,8 +105,37 @@ pub fn parse(line: &str, people: &[Participant], lobby: &Lobby) -> Result<Action
         "reject" => suggestion(who).map(|n| Action::Answer(n, false)),
         "language" => Language::from_code(who).map(Action::Language).map_err(|err| err.to_string()),
         "new-link" => Ok(Action::NewLink),
+        "export" => file_words(who).and_then(|words| match words.as_slice() {
+            [file] => Ok(Action::Export(PathBuf::from(file))),
+            _ => Err("say where: `export FILE`, such as `export standup.md`".to_owned()),
+        }),
+        "import" => import(who).map(Action::Import),
         _ => Err(HELP.to_owned()),
     }
+}
+
+/// The words of a command that names files and lists, which may be quoted as in a shell.
+fn file_words(rest: &str) -> Result<Vec<String>, String> {
+    shlex::split(rest).ok_or_else(|| "a quote is not closed".to_owned())
+}
+
+fn import(rest: &str) -> Result<Import, String> {
+    let words = file_words(rest)?;
+    let Some((file, options)) = words.split_first() else {
+        return Err("say which file: `import FILE`, such as `import trello.json`".to_owned());
+    };
+    let mut import = Import { file: PathBuf::from(file), replace: false, columns: Vec::new() };
+    for option in options {
+        match option.split_once('=') {
+            _ if option == "replace" => import.replace = true,
+            Some((list, column)) => {
+                let column = column.parse().map_err(|err: board::model::UnknownStatus| err.to_string())?;
+                import.columns.push((list.trim().to_owned(), column));
+            }
+            None => return Err(format!("\"{option}\" is neither `replace` nor a \"LIST=COLUMN\"")),
+        }
+    }
+    Ok(import)
 }
 
 fn suggestion(number: &str) -> Result<u64, String> {
@@ -120,5 +201,25 @@ mod tests {
         assert_eq!(parse("accept 7"), Ok(Action::Answer(7, true)));
         assert_eq!(parse("reject 7"), Ok(Action::Answer(7, false)));
         assert!(parse("accept Ana").unwrap_err().contains("say which suggestion"));
+        assert_eq!(parse("export 'my board.md'"), Ok(Action::Export("my board.md".into())));
+        assert!(parse("export").unwrap_err().starts_with("say where"));
+        let import = Import {
+            file: "jira export.csv".into(),
+            replace: true,
+            columns: vec![("Waiting for customer".into(), Status::Blocked)],
+        };
+        assert_eq!(
+            parse(r#"import "jira export.csv" replace "Waiting for customer=blocked""#),
+            Ok(Action::Import(import))
+        );
+        assert_eq!(
+            parse("import x.csv QA=Later"),
+            Err("\"Later\" is not a column; use Backlog, In Progress, Blocked or Done".into())
+        );
+        assert_eq!(
+            parse("import x.csv sideways"),
+            Err("\"sideways\" is neither `replace` nor a \"LIST=COLUMN\"".into())
+        );
+        assert_eq!(parse("import 'x.csv"), Err("a quote is not closed".into()));
     }
 }

@@ -19,6 +19,7 @@ use realtime::cost::MeetingCost;
 use realtime::{Endpoint, Preferences};
 use room::acme::AcmeStatus;
 use room::{HubHandle, Lobby};
+use runtime::board_files;
 use runtime::{Listening, Runtime, RuntimeConfig, VoiceChoice};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
@@ -49,6 +50,9 @@ fn say(line: String) {
 }
 
 async fn run(options: options::Options) -> Result<(), String> {
+    // Listened for from the start: a stop that comes while the host is starting still ends
+    // it the clean way (board written whole, notes written), not by the signal's default.
+    let shutdown = shutdown_requested().map_err(|err| format!("the stop signals cannot be caught: {err}"))?;
     let device = match &options.microphone {
         Microphone::Named(name) => Some(name.clone()),
         Microphone::Default | Microphone::None => None,
@@ -176,7 +180,7 @@ async fn run(options: options::Options) -> Result<(), String> {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
     });
-    wait_for_shutdown().await;
+    shutdown.await;
     say("shutting down".to_owned());
     runtime.shutdown().await;
     // The host's meeting ends with it: its notes are written on the way out.
@@ -264,6 +268,21 @@ async fn act(controls: &Controls, action: Action) -> Result<(), String> {
             let renewed = controls.runtime.hosting.new_link().await;
             renewed.map(drop).map_err(|err| format!("the new link could not be kept: {err}"))
         }
+        Action::Export(file) => {
+            let board = controls.runtime.board.snapshot().await.map_err(|err| err.to_string())?;
+            let format = board_files::format_of(&file).map_err(|err| err.to_string())?;
+            board_files::export(&board, &file, format, false).map_err(|err| err.to_string())?;
+            say(format!("export: {} cards as {format:?} to {}", board.card_count(), file.display()));
+            Ok(())
+        }
+        Action::Import(import) => {
+            let incoming = board_files::read(&import.file).map_err(|err| err.to_string())?;
+            let columns = import.columns(&incoming)?;
+            say(report::import(&import.file, &incoming, &columns));
+            let edit = board_files::import_edit(&import.file, &incoming, Some(&columns), import.replace);
+            let edit = edit.map_err(|err| err.to_string())?;
+            controls.runtime.board.apply(edit, Source::Hand).await.map(drop).map_err(|err| err.to_string())
+        }
     }
 }
 
@@ -285,17 +304,22 @@ fn print_each<T: PartialEq + Send + Sync + 'static>(
     });
 }
 
-/// Ctrl-C or SIGTERM (what `systemctl stop` and `kill` send).
-async fn wait_for_shutdown() {
+/// Ctrl-C or SIGTERM (what `systemctl stop` and `kill` send), caught from when this is called.
+fn shutdown_requested() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

@@ -1,6 +1,7 @@
 //! The host's status lines on standard output: one line per event, easy to read and to grep.
 
-use board::{Change, Edit, Source};
+use board::import::Incoming;
+use board::{Change, Edit, Source, Status};
 use meeting::{who_spoke, OperatorStatus, TranscriptLine};
 use realtime::cost::{self, MeetingCost};
 use realtime::Preferences;
@@ -122,10 +123,26 @@ pub fn lobby(lobby: &Lobby) -> String {
     line
 }
 
+/// `import: jira.csv (Jira): "To Do" → Backlog, "QA" → In Progress; 2 archived cards left out`
+pub fn import(file: &std::path::Path, incoming: &Incoming, columns: &[Status]) -> String {
+    let lists: Vec<String> =
+        incoming.lists.iter().zip(columns).map(|(list, column)| format!("\"{}\" → {column}", list.name)).collect();
+    let left_out = match incoming.left_out {
+        0 => String::new(),
+        n => format!("; {n} archived cards left out"),
+    };
+    format!("import: {} ({:?}): {}{left_out}", file.display(), incoming.format, lists.join(", "))
+}
+
 pub fn change(change: &Change) -> String {
     let card = change.after.as_ref().or(change.before.as_ref()).map(|placed| &placed.card);
     let named = card.map(|c| format!("{} \"{}\"", c.id, c.title)).unwrap_or_default();
+    let batch = change.batch.as_ref().map(|b| (b.added.len(), b.removed.len())).unwrap_or_default();
     let what = match &change.operation {
+        Edit::Import { from, .. } => format!("imported {} cards from \"{from}\", taking off {}", batch.0, batch.1),
+        Edit::Undo { revision } if change.batch.is_some() => {
+            format!("undid change {revision}: put back {} cards, took off {}", batch.0, batch.1)
+        }
         Edit::Create { status, .. } => format!("created {named} in {status}"),
         Edit::Move { status, .. } => format!("moved {named} to {status}"),
         Edit::AddTags { tags, .. } => format!("tagged {named} with {}", tags.join(", ")),
@@ -163,9 +180,12 @@ fn asked(change: &Change) -> String {
         Edit::AddTags { tags, .. } => format!("tag {named} with {}", tags.join(", ")),
         Edit::Update { .. } => format!("update {named}"),
         Edit::Delete { .. } => format!("delete {named}"),
-        Edit::Undo { .. } | Edit::Suggest { .. } | Edit::Accept { .. } | Edit::Reject { .. } | Edit::Expire { .. } => {
-            "change the board".to_owned()
-        }
+        Edit::Undo { .. }
+        | Edit::Suggest { .. }
+        | Edit::Accept { .. }
+        | Edit::Reject { .. }
+        | Edit::Expire { .. }
+        | Edit::Import { .. } => "change the board".to_owned(),
     }
 }
 

@@ -640,3 +640,102 @@ async fn the_hosts_commands_act_on_the_ids_beside_the_names_never_on_names() {
     let status = tokio::task::block_in_place(|| host.terminate());
     assert!(status.success(), "the host exits cleanly on SIGTERM: {status}");
 }
+
+/// The board comes in from a Trello export and goes out as Markdown, JSON and CSV through the
+/// host's command line: the import is one change that participants receive and can undo, a
+/// list whose name says no column waits for the host to name one, a bad file changes nothing,
+/// and the imported board is still there after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_comes_in_from_trello_and_goes_out_as_markdown_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let trello = json!({
+        "name": "Team", "actions": [], "labels": [],
+        "lists": [
+            {"id": "L1", "name": "To Do", "closed": false, "pos": 1},
+            {"id": "L2", "name": "QA", "closed": false, "pos": 2},
+            {"id": "L3", "name": "Done", "closed": false, "pos": 3}
+        ],
+        "cards": [
+            {"id": "c1", "idList": "L1", "name": "Write the runbook", "desc": "For on-call", "closed": false, "pos": 1,
+             "labels": [{"name": "docs", "color": "blue"}]},
+            {"id": "c2", "idList": "L2", "name": "Check the login fix", "desc": "", "closed": false, "pos": 1, "labels": []},
+            {"id": "c3", "idList": "L3", "name": "Rotate the keys", "desc": "", "closed": false, "pos": 1, "labels": []},
+            {"id": "c4", "idList": "L3", "name": "Archived", "desc": "", "closed": true, "pos": 2, "labels": []}
+        ]
+    });
+    std::fs::write(file("trello board.json"), trello.to_string()).unwrap();
+    std::fs::write(file("broken.csv"), "column,title\nDone,fine\nLater,not a column\n").unwrap();
+    let start = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_boardroom-host"));
+        command.args(["--data-dir", data.to_str().unwrap(), "--microphone", "none", "--room"]);
+        command.env_remove("OPENAI_API_KEY");
+        let mut host = Host::spawn(command);
+        let link = tokio::task::block_in_place(|| host.expect_line("room: "))["room: ".len()..].to_owned();
+        (host, link)
+    };
+    let (mut host, link) = start();
+    let (mut ana, _) =
+        tokio_tungstenite::connect_async(format!("{}/ws", link.replacen("http://", "ws://", 1))).await.unwrap();
+    say(&mut ana, json!({"type": "hello", "version": 2, "name": "Ana", "device": "browser-of-Ana-0123456789"})).await;
+    next_of(&mut ana, "welcome").await;
+    let line = |host: &mut Host, prefix: &str| tokio::task::block_in_place(|| host.expect_line(prefix));
+
+    host.command(&format!("import '{}'", file("broken.csv")));
+    let refused = line(&mut host, "control: ");
+    assert_eq!(
+        refused,
+        "control: broken.csv: line 3: \"Later\" is not a column; use Backlog, In Progress, Blocked or Done"
+    );
+    host.command(&format!("import '{}' replace", file("trello board.json")));
+    let unmapped = line(&mut host, "control: ");
+    assert!(unmapped.starts_with("control: say which column the cards of these lists go in"), "{unmapped}");
+    assert!(unmapped.contains("\"QA=Backlog\""), "{unmapped}");
+
+    host.command(&format!("import '{}' replace 'QA=In Progress'", file("trello board.json")));
+    let mapping = line(&mut host, "import: ");
+    assert!(
+        mapping.ends_with(
+            "(Trello): \"To Do\" → Backlog, \"QA\" → In Progress, \"Done\" → Done; 1 archived cards left out"
+        ),
+        "{mapping}"
+    );
+    let change = line(&mut host, "board: revision 1: ");
+    assert_eq!(change, "board: revision 1: imported 3 cards from \"trello board.json\", taking off 5 (by hand)");
+    line(&mut host, "control: done: import");
+    // Ana's page gets the import as one change.
+    let received = next_of(&mut ana, "boardChanged").await;
+    assert_eq!(received["change"]["batch"]["added"].as_array().unwrap().len(), 3, "{received}");
+    assert_eq!(received["change"]["batch"]["removed"].as_array().unwrap().len(), 5);
+
+    for name in ["standup.md", "standup.json", "standup.csv"] {
+        host.command(&format!("export '{}'", file(name)));
+        line(&mut host, "export: 3 cards as ");
+        line(&mut host, "control: done: export");
+    }
+    let markdown = std::fs::read_to_string(file("standup.md")).unwrap();
+    assert!(markdown.contains("## Backlog\n\n- [ ] Write the runbook #docs\n\tFor on-call\n"), "{markdown}");
+    assert!(markdown.contains("## In Progress\n\n- [ ] Check the login fix\n"), "{markdown}");
+    assert!(markdown.contains("## Done\n\n**Complete**\n- [x] Rotate the keys\n"), "{markdown}");
+    host.command(&format!("export '{}'", file("standup.md")));
+    assert_eq!(
+        line(&mut host, "control: "),
+        "control: standup.md already exists; choose another name or remove it first"
+    );
+
+    // A restart brings the imported board back; our own JSON and CSV bring it back exactly.
+    assert!(tokio::task::block_in_place(|| host.terminate()).success());
+    let (mut host, _) = start();
+    host.command(&format!("export '{}'", file("again.json")));
+    line(&mut host, "control: done: export");
+    assert_eq!(std::fs::read(file("again.json")).unwrap(), std::fs::read(file("standup.json")).unwrap());
+    for name in ["standup.json", "standup.csv"] {
+        host.command(&format!("import '{}' replace", file(name)));
+        line(&mut host, "control: done: import");
+        host.command(&format!("export '{}'", file(&format!("round-trip-{name}"))));
+        line(&mut host, "control: done: export");
+        assert_eq!(std::fs::read(file(&format!("round-trip-{name}"))).unwrap(), std::fs::read(file(name)).unwrap());
+    }
+    assert!(tokio::task::block_in_place(|| host.terminate()).success());
+}

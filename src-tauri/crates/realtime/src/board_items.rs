@@ -16,6 +16,8 @@ use serde_json::{json, Value};
 pub const SNAPSHOT_BUDGET_BYTES: usize = 12 * 1024;
 /// Notes are cut to this many characters in the snapshot.
 const SNAPSHOT_NOTES_CHARS: usize = 60;
+/// An import's change line lists this many of its cards.
+const BATCH_LISTED: usize = 20;
 /// Notes are cut to this many characters in a change line.
 const CHANGE_NOTES_CHARS: usize = 200;
 /// The transcription prompt stays under this many characters (the transcription model reads
@@ -107,6 +109,7 @@ pub fn change_line(change: &Change) -> String {
         _ => String::new(),
     };
     let what = match (&change.before, &change.after) {
+        _ if change.batch.is_some() => batch_line(change),
         (None, Some(after)) => {
             let verb = if undo.is_empty() { "created" } else { "restored" };
             format!("{verb} {}{}", described(&after.card), in_column(after))
@@ -116,6 +119,30 @@ pub fn change_line(change: &Change) -> String {
         (None, None) => "changed nothing".to_owned(),
     };
     format!("{CHANGE_PREFIX} {} by {who}: {undo}{what}.", change.revision)
+}
+
+/// An import or its undo: how many cards came and went, and the first few that came.
+/// `imported 3 cards from "jira.csv" (taking off 5): kanban-card-006 "Fix login" in In Progress, …`
+fn batch_line(change: &Change) -> String {
+    let Some(batch) = &change.batch else { return String::new() };
+    let cards = |n: usize| if n == 1 { "1 card".to_owned() } else { format!("{n} cards") };
+    let mut line = match &change.operation {
+        Edit::Import { from, .. } => format!("imported {} from {}", cards(batch.added.len()), quoted(from)),
+        _ if batch.added.is_empty() => return format!("took off {}", cards(batch.removed.len())),
+        _ => format!("put back {}", cards(batch.added.len())),
+    };
+    if !batch.removed.is_empty() {
+        line += &format!(" (taking off {})", cards(batch.removed.len()));
+    }
+    let listed: Vec<String> =
+        batch.added.iter().take(BATCH_LISTED).map(|p| format!("{}{}", described(&p.card), in_column(p))).collect();
+    if !listed.is_empty() {
+        line += &format!(": {}", listed.join("; "));
+    }
+    if batch.added.len() > BATCH_LISTED {
+        line += &format!("; {} more, which find_cards looks up", batch.added.len() - BATCH_LISTED);
+    }
+    line
 }
 
 fn edited(before: &PlacedCard, after: &PlacedCard) -> String {
@@ -151,9 +178,12 @@ fn asked(suggestion: &Suggestion) -> String {
         Edit::AddTags { tags, .. } => format!("tag {card} {}", as_data(&json!(tags))),
         Edit::Update { .. } => format!("edit {card}"),
         Edit::Delete { .. } => format!("delete {card}"),
-        Edit::Undo { .. } | Edit::Suggest { .. } | Edit::Accept { .. } | Edit::Reject { .. } | Edit::Expire { .. } => {
-            "change the board".to_owned()
-        }
+        Edit::Undo { .. }
+        | Edit::Suggest { .. }
+        | Edit::Accept { .. }
+        | Edit::Reject { .. }
+        | Edit::Expire { .. }
+        | Edit::Import { .. } => "change the board".to_owned(),
     }
 }
 
@@ -305,7 +335,7 @@ mod tests {
     fn change(source: Source, operation: Edit, before: Option<Card>, after: Option<Card>) -> Change {
         let placed = |card: Card| PlacedCard { card, position: 0 };
         let (before, after) = (before.map(placed), after.map(placed));
-        Change { revision: 14, at: 0, source, operation, before, after, suggestion: None }
+        Change { revision: 14, at: 0, source, operation, before, after, suggestion: None, batch: None }
     }
 
     #[test]
@@ -338,6 +368,29 @@ mod tests {
             change_line(&change(voice, update, Some(created), Some(renamed))),
             r#"Board change 14 by you: card-009 "Write TURN docs": renamed it "Write the TURN guide"; set its tags to ["docs","turn"]."#
         );
+    }
+
+    #[test]
+    fn an_import_is_told_with_its_first_cards() {
+        let mut board = board::seed::board();
+        let card = |n: usize| board::NewCard {
+            id: None,
+            status: Status::Done,
+            title: format!("card {n}"),
+            notes: String::new(),
+            tags: vec![],
+        };
+        let import = Edit::Import { from: "jira.csv".into(), replace: false, cards: (0..25).map(card).collect() };
+        let line = change_line(&board.apply(import, Source::Hand, 0).unwrap());
+        assert!(
+            line.starts_with(
+                "Board change 1 by the host, by hand: imported 25 cards from \"jira.csv\": kanban-card-001 \"card 0\" in Done; "
+            ),
+            "{line}"
+        );
+        assert!(line.ends_with("kanban-card-020 \"card 19\" in Done; 5 more, which find_cards looks up."), "{line}");
+        let undo = change_line(&board.apply(Edit::Undo { revision: 1 }, Source::Hand, 0).unwrap());
+        assert_eq!(undo, "Board change 2 by the host, by hand: undid change 1: took off 25 cards.");
     }
 
     #[test]

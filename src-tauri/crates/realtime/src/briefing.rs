@@ -105,7 +105,7 @@ mod tests {
 
     fn change(revision: u64, source: Source) -> Change {
         let operation = Edit::Delete { card_id: "c".into() };
-        Change { revision, at: 0, source, operation, before: None, after: None, suggestion: None }
+        Change { revision, at: 0, source, operation, before: None, after: None, suggestion: None, batch: None }
     }
 
     fn voice(call_id: &str) -> Source {

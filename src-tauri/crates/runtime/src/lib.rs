@@ -16,6 +16,7 @@
 //! lines, and call the commands a person gives.
 
 pub mod audio;
+pub mod board_files;
 pub mod data_lock;
 pub mod guesting;
 pub mod hosting;

@@ -230,6 +230,21 @@ fn describe(change: &Change, host_name: &str) -> Option<(Group, String)> {
         }
         _ => who_made(&change.source, host_name),
     };
+    if let Some(batch) = &change.batch {
+        let cards = |n: usize| if n == 1 { "1 card".to_owned() } else { format!("{n} cards") };
+        let taken = match batch.removed.len() {
+            0 => String::new(),
+            n => format!(" in place of {}", cards(n)),
+        };
+        let line = match &change.operation {
+            Edit::Import { from, .. } => {
+                format!("{} imported from “{}”{taken}, {by}", cards(batch.added.len()), markdown(from))
+            }
+            _ if batch.added.is_empty() => format!("{} taken off by an undo, {by}", cards(batch.removed.len())),
+            _ => format!("{} put back by an undo{taken}, {by}", cards(batch.added.len())),
+        };
+        return Some((Group::Created, line));
+    }
     let (before, after) = (change.before.as_ref().map(|p| &p.card), change.after.as_ref().map(|p| &p.card));
     let (group, card) = match (before, after) {
         (None, Some(card)) => (Group::Created, card),
@@ -457,6 +472,30 @@ mod tests {
         assert_eq!(notes.matches("(card-005)").count(), 1, "the suggestion itself is not a change: {notes}");
         assert!(notes.contains("### Deleted\n\n- “"), "{notes}");
         assert!(notes.contains("(card-005), by voice, from Ana: “drop it”, accepted by Bo\n"), "{notes}");
+    }
+
+    #[test]
+    fn an_import_and_its_undo_are_one_line_each() {
+        let (mut gathered, ending) = meeting();
+        let mut board = board::seed::board();
+        let card = |title: &str| board::NewCard {
+            id: None,
+            status: Status::Backlog,
+            title: title.into(),
+            notes: String::new(),
+            tags: vec![],
+        };
+        let import = Edit::Import { from: "trello.json".into(), replace: true, cards: vec![card("a"), card("b")] };
+        let imported = board.apply(import, Source::Hand, NINE).unwrap();
+        let revision = imported.revision;
+        gathered.changed(imported);
+        gathered.changed(board.apply(Edit::Undo { revision }, Source::Hand, NINE + MINUTE).unwrap());
+        let notes = render(&gathered, &ending);
+        assert!(
+            notes.contains("- 2 cards imported from “trello.json” in place of 5 cards, by hand (Host)\n"),
+            "{notes}"
+        );
+        assert!(notes.contains("- 5 cards put back by an undo in place of 2 cards, by hand (Host)\n"), "{notes}");
     }
 
     #[test]
