@@ -37,7 +37,7 @@ BUILD_PACKAGES=(build-essential pkg-config cmake libwebkit2gtk-4.1-dev libasound
 # for rooms between computers: network namespaces with NAT (iproute2, iptables), socat to
 # reach a browser inside one, coturn (TURN), Pebble (ACME), openssl for a throwaway CA and
 # certutil to trust it in a browser's certificate store.
-TEST_PACKAGES=(xvfb xauth webkit2gtk-driver libglib2.0-bin desktop-file-utils imagemagick pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng dbus gnome-keyring chromium chromium-driver firefox-esr iproute2 iptables socat coturn pebble openssl libnss3-tools)
+TEST_PACKAGES=(xvfb xauth xdotool webkit2gtk-driver libglib2.0-bin desktop-file-utils imagemagick pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng dbus gnome-keyring chromium chromium-driver firefox-esr iproute2 iptables socat coturn pebble openssl libnss3-tools)
 
 ensure_rust() {
   if ! command -v cargo >/dev/null; then
