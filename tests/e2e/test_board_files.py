@@ -79,10 +79,11 @@ def test_export_and_import_through_the_file_dialogs(data_dir: Path, tmp_path: Pa
 
         window.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, '[role="dialog"]'))
         window.wait(lambda _: len(window.column_ids("Backlog")) == 1 and len(window.column_ids("In Progress")) == 1)
-        titles = window.driver.find_elements(By.CSS_SELECTOR, "li[data-card-id] .card-title")
-        assert sorted(t.text for t in titles) == ["Check the login fix", "Rotate the keys", "Write the runbook"]
-        activity = window.driver.find_element(By.CSS_SELECTOR, ".activity-list").text
-        assert "Imported 3 cards from “trello board.json” in place of 5 cards" in activity
+        # Read in one go, and again if the board re-renders meanwhile (a stale element).
+        titles = lambda d: sorted(t.text for t in d.find_elements(By.CSS_SELECTOR, "li[data-card-id] .card-title"))
+        window.wait(lambda d: titles(d) == ["Check the login fix", "Rotate the keys", "Write the runbook"], message="the imported cards")
+        imported = "Imported 3 cards from “trello board.json” in place of 5 cards"
+        window.wait(lambda d: imported in d.find_element(By.CSS_SELECTOR, ".activity-list").text, message="the import in the activity log")
 
         # One Undo takes the whole import back.
         window.driver.find_element(By.CSS_SELECTOR, '[aria-label="Undo: Imported 3 cards from “trello board.json” in place of 5 cards"]').click()

@@ -435,7 +435,7 @@ def test_the_window_hosts_the_room_and_hand_edits_flow_both_ways(tmp_path, data_
         window.press("Decline Dee")
         assert "did not let you in" in dee.closed_reason()
 
-        window.driver.find_element(By.XPATH, "//button[normalize-space()='End room']").click()
+        window.press("End room")
         window.wait(lambda d: d.find_elements(By.XPATH, "//button[normalize-space()='Start room']"), message="the room ends")
         with pytest.raises(urllib.error.URLError):
             urllib.request.urlopen(link, timeout=5)
