@@ -19,7 +19,8 @@ SEED = ["card-001", "card-002", "card-003", "card-004", "card-005"]
 
 def drag_with_keyboard(window: Window, card_id: str, *keys: str):
     """Focus the card, Space to lift it, the given arrow keys, Space to drop: real key actions."""
-    window.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus()", window.card(card_id))
+    handle = window.card(card_id).find_element(By.CSS_SELECTOR, '[role="button"]')
+    window.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus()", handle)
     actions = ActionChains(window.driver)
     for key in (Keys.SPACE, *keys, Keys.SPACE):
         actions.send_keys(key).pause(0.4)

@@ -210,9 +210,9 @@ describe("the board window", () => {
     render(<App />);
     await screen.findByText("Finish RTP HEVC Packetizer");
     for (const [name, count] of [["Backlog", 3], ["In Progress", 0], ["Blocked", 1], ["Done", 0]] as const) {
-      expect(within(column(name)).getByLabelText(`${count} cards`)).toBeTruthy();
+      expect(within(column(name)).getByText(`${count} cards`)).toBeTruthy();
     }
-    expect(within(column("Backlog")).getAllByRole("button", { name: /in Backlog$/ })).toHaveLength(3);
+    expect(within(column("Backlog")).getAllByRole("button", { name: /in Backlog/ })).toHaveLength(3);
   });
 
   it("follows changes from others and highlights the card they touched", async () => {

@@ -179,7 +179,7 @@ export function BoardView({ board, highlighted, onEdit, onOpen }: Props) {
         },
       }}
     >
-      <div className="board" aria-label="Kanban board">
+      <div className="board" role="region" aria-label="Kanban board">
         {board.columns.map((column) => (
           <ColumnView
             key={column.status}

@@ -11,7 +11,7 @@ export const SortableCard = memo(function SortableCard({ card, highlighted, onOp
   const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: card.id });
   const style = { transform: CSS.Translate.toString(transform), transition };
   // Enter opens the card; Space (handled by dnd-kit) lifts it for a keyboard drag.
-  const onKeyDown = (event: KeyboardEvent<HTMLLIElement>) => {
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.key === "Enter" && !isDragging) {
       event.preventDefault();
       onOpen(card);
@@ -19,20 +19,22 @@ export const SortableCard = memo(function SortableCard({ card, highlighted, onOp
     }
     listeners?.onKeyDown?.(event);
   };
+  // The list item stays a list item; the card inside it is the button a person lifts, named
+  // by what it shows (title, where it is, notes, tags), so what is seen is what is heard.
   return (
-    <li
-      ref={setNodeRef}
-      style={style}
-      className={`card-slot${isDragging ? " is-dragging" : ""}`}
-      data-card-id={card.id}
-      {...attributes}
-      {...listeners}
-      aria-roledescription="card"
-      aria-label={`${card.title}, in ${card.status}`}
-      onKeyDown={onKeyDown}
-      onClick={() => onOpen(card)}
-    >
-      <CardFace card={card} highlighted={highlighted} />
+    <li className="card-slot" data-card-id={card.id}>
+      <div
+        ref={setNodeRef}
+        style={style}
+        className={`card-handle${isDragging ? " is-dragging" : ""}`}
+        {...attributes}
+        {...listeners}
+        aria-roledescription="card"
+        onKeyDown={onKeyDown}
+        onClick={() => onOpen(card)}
+      >
+        <CardFace card={card} highlighted={highlighted} />
+      </div>
     </li>
   );
 });
@@ -41,6 +43,7 @@ export function CardFace({ card, highlighted = false, lifted = false }: { card: 
   return (
     <article className={`card${highlighted ? " is-highlighted" : ""}${lifted ? " is-lifted" : ""}`}>
       <h3 className="card-title">{card.title}</h3>
+      <span className="visually-hidden">in {card.status}</span>
       {card.notes && <p className="card-notes">{card.notes}</p>}
       <footer className="card-meta">
         {card.tags.length > 0 && (

@@ -23,8 +23,9 @@ export function ColumnView({ status, cards, highlighted, onOpen, onCreate }: Pro
     <section className={`column column-${slug(status)}`} aria-labelledby={headingId} data-status={status}>
       <header className="column-header">
         <h2 id={headingId}>{status}</h2>
-        <span className="count" aria-label={`${cards.length} cards`}>
-          {cards.length}
+        <span className="count">
+          <span aria-hidden="true">{cards.length}</span>
+          <span className="visually-hidden">{cards.length} cards</span>
         </span>
       </header>
       <SortableContext id={columnDropId(status)} items={cards.map((c) => c.id)} strategy={verticalListSortingStrategy}>

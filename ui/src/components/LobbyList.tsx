@@ -12,7 +12,7 @@ export function LobbyList({ lobby, onAdmit, onDecline, onAllowBack }: Props) {
   return (
     <>
       {lobby.waiting.length > 0 && (
-        <div className="lobby" aria-label="Waiting to join">
+        <div className="lobby" role="group" aria-label="Waiting to join">
           <h3 className="lobby-heading">Waiting to join</h3>
           <ul className="lobby-list">
             {lobby.waiting.map((person) => (
@@ -30,7 +30,7 @@ export function LobbyList({ lobby, onAdmit, onDecline, onAllowBack }: Props) {
         </div>
       )}
       {lobby.removed.length > 0 && (
-        <div className="lobby" aria-label="Removed">
+        <div className="lobby" role="group" aria-label="Removed">
           <h3 className="lobby-heading">Removed from this room</h3>
           <ul className="lobby-list">
             {lobby.removed.map((person) => (

@@ -68,9 +68,9 @@ function YouRow({ status, muted, onToggleMute }: Pick<Props, "status" | "muted" 
         Y
       </span>
       <div className="participant-body">
-        <p className="participant-name">
+        <span className="participant-name">
           You {speaking && <span className="speaking-badge">speaking</span>}
-        </p>
+        </span>
         {/* Muted, you are not heard, so the meter shows nothing. */}
         <LevelMeter label="Your microphone level" percent={muted ? 0 : reading.percent} />
         <p className="participant-meta">{describeMicrophone(status)}</p>

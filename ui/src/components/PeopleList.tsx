@@ -53,10 +53,10 @@ const PersonRow = memo(function PersonRow({ person, me, onMuteInMix, onRemove }:
         {person.name.charAt(0).toUpperCase()}
       </span>
       <div className="participant-body">
-        <p className="participant-name">
+        <span className="participant-name">
           {person.name}
           {person.id === me && " (you)"} {speaking && <span className="speaking-badge">speaking</span>}
-        </p>
+        </span>
         <LevelMeter label={`${person.name}'s level`} percent={silent ? 0 : reading.percent} />
         <p className="participant-meta">{describeState(person)}</p>
       </div>

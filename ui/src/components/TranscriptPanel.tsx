@@ -14,7 +14,8 @@ export function TranscriptPanel({ lines }: { lines: TranscriptLine[] }) {
       {newestFirst.length === 0 ? (
         <p className="panel-empty">What the voice operator hears shows up here.</p>
       ) : (
-        <ol className="transcript-list" aria-live="polite">
+        // Focusable, so that the keyboard can scroll back through a long meeting.
+        <ol className="transcript-list" aria-live="polite" aria-labelledby="transcript-heading" tabIndex={0}>
           {newestFirst.map((line) => {
             const who = whoSpoke(line.speakers);
             return (
