@@ -31,13 +31,15 @@ ensure_apt() {
 # What a Tauri 2 build needs on Debian/Ubuntu.
 BUILD_PACKAGES=(build-essential pkg-config cmake libwebkit2gtk-4.1-dev libasound2-dev curl file)
 # What the tests need: a virtual display, WebKit's WebDriver and screenshots for the window,
+# xdotool and xmessage to drive file dialogs and move the focus to another window, dunst
+# (a notification server, as on a desktop),
 # gio to ask which app opens boardroom:// links (desktop-file-utils indexes them, as on a desktop);
 # PulseAudio with ALSA's plugin (so cpal can read a virtual microphone), sox and espeak-ng
 # to make tones and speech; D-Bus and gnome-keyring for a private, throwaway keychain;
 # for rooms between computers: network namespaces with NAT (iproute2, iptables), socat to
 # reach a browser inside one, coturn (TURN), Pebble (ACME), openssl for a throwaway CA and
 # certutil to trust it in a browser's certificate store.
-TEST_PACKAGES=(xvfb xauth xdotool webkit2gtk-driver libglib2.0-bin desktop-file-utils imagemagick pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng dbus gnome-keyring chromium chromium-driver firefox-esr iproute2 iptables socat coturn pebble openssl libnss3-tools)
+TEST_PACKAGES=(xvfb xauth xdotool x11-utils dunst webkit2gtk-driver libglib2.0-bin desktop-file-utils imagemagick pulseaudio pulseaudio-utils libasound2-plugins sox espeak-ng dbus gnome-keyring chromium chromium-driver firefox-esr iproute2 iptables socat coturn pebble openssl libnss3-tools)
 
 ensure_rust() {
   if ! command -v cargo >/dev/null; then

@@ -4,8 +4,9 @@
 # the API key in a throwaway keychain, microphone capture on a virtual PulseAudio source,
 # the UI component tests, 20 s of fuzzing per target (room messages, tool-call arguments,
 # the board file), the release build with its .deb, the end-to-end tests on the
-# real window under Xvfb (including the voice operator), the meeting room with headless
-# Chromium participants, and the installed .deb.
+# real window under Xvfb (including the voice operator, its notifications through dunst and
+# its log file), axe-core and keyboard-only checks of the window and the participant page,
+# the meeting room with headless Chromium participants, and the installed .deb.
 source "$(dirname "$0")/lib.sh"
 
 ensure_apt "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"

@@ -8,7 +8,8 @@
 //! and forward what only they know; `startup` wires them in that order.
 //! `board_files` exports the board and imports one through the system's file dialogs.
 //! `invites` brings links that open the app to its one window; `webview` says how the
-//! page is painted. The typed IPC surface is exported to TypeScript by `bindings`, with
+//! page is painted; `notifications` tells of what must not be missed while the window is in
+//! the background; `logging` keeps the log file. The typed IPC surface is exported to TypeScript by `bindings`, with
 //! failures as `error`'s kinds.
 
 mod api_key;
@@ -21,7 +22,9 @@ mod events;
 mod guesting;
 mod hosting;
 mod invites;
+mod logging;
 mod notes;
+mod notifications;
 mod settings;
 mod startup;
 mod voice_settings;
@@ -42,9 +45,11 @@ pub fn run(data_dir: Option<PathBuf>) {
     tauri::Builder::default()
         // First, so that a second launch hands over its link before anything else starts.
         .plugin(invites::single_instance(&context.config().identifier, chosen_dir.as_deref()))
+        .plugin(logging::plugin(chosen_dir.as_deref()))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(board_files::ChosenImport::default())
         .plugin(startup::window_state(chosen_dir.as_deref()))
         .invoke_handler(ipc.invoke_handler())

@@ -3,7 +3,6 @@
 
 fn main() {
     boardroom_app::webview::paint_on_the_cpu();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     room::descriptors::raise_limit();
     let mut args = std::env::args().skip(1);
     let mut data_dir = None;
@@ -16,7 +15,8 @@ fn main() {
             }
             // Taken by the deep-link plugin.
             link if link.starts_with("boardroom://") => {}
-            other => log::warn!("ignoring unknown argument {other:?}"),
+            // The log starts with the app, after this.
+            other => eprintln!("ignoring unknown argument {other:?}"),
         }
     }
     boardroom_app::run(data_dir);

@@ -12,7 +12,7 @@ use specta::Type;
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::voice_settings::{self, VoiceEnvironment};
-use crate::{audio, events, guesting, hosting, notes, settings};
+use crate::{audio, events, guesting, hosting, notes, notifications, settings};
 
 /// Overrides the data directory (tests and people who keep several rooms use it).
 const DATA_DIR_VAR: &str = "BOARDROOM_DATA_DIR";
@@ -130,6 +130,7 @@ pub fn install<R: Runtime>(
     hosting::forward(app, &runtime.hosting);
     guesting::forward(app, &runtime.guesting);
     notes::forward(app, &runtime.notes);
+    notifications::install(app, &runtime);
     app.manage(runtime);
     app.manage(AppState { notice: Mutex::new(notice), launched });
     Ok(())
