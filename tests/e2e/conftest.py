@@ -55,8 +55,11 @@ class Window:
         return WebDriverWait(self.driver, timeout, ignored_exceptions=(WebDriverException,)).until(condition, message)
 
     def column_ids(self, status: str) -> list[str]:
-        cards = self.driver.find_elements(By.CSS_SELECTOR, f'section[data-status="{status}"] li[data-card-id]')
-        return [c.get_attribute("data-card-id") for c in cards]
+        """Read in one script, so a re-render meanwhile leaves no stale element behind."""
+        return self.driver.execute_script(
+            "return [...document.querySelectorAll(`section[data-status=\"${arguments[0]}\"] li[data-card-id]`)].map((e) => e.dataset.cardId)",
+            status,
+        )
 
     def wait_for_column(self, status: str, expected: list[str], timeout=20):
         self.wait(lambda _: self.column_ids(status) == expected, timeout, f"{status} should hold {expected}, has {self.column_ids(status)}")
