@@ -28,8 +28,9 @@ ensure_apt() {
   fi
 }
 
-# What a Tauri 2 build needs on Debian/Ubuntu.
-BUILD_PACKAGES=(build-essential pkg-config cmake libwebkit2gtk-4.1-dev libasound2-dev curl file)
+# What a Tauri 2 build needs on Debian/Ubuntu, with ALSA (the microphone and speakers) and
+# PulseAudio's client library (what the computer plays, from PulseAudio or PipeWire).
+BUILD_PACKAGES=(build-essential pkg-config cmake libwebkit2gtk-4.1-dev libasound2-dev libpulse-dev curl file)
 # What the tests need: a virtual display, WebKit's WebDriver and screenshots for the window,
 # xdotool and xmessage to drive file dialogs and move the focus to another window, dunst
 # (a notification server, as on a desktop),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every test: Rust unit, property, crash-safety and
 # command tests, the voice operator and headless host against the fake Realtime service,
-# the API key in a throwaway keychain, microphone capture on a virtual PulseAudio source,
+# the API key in a throwaway keychain, microphone capture on a virtual PulseAudio source and
+# what the computer plays (call audio) through PulseAudio's client library,
 # the UI component tests, 20 s of fuzzing per target (room messages, tool-call arguments,
 # the board file), the release build with its .deb, the end-to-end tests on the
 # real window under Xvfb (including the voice operator, its notifications through dunst and
@@ -35,8 +36,8 @@ cargo build --locked --workspace --bins
 export BOARDROOM_FAKE_REALTIME="$CARGO_TARGET_DIR/debug/fake-realtime"
 export BOARDROOM_HOST="$CARGO_TARGET_DIR/debug/boardroom-host"
 
-say "Microphone capture on a virtual PulseAudio microphone"
-cargo test --locked -p boardroom-audio --test microphone -- --ignored --test-threads=1
+say "Microphone capture on a virtual PulseAudio microphone, and what the computer plays as call audio"
+cargo test --locked -p boardroom-audio --test microphone --test system_audio -- --ignored --test-threads=1
 pulseaudio --kill 2>/dev/null || true
 
 say "UI component tests"

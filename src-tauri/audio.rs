@@ -1,16 +1,20 @@
-//! The room's sound in the window: the microphone's status and the levels, as the runtime's
+//! The room's sound in the window: the microphone's status, what the computer plays ("call
+//! audio") and the levels, as the runtime's
 //! audio publishes them, go to the window as typed events; join, leave, mute and the device
 //! list are its commands.
 
 use tauri::{AppHandle, Runtime, State};
 
 use crate::error::CommandError;
-use crate::events::{self, AudioLevels, MicrophoneChanged};
+use crate::events::{self, AudioLevels, MicrophoneChanged, SystemAudioChanged};
 
-/// Sends the microphone's status and the levels to the window.
+/// Sends the microphone's status, whether the computer's audio is heard, and the levels to the window.
 pub fn forward<R: Runtime>(app: &AppHandle<R>, audio: &runtime::Audio) {
     events::forward_changes(app.clone(), audio.microphone(), |status| {
         Some(MicrophoneChanged { status: status.clone() })
+    });
+    events::forward_changes(app.clone(), audio.system_audio(), |status| {
+        Some(SystemAudioChanged { status: status.clone() })
     });
     events::forward_changes(app.clone(), audio.levels(), |levels| {
         levels.as_ref().map(|levels| AudioLevels { levels: levels.clone() })

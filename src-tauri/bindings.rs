@@ -51,6 +51,7 @@ macro_rules! builder {
             .events(tauri_specta::collect_events![
                 crate::events::BoardChanged,
                 crate::events::MicrophoneChanged,
+                crate::events::SystemAudioChanged,
                 crate::events::AudioLevels,
                 crate::events::VoiceStatusChanged,
                 crate::events::VoiceCostChanged,

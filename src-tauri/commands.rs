@@ -239,9 +239,9 @@ mod tests {
         let (_app, window) = app(dir.path());
         assert_eq!(
             invoke(&window, "get_settings", json!({})).unwrap(),
-            json!({"theme": "system", "microphone": null, "headset": false, "model": null, "prices": null, "baseUrl": null, "roomLan": false, "roomPort": null, "roomAskToJoin": false, "askBeforeVoiceChanges": false, "meetingLanguage": null, "iceServers": [], "publicIp": null, "udpPorts": null, "yourName": null})
+            json!({"theme": "system", "microphone": null, "headset": false, "systemAudio": false, "model": null, "prices": null, "baseUrl": null, "roomLan": false, "roomPort": null, "roomAskToJoin": false, "askBeforeVoiceChanges": false, "meetingLanguage": null, "iceServers": [], "publicIp": null, "udpPorts": null, "yourName": null})
         );
-        let chosen = json!({"theme": "dark", "microphone": "USB headset", "headset": true, "model": "gpt-realtime", "prices": {"textIn": 4.0, "cachedTextIn": 0.4, "audioIn": 28.5, "cachedAudioIn": 0.4, "textOut": 24.0, "audioOut": 64.0}, "baseUrl": "http://127.0.0.1:9/v1", "roomLan": true, "roomPort": 8080, "roomAskToJoin": true, "askBeforeVoiceChanges": true, "meetingLanguage": "de", "iceServers": ["stun:stun.example.com", "turn:turn.example.com?transport=tcp"], "publicIp": "203.0.113.7", "udpPorts": "40000-40100", "yourName": "Dee"});
+        let chosen = json!({"theme": "dark", "microphone": "USB headset", "headset": true, "systemAudio": true, "model": "gpt-realtime", "prices": {"textIn": 4.0, "cachedTextIn": 0.4, "audioIn": 28.5, "cachedAudioIn": 0.4, "textOut": 24.0, "audioOut": 64.0}, "baseUrl": "http://127.0.0.1:9/v1", "roomLan": true, "roomPort": 8080, "roomAskToJoin": true, "askBeforeVoiceChanges": true, "meetingLanguage": "de", "iceServers": ["stun:stun.example.com", "turn:turn.example.com?transport=tcp"], "publicIp": "203.0.113.7", "udpPorts": "40000-40100", "yourName": "Dee"});
         invoke(&window, "set_settings", json!({ "settings": chosen })).unwrap();
         assert_eq!(invoke(&window, "get_settings", json!({})).unwrap(), chosen);
         let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("settings.json")).unwrap()).unwrap();

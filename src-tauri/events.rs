@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use audio::{Levels, MicrophoneStatus};
+use audio::{Levels, MicrophoneStatus, SystemAudioStatus};
 use board::Change;
 use guest::{GuestStatus, GuestView};
 use meeting::{OperatorStatus, TranscriptLine};
@@ -31,6 +31,12 @@ pub struct BoardChanged {
 #[derive(Debug, Clone, Serialize, Type, Event)]
 pub struct MicrophoneChanged {
     pub status: MicrophoneStatus,
+}
+
+/// Listening to what this computer plays started, stopped, failed, or heard other applications.
+#[derive(Debug, Clone, Serialize, Type, Event)]
+pub struct SystemAudioChanged {
+    pub status: SystemAudioStatus,
 }
 
 /// Levels of every source and the mix, ten times a second while anybody is in the room.

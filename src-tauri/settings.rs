@@ -1,6 +1,7 @@
 //! The user's preferences, kept with tauri-plugin-store in `settings.json` beside the board,
 //! and published: the whole settings for whoever reads them (the voice settings, the room),
-//! the chosen microphone and whether to cancel echo on their own, for the audio, and what
+//! the chosen microphone, whether to cancel echo and whether to hear what the computer
+//! plays on their own, for the audio, and what
 //! the voice operator follows during a call (ask before changes, the meeting's language).
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ const STORE_FILE: &str = "settings.json";
 const THEME_KEY: &str = "theme";
 const MICROPHONE_KEY: &str = "microphone";
 const HEADSET_KEY: &str = "headset";
+const SYSTEM_AUDIO_KEY: &str = "systemAudio";
 const MODEL_KEY: &str = "realtimeModel";
 const PRICES_KEY: &str = "realtimePrices";
 const BASE_URL_KEY: &str = "realtimeBaseUrl";
@@ -58,6 +60,10 @@ pub struct Settings {
     /// The person wears a headset: nothing the speakers play reaches the microphone, so
     /// echo cancellation is off (it is on whenever the speakers play otherwise).
     pub headset: bool,
+    /// "Also listen to this computer's audio": the voice operator hears what the computer
+    /// plays (the call app) as "call audio". Off when a caller leaves it out.
+    #[serde(default)]
+    pub system_audio: bool,
     /// The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both).
     pub model: Option<String>,
     /// What the model's tokens cost, in dollars per million, for the cost meter; `None` uses
@@ -169,6 +175,7 @@ pub struct SettingsState {
     published: watch::Sender<Settings>,
     microphone: watch::Sender<Option<String>>,
     echo_cancellation: watch::Sender<bool>,
+    system_audio: watch::Sender<bool>,
     ask_to_join: watch::Sender<bool>,
     voice_preferences: watch::Sender<Preferences>,
     /// The language of this computer's locale: the meeting's unless the person picks another.
@@ -201,6 +208,7 @@ pub struct Published {
     pub settings: watch::Receiver<Settings>,
     pub microphone: watch::Receiver<Option<String>>,
     pub echo_cancellation: watch::Receiver<bool>,
+    pub system_audio: watch::Receiver<bool>,
     pub ask_to_join: watch::Receiver<bool>,
     pub voice_preferences: watch::Receiver<Preferences>,
 }
@@ -214,6 +222,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) -> Result<Publis
         data_dir: data_dir.to_path_buf(),
         microphone: watch::Sender::new(saved.microphone.clone()),
         echo_cancellation: watch::Sender::new(!saved.headset),
+        system_audio: watch::Sender::new(saved.system_audio),
         ask_to_join: watch::Sender::new(saved.room_ask_to_join),
         voice_preferences: watch::Sender::new(Preferences::default()),
         system_language: realtime::language::of_environment(|var| std::env::var(var).ok()).unwrap_or_default(),
@@ -224,6 +233,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) -> Result<Publis
         settings: state.published.subscribe(),
         microphone: state.microphone.subscribe(),
         echo_cancellation: state.echo_cancellation.subscribe(),
+        system_audio: state.system_audio.subscribe(),
         ask_to_join: state.ask_to_join.subscribe(),
         voice_preferences: state.voice_preferences.subscribe(),
     };
@@ -262,6 +272,7 @@ fn read<R: Runtime>(store: &tauri_plugin_store::Store<R>) -> Settings {
         theme: value(store, THEME_KEY),
         microphone: value(store, MICROPHONE_KEY),
         headset: value(store, HEADSET_KEY),
+        system_audio: value(store, SYSTEM_AUDIO_KEY),
         model: value(store, MODEL_KEY),
         prices: value(store, PRICES_KEY),
         base_url: value(store, BASE_URL_KEY),
@@ -316,7 +327,8 @@ pub fn set_turn_secret<R: Runtime>(app: AppHandle<R>, secret: Option<String>) ->
 }
 
 /// Saves the settings and publishes them (a changed model or endpoint reconnects the voice
-/// operator; a changed microphone is switched to; a headset turns echo cancellation off).
+/// operator; a changed microphone is switched to; a headset turns echo cancellation off;
+/// "call audio" starts or stops listening to what the computer plays).
 #[tauri::command]
 #[specta::specta]
 pub fn set_settings<R: Runtime>(
@@ -329,6 +341,7 @@ pub fn set_settings<R: Runtime>(
     store.set(THEME_KEY, serde_json::json!(settings.theme));
     store.set(MICROPHONE_KEY, serde_json::json!(settings.microphone));
     store.set(HEADSET_KEY, serde_json::json!(settings.headset));
+    store.set(SYSTEM_AUDIO_KEY, serde_json::json!(settings.system_audio));
     store.set(MODEL_KEY, serde_json::json!(settings.model));
     store.set(PRICES_KEY, serde_json::json!(settings.prices));
     store.set(BASE_URL_KEY, serde_json::json!(settings.base_url));
@@ -344,6 +357,7 @@ pub fn set_settings<R: Runtime>(
     store.save().map_err(|err| CommandError::failed(format!("Settings could not be saved: {err}")))?;
     state.microphone.send_if_modified(|chosen| replace_if_new(chosen, &settings.microphone));
     state.echo_cancellation.send_if_modified(|on| replace_if_new(on, &!settings.headset));
+    state.system_audio.send_if_modified(|on| replace_if_new(on, &settings.system_audio));
     state.ask_to_join.send_if_modified(|ask| replace_if_new(ask, &settings.room_ask_to_join));
     let preferences = state.voice_preferences(&settings);
     state.voice_preferences.send_if_modified(|now| replace_if_new(now, &preferences));

@@ -112,6 +112,7 @@ pub fn install<R: Runtime>(
         program: "the Boardroom app",
         microphone: published.microphone,
         echo_cancellation: published.echo_cancellation,
+        system_audio: published.system_audio,
         voice: voice_choice,
         listening: Listening::WhileJoined,
         ask_to_join: published.ask_to_join,

@@ -10,6 +10,7 @@ const backend = vi.hoisted(() => ({
   board: null as Board | null,
   listener: null as ((event: { payload: BoardChanged }) => void) | null,
   microphone: null as ((event: { payload: { status: unknown } }) => void) | null,
+  systemAudio: null as ((event: { payload: { status: unknown } }) => void) | null,
   levels: null as ((event: { payload: { levels: unknown } }) => void) | null,
   voice: null as ((event: { payload: { status: unknown } }) => void) | null,
   transcript: null as ((event: { payload: { line: unknown } }) => void) | null,
@@ -128,6 +129,12 @@ vi.mock("./bindings", () => ({
     microphoneChanged: {
       listen: vi.fn(async (listener: (event: { payload: { status: unknown } }) => void) => {
         backend.microphone = listener;
+        return () => {};
+      }),
+    },
+    systemAudioChanged: {
+      listen: vi.fn(async (listener: (event: { payload: { status: unknown } }) => void) => {
+        backend.systemAudio = listener;
         return () => {};
       }),
     },
@@ -453,6 +460,30 @@ describe("the participants panel", () => {
     expect(backend.leaveRoom).toHaveBeenCalled();
   });
 
+  it("shows what this computer plays as call audio, with its level and gain, while it is heard", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    const panel = screen.getByRole("region", { name: "Participants" });
+    fireEvent.click(within(panel).getByRole("button", { name: "Join room" }));
+    act(() => backend.microphone!({ payload: { status: { state: "live", device: "default" } } }));
+    expect(within(panel).queryByText(/Call audio/)).toBeNull();
+
+    act(() => backend.systemAudio!({ payload: { status: { state: "listening", apps: ["ZOOM VoiceEngine"] } } }));
+    const quiet = { rmsDbfs: null, peakDbfs: null, speaking: false };
+    const call = { rmsDbfs: -30, peakDbfs: -24, speaking: true };
+    const source = (id: string, level: typeof call | typeof quiet, gainDb: number) => ({ id, level, muted: false, gainDb, droppedSamples: 0, lateFrames: 0 });
+    act(() => backend.levels!({ payload: { levels: { sources: [source("you", quiet, 0), source("call audio", call, 6.2)], mix: call } } }));
+    const row = within(panel).getByText(/Call audio/).closest("li")!;
+    expect(within(row).getByRole("meter", { name: "Call audio level" }).getAttribute("aria-valuenow")).toBe("50");
+    expect(within(row).getByText("For the voice operator only: ZOOM VoiceEngine · gain +6 dB")).toBeTruthy();
+    expect(within(row).getByText("speaking")).toBeTruthy();
+
+    act(() => backend.systemAudio!({ payload: { status: { state: "unavailable", reason: "no sound server (PulseAudio or PipeWire) could be reached: Connection refused" } } }));
+    expect(within(row).getByText("No sound server (PulseAudio or PipeWire) could be reached: Connection refused (trying again)")).toBeTruthy();
+    act(() => backend.systemAudio!({ payload: { status: { state: "off" } } }));
+    expect(within(panel).queryByText(/Call audio/)).toBeNull();
+  });
+
   it("says clearly when there is no microphone, and the board still works", async () => {
     render(<App />);
     await screen.findByText("Implement ICE Restart Handling");
@@ -719,6 +750,20 @@ describe("the voice operator", () => {
     await waitFor(() => expect(select.value).toBe("de"));
     fireEvent.change(select, { target: { value: "" } });
     await waitFor(() => expect(backend.setSettings).toHaveBeenLastCalledWith(expect.objectContaining({ meetingLanguage: null })));
+  });
+
+  it("turns listening to this computer's audio on and off", async () => {
+    render(<App />);
+    await screen.findByText("Implement ICE Restart Handling");
+    fireEvent.click(screen.getByRole("button", { name: "Voice settings" }));
+    const dialog = await screen.findByRole("dialog", { name: "Voice operator" });
+    const box = within(dialog).getByRole("checkbox", { name: /Also listen to this computer's audio/ }) as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    fireEvent.click(box);
+    await waitFor(() => expect(backend.setSettings).toHaveBeenLastCalledWith(expect.objectContaining({ systemAudio: true })));
+    await waitFor(() => expect(box.checked).toBe(true));
+    fireEvent.click(box);
+    await waitFor(() => expect(backend.setSettings).toHaveBeenLastCalledWith(expect.objectContaining({ systemAudio: false })));
   });
 
   it("shows a refused model or address and keeps the dialog open", async () => {

@@ -134,6 +134,7 @@ export default function App() {
             <ParticipantsPanel
               status={mic.microphone}
               muted={mic.muted}
+              callAudio={mic.systemAudio}
               onJoin={() => void mic.join()}
               onLeave={() => void visit.leave()}
               onToggleMute={mic.toggleMute}
@@ -143,6 +144,7 @@ export default function App() {
             <ParticipantsPanel
               status={mic.microphone}
               muted={mic.muted}
+              callAudio={mic.systemAudio}
               onJoin={() => void mic.join()}
               onLeave={() => void mic.leave()}
               onToggleMute={mic.toggleMute}

@@ -25,7 +25,8 @@ export const commands = {
 	getSettings: () => typedError<Settings_Serialize, CommandError>(__TAURI_INVOKE("get_settings")),
 	/**
 	 *  Saves the settings and publishes them (a changed model or endpoint reconnects the voice
-	 *  operator; a changed microphone is switched to; a headset turns echo cancellation off).
+	 *  operator; a changed microphone is switched to; a headset turns echo cancellation off;
+	 *  "call audio" starts or stops listening to what the computer plays).
 	 */
 	setSettings: (settings: Settings_Deserialize) => typedError<null, CommandError>(__TAURI_INVOKE("set_settings", { settings })),
 	getTurnSecretState: () => typedError<TurnSecretState, CommandError>(__TAURI_INVOKE("get_turn_secret_state")),
@@ -120,6 +121,7 @@ export const events = {
 	notesWritten: makeEvent<NotesWritten, NotesWritten>("notes-written"),
 	participantsChanged: makeEvent<ParticipantsChanged, ParticipantsChanged>("participants-changed"),
 	roomChanged: makeEvent<RoomChanged_Serialize, RoomChanged_Deserialize>("room-changed"),
+	systemAudioChanged: makeEvent<SystemAudioChanged, SystemAudioChanged>("system-audio-changed"),
 	transcriptAdded: makeEvent<TranscriptAdded, TranscriptAdded>("transcript-added"),
 	voiceCostChanged: makeEvent<VoiceCostChanged, VoiceCostChanged>("voice-cost-changed"),
 	voiceStatusChanged: makeEvent<VoiceStatusChanged, VoiceStatusChanged>("voice-status-changed"),
@@ -853,6 +855,11 @@ export type Settings_Deserialize = {
 	 *  echo cancellation is off (it is on whenever the speakers play otherwise).
 	 */
 	headset: boolean,
+	/**
+	 *  "Also listen to this computer's audio": the voice operator hears what the computer
+	 *  plays (the call app) as "call audio". Off when a caller leaves it out.
+	 */
+	systemAudio?: boolean,
 	/**  The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both). */
 	model?: string | null,
 	/**
@@ -894,6 +901,11 @@ export type Settings_Serialize = {
 	 *  echo cancellation is off (it is on whenever the speakers play otherwise).
 	 */
 	headset: boolean,
+	/**
+	 *  "Also listen to this computer's audio": the voice operator hears what the computer
+	 *  plays (the call app) as "call audio". Off when a caller leaves it out.
+	 */
+	systemAudio: boolean,
 	/**  The Realtime model; `None` uses the default (`OPENAI_REALTIME_MODEL` wins over both). */
 	model: string | null,
 	/**
@@ -1017,6 +1029,18 @@ export type Suggestion_Serialize = {
 	/**  The card it is about as it was when suggested; none for a new card. */
 	card: Card | null,
 };
+
+/**  Listening to what this computer plays started, stopped, failed, or heard other applications. */
+export type SystemAudioChanged = {
+	status: SystemAudioStatus,
+};
+
+/**  Whether Boardroom hears what this computer plays, for the window and the host's lines. */
+export type SystemAudioStatus = { state: "off" } | 
+/**  Connected to the sound server; `apps` are the applications playing now, by name. */
+{ state: "listening"; apps: string[] } | 
+/**  Not listening; `reason` says why. It is tried again every two seconds. */
+{ state: "unavailable"; reason: string };
 
 export type Theme = 
 /**  Follow the operating system's light or dark preference. */

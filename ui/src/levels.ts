@@ -7,15 +7,22 @@ import { HOST_ID } from "./roomProtocol";
 /** The latest level of each source, by participant id (the host's own is "you" in the window). */
 export class LevelStore {
   private levels: Record<string, Level> = {};
+  private gains: Record<string, number | null> = {};
   private readonly listeners = new Set<() => void>();
 
-  set(next: Record<string, Level>): void {
+  /** The levels, and each source's automatic gain (dB) where the audio thread says. */
+  set(next: Record<string, Level>, gains: Record<string, number | null> = {}): void {
     this.levels = next;
+    this.gains = gains;
     for (const listener of this.listeners) listener();
   }
 
   get(id: string): Level | undefined {
     return this.levels[id];
+  }
+
+  gain(id: string): number | null | undefined {
+    return this.gains[id];
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -44,6 +51,13 @@ export function useMeter(id: string): MeterReading {
   });
   const [percent, speaking] = key.split("|");
   return { percent: Number(percent), speaking: speaking === "1" };
+}
+
+/** The automatic gain a source gets in the mix, in whole dB (`null` when unknown). */
+export function useGain(id: string): number | null {
+  const store = useContext(LevelsContext);
+  const gain = useSyncExternalStore(store.subscribe, () => store.gain(id));
+  return gain == null ? null : Math.round(gain);
 }
 
 /** Levels keyed by participant id, from the audio thread's sources (the host's is "you"). */

@@ -1,11 +1,13 @@
-import type { Lobby, MicrophoneStatus, Participant, Person } from "../bindings";
-import { useMeter } from "../levels";
+import type { Lobby, MicrophoneStatus, Participant, Person, SystemAudioStatus } from "../bindings";
+import { useGain, useMeter } from "../levels";
 import { LobbyList } from "./LobbyList";
 import { LevelMeter, PeopleList } from "./PeopleList";
 
 type Props = {
   status: MicrophoneStatus;
   muted: boolean;
+  /** Whether what this computer plays is heard ("call audio", for the voice operator only). */
+  callAudio?: SystemAudioStatus;
   /** The people who joined the room through its invite link. */
   guests?: Participant[];
   onJoin: () => void;
@@ -22,7 +24,7 @@ type Props = {
 
 /** Who is in the room: you, then everyone who joined through the invite link, then who waits. */
 export function ParticipantsPanel(props: Props) {
-  const { status, muted, guests = [], onJoin, onLeave, onToggleMute, onMuteInMix, onRemove, lobby } = props;
+  const { status, muted, callAudio, guests = [], onJoin, onLeave, onToggleMute, onMuteInMix, onRemove, lobby } = props;
   const joined = status.state !== "off";
   return (
     <section className="panel participants" aria-labelledby="participants-heading">
@@ -33,6 +35,7 @@ export function ParticipantsPanel(props: Props) {
       {joined ? (
         <ul className="participant-list">
           <YouRow status={status} muted={muted} onToggleMute={onToggleMute} />
+          {callAudio && callAudio.state !== "off" && <CallAudioRow status={callAudio} />}
         </ul>
       ) : (
         <p className="panel-empty">You are not in the room. Join to turn your microphone on.</p>
@@ -80,6 +83,45 @@ function YouRow({ status, muted, onToggleMute }: Pick<Props, "status" | "muted" 
       </button>
     </li>
   );
+}
+
+/** What this computer plays, as the voice operator hears it: its level and automatic gain. */
+function CallAudioRow({ status }: { status: SystemAudioStatus }) {
+  const reading = useMeter(CALL_AUDIO);
+  const gain = useGain(CALL_AUDIO);
+  return (
+    <li className={`participant${reading.speaking ? " is-speaking" : ""}`} data-participant="call audio">
+      <span className="avatar" aria-hidden="true">
+        ♪
+      </span>
+      <div className="participant-body">
+        <span className="participant-name">
+          Call audio {reading.speaking && <span className="speaking-badge">speaking</span>}
+        </span>
+        <LevelMeter label="Call audio level" percent={reading.percent} />
+        <p className="participant-meta">
+          {describeSystemAudio(status)}
+          {gain !== null && status.state === "listening" && ` · gain ${gain > 0 ? "+" : ""}${gain} dB`}
+        </p>
+      </div>
+    </li>
+  );
+}
+
+/** The mixer's name for what this computer plays (the audio crate's `SYSTEM_AUDIO_SOURCE`). */
+const CALL_AUDIO = "call audio";
+
+export function describeSystemAudio(status: SystemAudioStatus): string {
+  switch (status.state) {
+    case "off":
+      return "Not listening to this computer";
+    case "listening":
+      return status.apps.length > 0
+        ? `For the voice operator only: ${status.apps.join(", ")}`
+        : "For the voice operator only: nothing plays now";
+    case "unavailable":
+      return `${status.reason.charAt(0).toUpperCase()}${status.reason.slice(1)} (trying again)`;
+  }
 }
 
 export function describeMicrophone(status: MicrophoneStatus): string {

@@ -162,6 +162,17 @@ export function VoiceSettingsDialog({ settings, onSaveSettings, onClose }: Props
             Ask before voice changes: every change the voice operator makes waits until someone accepts it
             (its deletions always do)
           </label>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              name="system-audio"
+              checked={settings.systemAudio ?? false}
+              disabled={busy}
+              onChange={(e) => void run(() => onSaveSettings({ ...settings, systemAudio: e.target.checked }))}
+            />
+            Also listen to this computer's audio: the voice operator hears your call app (Zoom, Meet, Teams) as “call
+            audio”, which is never played again or sent to the room
+          </label>
           <label className="field">
             <span>Meeting language</span>
             <select

@@ -1,7 +1,7 @@
 // This machine's microphone in the room shown: whether it is on, how loud everyone is, muting,
-// and which device it uses.
+// which device it uses, and whether what the computer plays is heard ("call audio").
 import { useCallback, useState } from "react";
-import { commands, events, type MicrophoneStatus, type Settings } from "../bindings";
+import { commands, events, type MicrophoneStatus, type Settings, type SystemAudioStatus } from "../bindings";
 import { attempt, call } from "../api";
 import { LevelStore } from "../levels";
 import type { Toasts } from "../hooks/useToasts";
@@ -15,14 +15,19 @@ type Needs = Pick<Toasts, "failed"> & { settings: Settings; saveSettings: (next:
 
 export function useMicrophone({ failed, settings, saveSettings }: Needs) {
   const [microphone, setMicrophone] = useState<MicrophoneStatus>({ state: "off" });
+  const [systemAudio, setSystemAudio] = useState<SystemAudioStatus>({ state: "off" });
   const [levels] = useState(() => new LevelStore());
   const [muted, setMuted] = useState(false);
 
   const listen = useCallback(
     () => [
       events.microphoneChanged.listen(({ payload }) => setMicrophone(payload.status)),
+      events.systemAudioChanged.listen(({ payload }) => setSystemAudio(payload.status)),
       events.audioLevels.listen(({ payload }) =>
-        levels.set(Object.fromEntries(payload.levels.sources.map((source) => [source.id, source.level]))),
+        levels.set(
+          Object.fromEntries(payload.levels.sources.map((source) => [source.id, source.level])),
+          Object.fromEntries(payload.levels.sources.map((source) => [source.id, source.gainDb])),
+        ),
       ),
     ],
     [levels],
@@ -56,5 +61,5 @@ export function useMicrophone({ failed, settings, saveSettings }: Needs) {
     [join, leave, microphone.state, saveSettings, settings],
   );
 
-  return { microphone, levels, muted, listen, unmute, join, leave, toggleMute, choose };
+  return { microphone, systemAudio, levels, muted, listen, unmute, join, leave, toggleMute, choose };
 }

@@ -9,6 +9,7 @@ const DEFAULTS: Settings = {
   theme: "system",
   microphone: null,
   headset: false,
+  systemAudio: false,
   model: null,
   baseUrl: null,
   roomLan: false,

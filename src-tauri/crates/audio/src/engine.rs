@@ -91,6 +91,7 @@ enum Command {
     /// ring its samples arrive on once it has one.
     AddSource {
         name: String,
+        kind: SourceKind,
         input: Option<HeapCons<f32>>,
     },
     MuteSource {
@@ -188,14 +189,24 @@ pub struct Sources {
 impl Sources {
     /// Adds a named source to the mix (its level shows, its mute holds) before it has sound.
     pub fn add(&self, name: &str) {
-        let _ = self.commands.send(Command::AddSource { name: name.to_owned(), input: None });
+        let _ = self.commands.send(Command::AddSource { name: name.to_owned(), kind: SourceKind::Remote, input: None });
     }
 
     /// The way in for a source's sound, adding the source if it is not there; a new feed
     /// replaces the source's earlier one (a participant's new track).
     pub fn feed(&self, name: &str) -> SourceFeed {
+        self.feed_of(name, SourceKind::Remote)
+    }
+
+    /// [`Sources::feed`] for what this computer already plays (see [`SourceKind::Captured`]):
+    /// the voice operator hears it, the speakers and the participants do not.
+    pub fn captured_feed(&self, name: &str) -> SourceFeed {
+        self.feed_of(name, SourceKind::Captured)
+    }
+
+    fn feed_of(&self, name: &str, kind: SourceKind) -> SourceFeed {
         let (ring, input) = HeapRb::<f32>::new(FEED_RING).split();
-        let _ = self.commands.send(Command::AddSource { name: name.to_owned(), input: Some(input) });
+        let _ = self.commands.send(Command::AddSource { name: name.to_owned(), kind, input: Some(input) });
         SourceFeed { ring, dropped: 0 }
     }
 
@@ -375,8 +386,8 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
                 self.echo_cancellation = on;
                 self.reconfigure_processing();
             }
-            Command::AddSource { name, input } => {
-                self.mixer.add_source(&name);
+            Command::AddSource { name, kind, input } => {
+                self.mixer.add_source_of(&name, kind);
                 if let Some(input) = input {
                     self.inputs.retain(|(id, _)| *id != name);
                     self.inputs.push((name, input));

@@ -97,6 +97,9 @@ pub enum SourceKind {
     Local,
     /// Anyone or anything else (participants, a file): played on this machine's speakers.
     Remote,
+    /// What this computer already plays (the call app), taken from the sound server: heard
+    /// by the voice operator only, so it is neither played again nor sent to the participants.
+    Captured,
 }
 
 struct Source {
@@ -177,7 +180,7 @@ impl Mixer {
         if self.position(id).is_none() {
             let (target, leeway) = match kind {
                 SourceKind::Local => (0, FRAME_LEN / 4),
-                SourceKind::Remote => (self.prefill - FRAME_LEN.min(self.prefill), FRAME_LEN),
+                SourceKind::Remote | SourceKind::Captured => (self.prefill - FRAME_LEN.min(self.prefill), FRAME_LEN),
             };
             self.sources.push(Source {
                 id: Arc::from(id),
@@ -239,7 +242,7 @@ impl Mixer {
         self.others.fill(0.0);
         self.local.fill(0.0);
         let knee = self.config.clip_knee;
-        for pass in [SourceKind::Remote, SourceKind::Local] {
+        for pass in [SourceKind::Remote, SourceKind::Local, SourceKind::Captured] {
             if pass == SourceKind::Local {
                 self.others.iter_mut().for_each(|sample| *sample = soft_clip(*sample, knee));
                 if let Some(processing) = processing.as_deref_mut() {
@@ -249,11 +252,12 @@ impl Mixer {
             for source in self.sources.iter_mut().filter(|source| source.kind == pass) {
                 let processing = match pass {
                     SourceKind::Local => processing.as_deref_mut(),
-                    SourceKind::Remote => None,
+                    SourceKind::Remote | SourceKind::Captured => None,
                 };
                 let part = match pass {
-                    SourceKind::Local => &mut self.local,
-                    SourceKind::Remote => &mut self.others,
+                    SourceKind::Local => Some(&mut *self.local),
+                    SourceKind::Remote => Some(&mut *self.others),
+                    SourceKind::Captured => None,
                 };
                 source.mix_into(&mut self.scratch, &mut self.mix, part, self.prefill, processing);
                 source.spoke = !source.muted && source.last_rms >= self.config.speaking_rms;
@@ -355,12 +359,12 @@ impl Mixer {
 
 impl Source {
     /// Takes this tick's frame (silence if none is ready), meters it, and adds it to the mix
-    /// and to its part (`others` or `local`) unless muted.
+    /// and to its part (`others` or `local`, if it has one) unless muted.
     fn mix_into<P: LocalProcessing + ?Sized>(
         &mut self,
         scratch: &mut Frame,
         mix: &mut Frame,
-        part: &mut Frame,
+        part: Option<&mut Frame>,
         prefill: usize,
         processing: Option<&mut P>,
     ) {
@@ -384,9 +388,9 @@ impl Source {
                 if !processed {
                     self.agc.process(&mut scratch[..], rms);
                 }
-                for ((sum, part), sample) in mix.iter_mut().zip(part.iter_mut()).zip(scratch.iter()) {
-                    *sum += sample;
-                    *part += sample;
+                mix.iter_mut().zip(scratch.iter()).for_each(|(sum, sample)| *sum += sample);
+                if let Some(part) = part {
+                    part.iter_mut().zip(scratch.iter()).for_each(|(sum, sample)| *sum += sample);
                 }
             }
         } else {

@@ -6,58 +6,27 @@
 //! Needs `pulseaudio`, `pulseaudio-utils`, `libasound2-plugins` and `sox`; scripts/test.sh
 //! runs it with `cargo test -p boardroom-audio --test microphone -- --ignored`.
 
+mod pulse;
+
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use audio::frame::dbfs;
 use audio::signal::{frequency, left, rms};
+use pulse::run;
+
 use audio::{input_names, CaptureError, Microphone, Mixer, MixerConfig, FRAME_LEN};
 
 const SINK: &str = "boardroom_vmic";
 
-fn run(program: &str, args: &[&str]) {
-    let status = Command::new(program).args(args).status().unwrap_or_else(|err| panic!("{program}: {err}"));
-    assert!(status.success(), "{program} {args:?} failed");
-}
-
-/// Starts PulseAudio (if it is not running) with the virtual microphone as default source.
+/// PulseAudio with the virtual microphone as default source.
 fn start_virtual_microphone() {
-    if !Command::new("pactl").arg("info").output().is_ok_and(|o| o.status.success()) {
-        run("pulseaudio", &["-D", "--exit-idle-time=-1", "--system=false"]);
-        let started = Instant::now();
-        while !Command::new("pactl").arg("info").output().is_ok_and(|o| o.status.success()) {
-            assert!(started.elapsed() < Duration::from_secs(10), "PulseAudio did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-    let modules =
-        String::from_utf8(Command::new("pactl").args(["list", "short", "sinks"]).output().unwrap().stdout).unwrap();
-    if !modules.contains(SINK) {
-        run("pactl", &["load-module", "module-null-sink", &format!("sink_name={SINK}")]);
-    }
+    pulse::start_with_sink(SINK);
     run("pactl", &["set-default-source", &format!("{SINK}.monitor")]);
 }
 
 fn play_tone(dir: &std::path::Path, seconds: u32) -> Child {
-    let wav = dir.join("tone.wav");
-    // 44.1 kHz mono at -15 dBFS RMS, so the path resamples and up-mixes.
-    run(
-        "sox",
-        &[
-            "-n",
-            "-r",
-            "44100",
-            "-c",
-            "1",
-            wav.to_str().unwrap(),
-            "synth",
-            &seconds.to_string(),
-            "sine",
-            "440",
-            "vol",
-            "0.25",
-        ],
-    );
+    let wav = pulse::tone_wav(dir, 440, seconds);
     Command::new("paplay").args(["-d", SINK, wav.to_str().unwrap()]).spawn().unwrap()
 }
 

@@ -3,7 +3,7 @@
 
 use audio::frame::dbfs as db;
 use audio::frame::Frame;
-use audio::signal::{frequency, left, rms, tone_frame};
+use audio::signal::{frequency, left, rms, tone_amplitude, tone_frame};
 use audio::{LocalProcessing, Mixer, MixerConfig, SourceKind, FRAME_LEN};
 use proptest::prelude::*;
 
@@ -192,6 +192,24 @@ fn the_local_microphone_and_the_others_are_kept_apart_for_mix_minus() {
     mixer.set_muted("you", true).unwrap();
     mixer.tick();
     assert_eq!(rms(mixer.local()), 0.0, "a muted host sends silence");
+}
+
+#[test]
+fn what_the_computer_plays_is_heard_by_the_operator_only() {
+    let mut mixer = plain_mixer();
+    mixer.add_source_of("you", SourceKind::Local);
+    mixer.add_source("guest");
+    mixer.add_source_of("call audio", SourceKind::Captured);
+    for i in 0..10 {
+        mixer.push("you", &tone_frame(300.0, 0.2, i)).unwrap();
+        mixer.push("guest", &tone_frame(1000.0, 0.2, i)).unwrap();
+        mixer.push("call audio", &tone_frame(700.0, 0.2, i)).unwrap();
+    }
+    let mix = mixer.tick().to_vec();
+    assert!(tone_amplitude(&left(&mix), 700.0) > 0.15, "the room mix carries the call");
+    assert!(tone_amplitude(&left(mixer.others()), 700.0) < 1e-3, "the speakers do not play it again");
+    assert!(tone_amplitude(&left(mixer.local()), 700.0) < 1e-3, "the participants are not sent it");
+    assert!(mixer.voices().iter().any(|v| &**v == "call audio"), "and it is named as a voice");
 }
 
 /// A stand-in for the echo canceller: remembers what it was told the speakers play, and

@@ -8,7 +8,7 @@ mod options;
 mod report;
 mod wav_source;
 
-use audio::MicrophoneStatus;
+use audio::{MicrophoneStatus, SystemAudioStatus};
 use std::sync::Arc;
 
 use board::{Edit, Source};
@@ -77,6 +77,7 @@ async fn run(options: options::Options) -> Result<(), String> {
         program: "boardroom-host",
         microphone: watch::channel(device).1,
         echo_cancellation: watch::channel(!options.headset).1,
+        system_audio: watch::channel(options.system_audio).1,
         voice: watch::channel(voice).1,
         listening: Listening::Always,
         ask_to_join: asking,
@@ -100,6 +101,7 @@ async fn run(options: options::Options) -> Result<(), String> {
     });
     print_each(runtime.audio.microphone(), |status| format!("microphone: {status:?}"), &MicrophoneStatus::Off);
     print_each(runtime.voice.status(), report::status, &OperatorStatus::Off);
+    print_each(runtime.audio.system_audio(), report::system_audio, &SystemAudioStatus::Off);
     if options.api_key.is_some() {
         say(report::prices(&options.model));
     }

@@ -22,6 +22,10 @@ Options:
   --microphone NAME    capture this input device; `default` for the system default,
                        `none` for no microphone (default: default)
   --play FILE.wav      also play a WAV file into the room, looping (any rate and channels)
+  --system-audio       also listen to what this computer plays (the call app the team meets
+                       in) through PulseAudio or PipeWire: the voice operator hears it as
+                       call audio; it is never played again nor sent to participants, and
+                       this program's own playback is left out of it
   --model MODEL        Realtime model: gpt-realtime-2, gpt-realtime-2.1, gpt-realtime-2.1-mini
                        (cheaper) or any other name the API takes (default:
                        $OPENAI_REALTIME_MODEL, else gpt-realtime-2)
@@ -85,6 +89,8 @@ pub struct Options {
     pub data_dir: PathBuf,
     pub microphone: Microphone,
     pub play: Option<PathBuf>,
+    /// Also listen to what this computer plays, for the voice operator.
+    pub system_audio: bool,
     pub model: String,
     pub base_url: String,
     pub api_key: Option<String>,
@@ -112,6 +118,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
         data_dir: env("BOARDROOM_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| default_data_dir(&env)),
         microphone: Microphone::Default,
         play: None,
+        system_audio: false,
         model: env(MODEL_VAR).unwrap_or_else(|| realtime::session::DEFAULT_MODEL.to_owned()),
         base_url: env(BASE_URL_VAR).unwrap_or_else(|| DEFAULT_BASE_URL.to_owned()),
         api_key: env(KEY_VAR),
@@ -168,6 +175,7 @@ pub fn parse(args: impl IntoIterator<Item = String>, env: impl Fn(&str) -> Optio
             }
             "--udp-ports" => network.ice.udp_ports = Some(parse_port_range(&value()?).map_err(|err| err.to_string())?),
             "--speakers" => options.speakers = true,
+            "--system-audio" => options.system_audio = true,
             "--headset" => options.headset = true,
             "--confirm-voice-changes" => options.ask_before_voice_changes = true,
             "--language" => options.language = Language::from_code(&value()?).map_err(|err| err.to_string())?,
@@ -279,6 +287,8 @@ mod tests {
         assert_eq!((options.speakers, options.headset), (false, false));
         let Parsed::Run(options) = parse(args(&["--speakers", "--headset"]), env).unwrap() else { panic!() };
         assert_eq!((options.speakers, options.headset), (true, true), "a headset: no echo to cancel");
+        let Parsed::Run(options) = parse(args(&["--system-audio"]), env).unwrap() else { panic!() };
+        assert!(options.system_audio);
         let Parsed::Run(options) = parse(args(&["--confirm-voice-changes"]), env).unwrap() else { panic!() };
         assert!(options.ask_before_voice_changes);
         assert_eq!(options.language.code, "en", "no locale: English");

@@ -1,5 +1,6 @@
 //! The host's status lines on standard output: one line per event, easy to read and to grep.
 
+use audio::SystemAudioStatus;
 use board::import::Incoming;
 use board::{Change, Edit, Source, Status};
 use meeting::{who_spoke, OperatorStatus, TranscriptLine};
@@ -18,6 +19,16 @@ pub fn status(status: &OperatorStatus) -> String {
             format!("status: reconnecting in {retry_in_secs} s (attempt {attempt}): {reason}")
         }
         OperatorStatus::Stopped { reason } => format!("status: stopped: {reason}"),
+    }
+}
+
+/// Whether what this computer plays is heard: "call audio: listening to paplay, Firefox".
+pub fn system_audio(status: &SystemAudioStatus) -> String {
+    match status {
+        SystemAudioStatus::Off => "call audio: off".to_owned(),
+        SystemAudioStatus::Listening { apps } if apps.is_empty() => "call audio: listening (nothing plays)".to_owned(),
+        SystemAudioStatus::Listening { apps } => format!("call audio: listening to {}", apps.join(", ")),
+        SystemAudioStatus::Unavailable { reason } => format!("call audio: unavailable, trying again: {reason}"),
     }
 }
 

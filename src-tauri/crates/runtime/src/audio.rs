@@ -6,7 +6,9 @@
 
 use std::sync::{Arc, Weak};
 
-use audio::{AudioEngine, EngineEvent, Feed, Levels, MicrophoneStatus, MixReceiver, Sources};
+use audio::{
+    AudioEngine, EngineEvent, Feed, Levels, MicrophoneStatus, MixReceiver, Sources, SystemAudio, SystemAudioStatus,
+};
 use tokio::sync::watch;
 
 use crate::next_change;
@@ -27,6 +29,9 @@ struct Shared {
     muted: watch::Sender<bool>,
     microphone: watch::Receiver<MicrophoneStatus>,
     levels: watch::Receiver<Option<Levels>>,
+    /// What this computer plays, while wanted (see [`Audio::follow_system_audio`]).
+    system_audio: std::sync::Mutex<Option<SystemAudio>>,
+    system_audio_status: watch::Sender<SystemAudioStatus>,
 }
 
 impl Audio {
@@ -57,6 +62,8 @@ impl Audio {
             muted: watch::Sender::new(false),
             microphone,
             levels,
+            system_audio: std::sync::Mutex::new(None),
+            system_audio_status: watch::Sender::new(SystemAudioStatus::Off),
         });
         tokio::spawn(follow(Arc::downgrade(&shared), device, |audio, device| {
             if *audio.joined.borrow() {
@@ -119,9 +126,47 @@ impl Audio {
         self.shared.engine.attach(Feed::Microphone, "room", MICROPHONE_QUEUE_FRAMES).await
     }
 
+    /// Listens to what this computer plays ("call audio", for the voice operator only)
+    /// whenever `wanted` says so, until the audio stops.
+    pub fn follow_system_audio(&self, wanted: watch::Receiver<bool>) {
+        let shared = Arc::downgrade(&self.shared);
+        if *wanted.borrow() {
+            self.shared.listen_to_system_audio(true);
+        }
+        tokio::spawn(follow(shared, wanted, Shared::listen_to_system_audio));
+    }
+
+    /// Whether what this computer plays is heard, and which applications.
+    pub fn system_audio(&self) -> watch::Receiver<SystemAudioStatus> {
+        self.shared.system_audio_status.subscribe()
+    }
+
     /// Plays the participants on this machine's speakers, or stops.
     pub fn set_speakers(&self, on: bool) {
         self.shared.engine.set_speakers(on);
+    }
+}
+
+impl Shared {
+    fn listen_to_system_audio(&self, on: bool) {
+        let mut listening = self.system_audio.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if on == listening.is_some() {
+            return;
+        }
+        // Stopping waits for the listening thread, which looks up every 20 ms.
+        *listening = None;
+        if on {
+            let status = self.system_audio_status.clone();
+            match SystemAudio::start(self.engine.sources(), move |new| {
+                status.send_replace(new);
+            }) {
+                Ok(started) => *listening = Some(started),
+                Err(err) => {
+                    let reason = format!("the thread that listens could not start: {err}");
+                    self.system_audio_status.send_replace(SystemAudioStatus::Unavailable { reason });
+                }
+            }
+        }
     }
 }
 

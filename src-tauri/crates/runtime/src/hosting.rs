@@ -5,6 +5,7 @@
 //! the mix by name (the room's roster), for the voice operator to name who spoke.
 
 use audio::engine::LOCAL_SOURCE;
+use audio::SYSTEM_AUDIO_SOURCE;
 use board::BoardHandle;
 use meeting::{OperatorStatus, TranscriptLine};
 use realtime::SpeakerNames;
@@ -216,17 +217,23 @@ async fn relay(
 }
 
 /// Who is behind each source of the mix in a room with these people: this machine's
-/// microphone is the host's, a participant's voice is theirs. Names are only ever added
+/// microphone is the host's, a participant's voice is theirs, and what this computer plays
+/// is "call audio". Names are only ever added
 /// while the room is open (ids are never reused in it), so the last words of somebody who
 /// just left are still theirs.
 fn names_of(roster: &[Participant]) -> SpeakerNames {
-    SpeakerNames::new(roster.iter().map(|person| {
+    let people = roster.iter().map(|person| {
         let source = if person.host { LOCAL_SOURCE.to_owned() } else { person.id.clone() };
         (source, person.name.clone())
-    }))
+    });
+    SpeakerNames::new(people.chain([call_audio()]))
+}
+
+fn call_audio() -> (String, String) {
+    (SYSTEM_AUDIO_SOURCE.to_owned(), SYSTEM_AUDIO_SOURCE.to_owned())
 }
 
 /// Without a room, only this machine's microphone is heard: its person goes by the host's name.
 fn no_room_names() -> SpeakerNames {
-    SpeakerNames::new([(LOCAL_SOURCE.to_owned(), RoomConfig::default().host_name)])
+    SpeakerNames::new([(LOCAL_SOURCE.to_owned(), RoomConfig::default().host_name), call_audio()])
 }

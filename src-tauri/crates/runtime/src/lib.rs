@@ -53,6 +53,8 @@ pub struct RuntimeConfig {
     pub microphone: watch::Receiver<Option<String>>,
     /// Cancel the speakers' echo from the microphone while they play (off on a headset).
     pub echo_cancellation: watch::Receiver<bool>,
+    /// Also listen to what this computer plays (the call app), while the voice operator listens.
+    pub system_audio: watch::Receiver<bool>,
     pub voice: watch::Receiver<VoiceChoice>,
     pub listening: Listening,
     /// Newcomers to the room this machine hosts wait until the host lets them in.
@@ -105,6 +107,8 @@ impl Runtime {
             Listening::WhileJoined => both(audio.joined(), guesting.away(), |joined, away| joined && !away),
             Listening::Always => watch::channel(true).1,
         };
+        audio
+            .follow_system_audio(both(config.system_audio, listening.clone(), |wanted, listening| wanted && listening));
         let record = data_dir.join(meetings::FILE);
         // The room names who is behind each source of the mix; the voice operator names who spoke.
         let (names, speaker_names) = watch::channel(SpeakerNames::default());

@@ -39,6 +39,7 @@ fn start_asking(
         program: "the flow test",
         microphone: watch::channel(Some("no such microphone".into())).1,
         echo_cancellation: watch::channel(true).1,
+        system_audio: watch::channel(false).1,
         voice: choice,
         listening,
         ask_to_join: watch::channel(false).1,

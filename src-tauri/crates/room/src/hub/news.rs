@@ -26,8 +26,9 @@ impl Hub {
                     // This machine's microphone: the host's, whatever the mixer calls it.
                     SourceKind::Local => HOST_ID.to_owned(),
                     SourceKind::Remote if self.guests.contains_key(&source.id) => source.id,
-                    // Someone who just left, or a sound that is not a participant's.
-                    SourceKind::Remote => return None,
+                    // Someone who just left, a sound that is not a participant's, or what
+                    // the host's computer plays (the host's call app: not the room's to show).
+                    SourceKind::Remote | SourceKind::Captured => return None,
                 };
                 Some(ParticipantLevel { id, level: source.level })
             })
