@@ -2,6 +2,7 @@
 with real key actions, the card editor, persistence across a relaunch, and a corrupt board file at start."""
 
 import json
+import subprocess
 import time
 from pathlib import Path
 
@@ -137,6 +138,38 @@ def test_your_voice_shows_in_the_participants_panel(data_dir: Path, virtual_micr
         window.screenshot("you-speaking")
         panel.find_element(By.XPATH, './/button[text()="Mute"]').click()
         window.wait(lambda _: not panel.find_elements(By.CSS_SELECTOR, ".speaking-badge") and meter() == 0, message=panel.text)
+    finally:
+        window.quit()
+
+
+def test_what_the_computer_plays_shows_as_call_audio(data_dir: Path, speakers, tmp_path: Path):
+    """With "Also listen to this computer's audio" on, another program playing on the default
+    output shows in the participants panel as call audio, by name and with a live meter."""
+    window = Window(data_dir)
+    try:
+        window.wait_for_column("Backlog", SEED)
+        window.driver.find_element(By.XPATH, '//button[text()="Voice settings"]').click()
+        dialog = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, '[role="dialog"]'))
+        dialog.find_element(By.NAME, "system-audio").click()
+        window.wait(lambda _: dialog.find_element(By.NAME, "system-audio").is_selected(), message="the setting is saved")
+        dialog.find_element(By.XPATH, './/button[text()="Close"]').click()
+        panel = window.driver.find_element(By.CSS_SELECTOR, "section.participants")
+        panel.find_element(By.XPATH, './/button[text()="Join room"]').click()
+        row = lambda: window.driver.find_element(By.CSS_SELECTOR, '[data-participant="call audio"]')
+        window.wait(lambda _: "nothing plays now" in row().text, message=panel.text)
+
+        wav = tmp_path / "call.wav"
+        subprocess.run(["sox", "-n", "-r", "48000", "-c", "1", str(wav), "synth", "30", "sine", "700", "vol", "0.3"], check=True)
+        speakers.play_into_microphone(wav, sink="boardroom_speakers")
+        meter = lambda: int(row().find_element(By.CSS_SELECTOR, "[role=meter]").get_attribute("aria-valuenow"))
+        window.wait(lambda _: "paplay" in row().text and meter() > 40, timeout=15, message=f"{row().text} / meter {meter()}")
+        window.screenshot("call-audio")
+
+        window.driver.find_element(By.XPATH, '//button[text()="Voice settings"]').click()
+        dialog = window.wait(lambda d: d.find_element(By.CSS_SELECTOR, '[role="dialog"]'))
+        dialog.find_element(By.NAME, "system-audio").click()
+        dialog.find_element(By.XPATH, './/button[text()="Close"]').click()
+        window.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-participant="call audio"]'), message=panel.text)
     finally:
         window.quit()
 
