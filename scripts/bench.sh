@@ -3,7 +3,8 @@
 # encode and the microphone's audio processing (criterion), microphone → encoded packet
 # latency with and without echo cancellation, the voice operator (frame → RTP
 # packet, tool call → board change, instruction sizes), the meeting room (CPU per
-# participant, join → first audio, board change propagation), the app as a guest in a
+# participant, join → first audio, board change propagation), the echo's return loss per
+# coupling and loop delay, the app as a guest in a
 # room (join → first audio heard, host board change → app), cold start
 # to board visible (median of 5 under Xvfb), backend memory after 60 s idle, the window's
 # idle and joined CPU and its memory against an empty Tauri window, and .deb size.
@@ -32,6 +33,13 @@ cargo bench -p boardroom-realtime --bench standup 2>/dev/null | grep -E 'bytes|s
 say "The meeting room: webrtc-rs participants on loopback against the release host"
 cargo build --release --locked -p boardroom-host
 BOARDROOM_HOST="$CARGO_TARGET_DIR/release/boardroom-host" cargo bench -p boardroom-room --bench room 2>/dev/null | grep -E 'empty room|participants|join|board change'
+
+say "Echo return loss per coupling and loop delay: the release host on speakers, PulseAudio's loop back into its microphone, Chromium participants, a minute each"
+cargo build --locked -p fake-realtime
+ensure_python_env
+BOARDROOM_HOST="$CARGO_TARGET_DIR/release/boardroom-host" BOARDROOM_FAKE_REALTIME="$CARGO_TARGET_DIR/debug/fake-realtime" \
+  "$VENV/bin/pytest" -q -s -p no:cacheprovider tests/e2e/test_echo.py -m bench 2>/dev/null | grep -E 'echo return loss'
+pulseaudio --kill 2>/dev/null || true
 
 say "The app as a guest in a room on loopback: join to first audio, the host's board changes"
 cargo bench -p boardroom-runtime --bench guest 2>/dev/null | grep -E 'join|board change'

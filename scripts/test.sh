@@ -53,7 +53,7 @@ echo "built $DEB ($(du -h "$DEB" | cut -f1))"
 say "End-to-end tests on the real window, and the meeting room with headless Chromium participants"
 start_display_and_driver
 export BOARDROOM_ARTIFACTS="$ROOT/test-artifacts"
-BOARDROOM_APP="$CARGO_TARGET_DIR/release/boardroom" "$VENV/bin/pytest" -q -p no:cacheprovider tests/e2e -m "not installed"
+BOARDROOM_APP="$CARGO_TARGET_DIR/release/boardroom" "$VENV/bin/pytest" -q -p no:cacheprovider tests/e2e -m "not installed and not bench"
 pulseaudio --kill 2>/dev/null || true
 
 say "Installing the .deb and launching the installed app"

@@ -360,6 +360,11 @@ def speakers():
 
             pactl("set-sink-input-volume", wait_until(loop_input, 10, "the loopback plays"), str(gain))
 
+        def stop_echo(self):
+            """Takes the room's echo path away again (before another `echo_into_microphone`)."""
+            while modules:
+                pactl("unload-module", modules.pop())
+
         def playing_into(self, sink: str) -> dict:
             """The environment of a browser that plays into `sink` of this PulseAudio whatever
             its HOME (where PulseAudio's client otherwise looks for the server and its cookie)."""

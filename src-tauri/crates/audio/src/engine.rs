@@ -283,6 +283,8 @@ struct AudioThread<E> {
     capture: Capture,
     /// Whether the speakers are wanted, the wish's generation, and the speakers once open.
     speakers: (bool, u64, Option<Speakers>),
+    /// The speakers' gaps (see [`Speakers::gaps_ms`]) at the last report.
+    speaker_gaps_reported: (u64, u64),
     /// Whether the person wants the speakers' echo cancelled (not on a headset).
     echo_cancellation: bool,
     inputs: Vec<(String, HeapCons<f32>)>,
@@ -307,6 +309,7 @@ fn run(inbox: Receiver<Command>, events: impl FnMut(EngineEvent)) {
         devices,
         capture: Capture { generation: 0, microphone: None, overflow_reported: 0, processing: None },
         speakers: (false, 0, None),
+        speaker_gaps_reported: (0, 0),
         echo_cancellation: true,
         inputs: Vec::new(),
         status: LastStatus(MicrophoneStatus::Off),
@@ -440,6 +443,7 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
                     Ok(speakers) => {
                         log::info!("playing the room on \"{}\"", speakers.name());
                         self.speakers.2 = Some(speakers);
+                        self.speaker_gaps_reported = (0, 0);
                     }
                     Err(err) => log::warn!("the room cannot be played here: {err}"),
                 },
@@ -502,6 +506,18 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
             if overflowed > self.capture.overflow_reported {
                 log::warn!("the audio thread fell behind; {overflowed} microphone samples dropped so far");
                 self.capture.overflow_reported = overflowed;
+            }
+        }
+        if let Some(speakers) = &self.speakers.2 {
+            let (dry, dropped) = speakers.gaps_ms();
+            let (dry_before, dropped_before) = self.speaker_gaps_reported;
+            if dry > dry_before || dropped > dropped_before {
+                log::info!(
+                    "speakers: {} ms of silence played (nothing queued), {} ms dropped (too much queued)",
+                    dry - dry_before,
+                    dropped - dropped_before
+                );
+                self.speaker_gaps_reported = (dry, dropped);
             }
         }
         self.mixer.take_trims(|id, samples| {

@@ -4,6 +4,7 @@
 //! gives the [`DeviceStream`] (stays where it was opened) and the [`Speakers`], the ring's
 //! writing end, which goes to the audio thread.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
@@ -17,7 +18,8 @@ use crate::stream::{DeviceStream, Failure};
 /// The ring holds up to 400 ms; past 200 ms queued, frames are dropped to stay close to live.
 const RING_MS: usize = 400;
 const MAX_QUEUED_MS: usize = 200;
-/// Silence queued at the start, so uneven ticks do not make the device run dry.
+/// Silence queued at the start, so uneven ticks do not make the device run dry; also what
+/// is kept queued after falling behind.
 const LEAD_MS: usize = 40;
 /// The device period asked for (cpal's fixed buffer is four of them, on ALSA).
 const PERIOD_MS: u32 = 10;
@@ -36,8 +38,42 @@ pub struct Speakers {
     name: String,
     ring: HeapProd<f32>,
     channels: usize,
-    max_queued: usize,
     failure: Arc<Failure>,
+    /// Device samples played as silence because the ring ran dry (counted by the callback).
+    ran_dry: Arc<AtomicU64>,
+    /// Samples dropped because the device had fallen behind.
+    dropped: u64,
+    /// Set by the device's first callback: until then nothing plays, and what queued would
+    /// only be delay.
+    started: Arc<AtomicBool>,
+    queue: QueuePolicy,
+}
+
+/// When to queue a frame for the device and when to drop it; plain arithmetic on sample
+/// counts. Every drop moves when what plays is heard, which the microphone's echo canceller
+/// must then find again (letting echo through for up to two seconds), so after falling
+/// behind the queue goes back to its lead in one jump instead of dropping a frame each time
+/// it brushes its cap. (Topping a queue that ran dry back up to its lead was tried: each
+/// top-up moved the echo path by tens of milliseconds where running dry had moved it by a
+/// few, and the echo got through far more often.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuePolicy {
+    lead: usize,
+    cap: usize,
+    catching_up: bool,
+}
+
+impl QueuePolicy {
+    pub fn new(lead: usize, cap: usize) -> Self {
+        QueuePolicy { lead, cap, catching_up: false }
+    }
+
+    /// Whether a frame of `frame` samples joins a queue that holds `queued`.
+    pub fn admit(&mut self, queued: usize, frame: usize) -> bool {
+        let limit = if self.catching_up { self.lead } else { self.cap };
+        self.catching_up = queued + frame > limit;
+        !self.catching_up
+    }
 }
 
 impl Speakers {
@@ -59,6 +95,8 @@ impl Speakers {
         let channels = usize::from(config.channels().max(1));
         let per_ms = SAMPLE_RATE as usize / 1000 * channels;
         let failure = Arc::new(Failure::default());
+        let ran_dry = Arc::new(AtomicU64::new(0));
+        let started = Arc::new(AtomicBool::new(false));
         // A short period if the device takes one (the default can hold a third of a second,
         // which people would hear as delay), else whatever it does by default.
         let mut last_error = String::new();
@@ -67,10 +105,10 @@ impl Speakers {
             ring.push_iter(std::iter::repeat_n(0.0, LEAD_MS * per_ms));
             let on_error = failure.recorder();
             let built = match config.sample_format() {
-                SampleFormat::F32 => build::<f32>(&device, &stream_config, samples, on_error),
-                SampleFormat::I16 => build::<i16>(&device, &stream_config, samples, on_error),
-                SampleFormat::I32 => build::<i32>(&device, &stream_config, samples, on_error),
-                SampleFormat::U16 => build::<u16>(&device, &stream_config, samples, on_error),
+                SampleFormat::F32 => build::<f32>(&device, &stream_config, samples, (&ran_dry, &started), on_error),
+                SampleFormat::I16 => build::<i16>(&device, &stream_config, samples, (&ran_dry, &started), on_error),
+                SampleFormat::I32 => build::<i32>(&device, &stream_config, samples, (&ran_dry, &started), on_error),
+                SampleFormat::U16 => build::<u16>(&device, &stream_config, samples, (&ran_dry, &started), on_error),
                 other => return Err(PlaybackError::Open(format!("unsupported sample format {other}"))),
             };
             let stream = match built {
@@ -87,7 +125,16 @@ impl Speakers {
                 stream_config.buffer_size
             );
             let max_queued = MAX_QUEUED_MS * per_ms;
-            let speakers = Speakers { name, ring, channels, max_queued, failure: Arc::clone(&failure) };
+            let speakers = Speakers {
+                name,
+                ring,
+                channels,
+                failure: Arc::clone(&failure),
+                ran_dry,
+                dropped: 0,
+                started,
+                queue: QueuePolicy::new(LEAD_MS * per_ms, max_queued),
+            };
             return Ok((DeviceStream::new(stream, failure), speakers));
         }
         Err(PlaybackError::Open(last_error))
@@ -97,12 +144,25 @@ impl Speakers {
         &self.name
     }
 
-    /// Queues one frame for the device; dropped if the device has fallen far behind.
+    /// Milliseconds of silence the device played because nothing was queued, and of audio
+    /// dropped because too much was: each is a jump in when what plays is heard.
+    pub fn gaps_ms(&self) -> (u64, u64) {
+        let per_ms = (SAMPLE_RATE as usize / 1000 * self.channels) as u64;
+        (self.ran_dry.load(Ordering::Relaxed) / per_ms, self.dropped / per_ms)
+    }
+
+    /// Queues one frame for the device, unless [`QueuePolicy`] drops it. Before the device
+    /// first asks for sound the frame is let go: queued, it would only add delay.
     pub fn play(&mut self, frame: &Frame) -> Result<(), PlaybackError> {
         if let Some(reason) = self.failure.reason() {
             return Err(PlaybackError::Lost(reason));
         }
-        if self.ring.occupied_len() + FRAME_SAMPLES_PER_CHANNEL * self.channels > self.max_queued {
+        if !self.started.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let frame_samples = FRAME_SAMPLES_PER_CHANNEL * self.channels;
+        if !self.queue.admit(self.ring.occupied_len(), frame_samples) {
+            self.dropped += frame_samples as u64;
             return Ok(());
         }
         let channels = self.channels;
@@ -119,19 +179,52 @@ fn build<T>(
     device: &cpal::Device,
     config: &cpal::StreamConfig,
     mut samples: HeapCons<f32>,
+    (ran_dry, started): (&Arc<AtomicU64>, &Arc<AtomicBool>),
     on_error: impl FnMut(cpal::StreamError) + Send + 'static,
 ) -> Result<cpal::Stream, cpal::BuildStreamError>
 where
     T: SizedSample + FromSample<f32> + Send + 'static,
 {
+    let (ran_dry, started) = (Arc::clone(ran_dry), Arc::clone(started));
     device.build_output_stream(
         config,
         move |data: &mut [T], _| {
+            started.store(true, Ordering::Relaxed);
+            let mut missing = 0;
             for slot in data.iter_mut() {
-                *slot = T::from_sample(samples.try_pop().unwrap_or(0.0));
+                *slot = T::from_sample(samples.try_pop().unwrap_or_else(|| {
+                    missing += 1;
+                    0.0
+                }));
+            }
+            if missing > 0 {
+                ran_dry.fetch_add(missing, Ordering::Relaxed);
             }
         },
         on_error,
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_falling_behind_the_queue_jumps_back_to_its_lead_once() {
+        let (lead, cap, frame) = (40, 200, 20);
+        let mut policy = QueuePolicy::new(lead, cap);
+        assert!(policy.admit(160, frame), "within the cap");
+        assert!(!policy.admit(190, frame), "past the cap");
+        // The device plays 20 a tick while frames keep coming: dropped until back at the lead…
+        let mut queued = 190;
+        let mut dropped = 0;
+        while !policy.admit(queued, frame) {
+            dropped += 1;
+            queued -= frame;
+        }
+        assert_eq!((queued, dropped), (10, 9), "one run of drops, until a frame fits under the lead");
+        // …then it stays there, and brushing the lead again drops nothing.
+        assert!(policy.admit(lead, frame) && policy.admit(lead + frame, frame));
+    }
 }
