@@ -19,7 +19,7 @@ use crate::capture::Microphone;
 use crate::clock::{Clock, MicrophoneFrame};
 use crate::devices::{Devices, Opened};
 use crate::fanout::{Fanout, MixReceiver};
-use crate::frame::{CHANNELS, FRAME_LEN, SAMPLE_RATE};
+use crate::frame::{Frame, CHANNELS, FRAME_LEN, SAMPLE_RATE};
 use crate::meter::Level;
 use crate::mixer::{LocalProcessing, Mixer, MixerConfig, SourceKind, SourceLevel};
 use crate::playback::Speakers;
@@ -247,6 +247,30 @@ impl Drop for AudioEngine {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// The microphone's processing with, as its echo reference, what the speakers really played
+/// (taken from the device, gaps and all) instead of the mix-minus the mixer hands it: a frame
+/// the speakers dropped or a gap they played then never puts the reference out of step with
+/// the echo, which would let echo through until the canceller found the path again.
+struct AsPlayed<'a> {
+    processing: &'a mut ProcessingThread,
+    speakers: Option<&'a mut Speakers>,
+    frame: Frame,
+}
+
+impl LocalProcessing for AsPlayed<'_> {
+    fn render(&mut self, _mix_minus: &Frame) {
+        if let Some(speakers) = self.speakers.as_deref_mut() {
+            while speakers.take_played(&mut self.frame) {
+                self.processing.render(&self.frame);
+            }
+        }
+    }
+
+    fn capture(&mut self, frame: &mut Frame) {
+        self.processing.capture(frame);
     }
 }
 
@@ -487,8 +511,18 @@ impl<E: FnMut(EngineEvent)> AudioThread<E> {
     }
 
     fn tick(&mut self) {
-        let processing = self.capture.processing.as_mut().map(|p| p as &mut dyn LocalProcessing);
-        self.mixer.tick_with(processing);
+        match (&mut self.capture.processing, &mut self.speakers.2) {
+            (Some(processing), speakers) => {
+                let mut reference = AsPlayed { processing, speakers: speakers.as_mut(), frame: [0.0; FRAME_LEN] };
+                self.mixer.tick_with(Some(&mut reference));
+            }
+            (None, speakers) => {
+                if let Some(speakers) = speakers {
+                    speakers.forget_played();
+                }
+                self.mixer.tick(); // the mixer's own gain control serves the microphone
+            }
+        }
         let mixer = &self.mixer;
         self.room.send(mixer.mix(), || mixer.voices());
         self.microphone_feed.send(mixer.local(), Voices::new);

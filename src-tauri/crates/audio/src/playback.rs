@@ -1,6 +1,8 @@
 //! This machine's speakers through cpal, for hearing the room's participants. The device
 //! callback only takes samples from a lock-free ring buffer (silence when it runs dry); the
-//! audio thread fills it with each tick's mix-minus frame. As with the microphone, opening
+//! audio thread fills it with each tick's mix-minus frame. The callback also hands back what
+//! it really played, gaps included, through a second ring: the echo canceller's reference,
+//! so that a dropped frame or a gap never puts what it expects out of step with the echo. As with the microphone, opening
 //! gives the [`DeviceStream`] (stays where it was opened) and the [`Speakers`], the ring's
 //! writing end, which goes to the audio thread.
 
@@ -47,6 +49,9 @@ pub struct Speakers {
     /// only be delay.
     started: Arc<AtomicBool>,
     queue: QueuePolicy,
+    /// What the device played, folded to mono, as it played it (see the module's comment).
+    played: HeapCons<f32>,
+    scratch: Box<[f32; FRAME_SAMPLES_PER_CHANNEL]>,
 }
 
 /// When to queue a frame for the device and when to drop it; plain arithmetic on sample
@@ -103,12 +108,22 @@ impl Speakers {
         for stream_config in [crate::stream::short_period(&config, PERIOD_MS), config.config()] {
             let (mut ring, samples) = HeapRb::<f32>::new(RING_MS * per_ms).split();
             ring.push_iter(std::iter::repeat_n(0.0, LEAD_MS * per_ms));
+            // Mono at 48 kHz: what played, for the echo canceller (full only if the audio
+            // thread stops taking it; the newest is then dropped).
+            let (played_in, played) = HeapRb::<f32>::new(RING_MS * SAMPLE_RATE as usize / 1000).split();
             let on_error = failure.recorder();
+            let device_side = Callback {
+                samples,
+                played: played_in,
+                channels,
+                ran_dry: Arc::clone(&ran_dry),
+                started: Arc::clone(&started),
+            };
             let built = match config.sample_format() {
-                SampleFormat::F32 => build::<f32>(&device, &stream_config, samples, (&ran_dry, &started), on_error),
-                SampleFormat::I16 => build::<i16>(&device, &stream_config, samples, (&ran_dry, &started), on_error),
-                SampleFormat::I32 => build::<i32>(&device, &stream_config, samples, (&ran_dry, &started), on_error),
-                SampleFormat::U16 => build::<u16>(&device, &stream_config, samples, (&ran_dry, &started), on_error),
+                SampleFormat::F32 => build::<f32>(&device, &stream_config, device_side, on_error),
+                SampleFormat::I16 => build::<i16>(&device, &stream_config, device_side, on_error),
+                SampleFormat::I32 => build::<i32>(&device, &stream_config, device_side, on_error),
+                SampleFormat::U16 => build::<u16>(&device, &stream_config, device_side, on_error),
                 other => return Err(PlaybackError::Open(format!("unsupported sample format {other}"))),
             };
             let stream = match built {
@@ -134,6 +149,8 @@ impl Speakers {
                 dropped: 0,
                 started,
                 queue: QueuePolicy::new(LEAD_MS * per_ms, max_queued),
+                played,
+                scratch: Box::new([0.0; FRAME_SAMPLES_PER_CHANNEL]),
             };
             return Ok((DeviceStream::new(stream, failure), speakers));
         }
@@ -149,6 +166,24 @@ impl Speakers {
     pub fn gaps_ms(&self) -> (u64, u64) {
         let per_ms = (SAMPLE_RATE as usize / 1000 * self.channels) as u64;
         (self.ran_dry.load(Ordering::Relaxed) / per_ms, self.dropped / per_ms)
+    }
+
+    /// The next 20 ms the device played (gaps as silence), as a stereo frame in `frame`;
+    /// false until it has played that much more.
+    pub fn take_played(&mut self, frame: &mut Frame) -> bool {
+        if self.played.occupied_len() < FRAME_SAMPLES_PER_CHANNEL {
+            return false;
+        }
+        self.played.pop_slice(&mut self.scratch[..]);
+        for (pair, &sample) in frame.chunks_exact_mut(CHANNELS).zip(self.scratch.iter()) {
+            pair.fill(sample);
+        }
+        true
+    }
+
+    /// Forgets what was played so far (nobody needs it as a reference now).
+    pub fn forget_played(&mut self) {
+        self.played.clear();
     }
 
     /// Queues one frame for the device, unless [`QueuePolicy`] drops it. Before the device
@@ -175,30 +210,43 @@ impl Speakers {
     }
 }
 
+/// What the device callback owns: the queue it plays from, the ring it tells what it played.
+struct Callback {
+    samples: HeapCons<f32>,
+    played: HeapProd<f32>,
+    channels: usize,
+    ran_dry: Arc<AtomicU64>,
+    started: Arc<AtomicBool>,
+}
+
 fn build<T>(
     device: &cpal::Device,
     config: &cpal::StreamConfig,
-    mut samples: HeapCons<f32>,
-    (ran_dry, started): (&Arc<AtomicU64>, &Arc<AtomicBool>),
+    mut callback: Callback,
     on_error: impl FnMut(cpal::StreamError) + Send + 'static,
 ) -> Result<cpal::Stream, cpal::BuildStreamError>
 where
     T: SizedSample + FromSample<f32> + Send + 'static,
 {
-    let (ran_dry, started) = (Arc::clone(ran_dry), Arc::clone(started));
     device.build_output_stream(
         config,
         move |data: &mut [T], _| {
-            started.store(true, Ordering::Relaxed);
+            callback.started.store(true, Ordering::Relaxed);
             let mut missing = 0;
-            for slot in data.iter_mut() {
-                *slot = T::from_sample(samples.try_pop().unwrap_or_else(|| {
-                    missing += 1;
-                    0.0
-                }));
+            for device_frame in data.chunks_mut(callback.channels) {
+                let mut sum = 0.0;
+                for slot in device_frame.iter_mut() {
+                    let sample = callback.samples.try_pop().unwrap_or_else(|| {
+                        missing += 1;
+                        0.0
+                    });
+                    sum += sample;
+                    *slot = T::from_sample(sample);
+                }
+                let _ = callback.played.try_push(sum / device_frame.len() as f32);
             }
             if missing > 0 {
-                ran_dry.fetch_add(missing, Ordering::Relaxed);
+                callback.ran_dry.fetch_add(missing, Ordering::Relaxed);
             }
         },
         on_error,

@@ -20,7 +20,7 @@ use ringbuf::traits::{Consumer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
 use sonora::config::{AdaptiveDigital, EchoCanceller, GainController2, HighPassFilter, NoiseSuppression};
 
-use crate::frame::{Frame, CHANNELS, FRAME_LEN, SAMPLE_RATE};
+use crate::frame::{Frame, CHANNELS, SAMPLE_RATE};
 use crate::mixer::LocalProcessing;
 
 /// Samples per channel in one call of the module (10 ms).
@@ -115,11 +115,11 @@ impl LocalProcessing for MicProcessing {
     }
 }
 
-/// One tick for the processing thread: what the speakers played, and the microphone's
-/// frame if it had one.
+/// One tick for the processing thread: what the speakers played (if they played a frame
+/// since the last job), and the microphone's frame if it had one.
 #[derive(Clone, Copy)]
 struct Job {
-    played: Frame,
+    played: Option<Frame>,
     heard: Option<Frame>,
 }
 
@@ -197,12 +197,14 @@ impl LocalProcessing for ProcessingThread {
     fn render(&mut self, played: &Frame) {
         // The previous tick had no microphone frame: the module still hears what played.
         if let Some(previous) = self.played.replace(*played) {
-            self.send(Job { played: previous, heard: None });
+            self.send(Job { played: Some(previous), heard: None });
         }
     }
 
     fn capture(&mut self, frame: &mut Frame) {
-        let played = self.played.take().unwrap_or([0.0; FRAME_LEN]);
+        // No frame played since the last one: the module hears none, rather than silence
+        // that never played (which would put what it expects out of step with the echo).
+        let played = self.played.take();
         if self.send(Job { played, heard: Some(*frame) }) {
             self.sent += 1;
             let deadline = Instant::now() + WAIT;
@@ -258,7 +260,9 @@ fn work(
         while let Some(job) = jobs.try_pop() {
             let echo_cancellation = shared.echo_cancellation.load(Ordering::Relaxed);
             processing.configure(ProcessingConfig { echo_cancellation });
-            processing.render(&job.played);
+            if let Some(played) = &job.played {
+                processing.render(played);
+            }
             if let Some(mut heard) = job.heard {
                 processing.capture(&mut heard);
                 // Full only while the audio thread is not taking frames: this one is dropped.
