@@ -171,10 +171,16 @@ def test_the_transcript_and_the_voice_changes_name_who_spoke(tmp_path, data_dir,
         wait_until(lambda: host.participants() == "Host, Ana, Bo", 30, f"the host lists both: {host.participants()}")
         joined = len(fake_realtime.speech([]))
 
-        def who_really(utterance: dict) -> frozenset[str]:
+        def who_really(utterance: dict) -> frozenset[str] | None:
+            """Who spoke, from the tones; None when one of them only grazes the utterance (a
+            turn's edge at its start or end), where the truth itself is in doubt: the host
+            counts whoever speaks for 30 % as long as the main speaker, which a tone's level
+            measured over the whole span only approximates."""
             levels = {name: utterance["tones"][str(hz)] for hz, name in ((ANA_HZ, "Ana"), (BO_HZ, "Bo"))}
             loudest = max(levels.values())
-            return frozenset(name for name, level in levels.items() if level > max(0.005, 0.2 * loudest))
+            if any(max(0.005, 0.1 * loudest) < level < 0.4 * loudest for level in levels.values()):
+                return None
+            return frozenset(name for name, level in levels.items() if level >= 0.4 * loudest)
 
         wanted = {frozenset({"Ana"}), frozenset({"Bo"}), frozenset({"Ana", "Bo"})}
         found: dict[frozenset, dict] = {}
