@@ -46,6 +46,9 @@ const MOST_WAITING: usize = 8 * FRAME_LEN;
 const FRAGMENT_BYTES: u32 = (FRAME_LEN * 4) as u32;
 /// How long connecting to the sound server may take.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(5);
+/// The most applications recorded at once; more streams than a meeting's computer plays,
+/// and each costs a stream from the sound server and a buffer here.
+const MOST_STREAMS: usize = 16;
 /// How often a lost or missing sound server is tried again.
 const RETRY_EVERY: Duration = Duration::from_secs(2);
 
@@ -390,6 +393,9 @@ impl Session {
     /// Starts recording one application's stream alone, through the default output's monitor.
     fn record(&mut self, playing: PlayingStream) {
         let Some((_, monitor)) = self.default_sink else { return };
+        if self.recordings.len() >= MOST_STREAMS {
+            return log::warn!("call audio: \"{}\" is not heard: {MOST_STREAMS} applications already are", playing.app);
+        }
         let spec = Spec { format: Format::F32le, channels: CHANNELS as u8, rate: SAMPLE_RATE };
         let Some(mut stream) =
             Stream::new(&mut self.context, "Listening for the meeting's voice operator", &spec, None)

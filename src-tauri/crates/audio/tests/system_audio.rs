@@ -2,7 +2,8 @@
 //! as the default output). Boardroom plays a participant's 300 Hz tone on its speakers while
 //! it listens to the computer's audio: that must not come back as "call audio". Another
 //! program (paplay) then plays a 700 Hz tone: that must reach the room mix as "call audio",
-//! at its own level. Turned off, "call audio" leaves the mix.
+//! at its own level. Seventeen programs at once: sixteen are heard (the cap). Turned off,
+//! "call audio" leaves the mix.
 //!
 //! Needs `pulseaudio`, `pulseaudio-utils`, `libasound2-plugins` and `sox`; scripts/test.sh
 //! runs it with `cargo test -p boardroom-audio --test system_audio -- --ignored`.
@@ -132,6 +133,20 @@ fn other_applications_reach_the_mix_as_call_audio_and_our_own_playback_does_not(
     assert!(heard > -30.0, "paplay's tone is heard as call audio: {heard:.1} dBFS");
     assert!(call > 0.02, "the room mix (what the voice operator hears) carries it: {call}");
     assert!(guest > 0.02, "…beside the participant: {guest}");
+
+    // Seventeen programs play at once: sixteen are heard, and the seventeenth waits its turn.
+    let mut more: Vec<_> = (0..16)
+        .map(|_| Command::new("paplay").args(["-d", SPEAKERS, wav.to_str().unwrap()]).spawn().unwrap())
+        .collect();
+    wait_for_status(&statuses, |s| matches!(s, SystemAudioStatus::Listening { apps } if apps.len() == 16));
+    std::thread::sleep(Duration::from_millis(500));
+    let heard_at_most =
+        statuses.try_iter().all(|s| !matches!(s, SystemAudioStatus::Listening { apps } if apps.len() > 16));
+    assert!(heard_at_most, "never more than 16 applications at once");
+    for player in &mut more {
+        player.kill().ok();
+        player.wait().ok();
+    }
 
     // Turned off: call audio leaves the mix.
     drop(listening);
